@@ -1,0 +1,190 @@
+//! Smooth activations and all their derivatives up to the order a jet needs.
+
+use crate::{vmath, Real};
+
+/// Highest derivative of an activation ever needed: order-4 jets need σ⁽⁴⁾ forward and σ⁽⁵⁾ backward.
+pub const MAX_DERIVATIVE: usize = 5;
+
+/// A smooth scalar nonlinearity.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Activation {
+    /// tanh(z); derivatives are polynomials in tanh(z).
+    Tanh,
+    /// sin(ω₀·z), SIREN's activation (ω₀ = 1 for a plain sine).
+    Sin { w0: f64 },
+    /// 1/(1+e^(−z)); derivatives are polynomials in σ(z).
+    Sigmoid,
+    /// cos(z), used by Fourier and periodic embeddings.
+    Cos,
+    /// The identity: σ' = 1, higher derivatives 0.
+    Identity,
+}
+
+impl Activation {
+    /// y = σ(z), elementwise.
+    pub fn eval<T: Real>(&self, z: &[T], y: &mut [T]) {
+        match *self {
+            Activation::Tanh => y.iter_mut().zip(z).for_each(|(y, &z)| *y = vmath::tanh(z)),
+            Activation::Sigmoid => y.iter_mut().zip(z).for_each(|(y, &z)| *y = vmath::sigmoid(z)),
+            Activation::Sin { w0 } => {
+                let w0 = T::from_f64(w0);
+                y.iter_mut().zip(z).for_each(|(y, &z)| *y = (w0 * z).sin())
+            }
+            Activation::Cos => y.iter_mut().zip(z).for_each(|(y, &z)| *y = z.cos()),
+            Activation::Identity => y.copy_from_slice(z),
+        }
+    }
+
+    /// `d[k-1] = σ⁽ᵏ⁾(z)` for k = 1..=d.len(), given z and y = σ(z).
+    pub fn derivatives<T: Real>(&self, z: &[T], y: &[T], d: &mut [&mut [T]]) {
+        assert!(d.len() <= MAX_DERIVATIVE);
+        match *self {
+            Activation::Tanh => polynomial_derivatives(&TANH, y, d),
+            Activation::Sigmoid => polynomial_derivatives(&SIGMOID, y, d),
+            Activation::Sin { w0 } => {
+                let w = T::from_f64(w0);
+                for (i, dk) in d.iter_mut().enumerate() {
+                    // σ⁽ᵏ⁾ = w0^k · sin(w0 z + kπ/2): cycles cos, −sin, −cos, sin.
+                    let scale = w.powi(i as i32 + 1);
+                    match i % 4 {
+                        0 => dk.iter_mut().zip(z).for_each(|(d, &z)| *d = scale * (w * z).cos()),
+                        1 => dk.iter_mut().zip(y).for_each(|(d, &y)| *d = -scale * y),
+                        2 => dk.iter_mut().zip(z).for_each(|(d, &z)| *d = -scale * (w * z).cos()),
+                        _ => dk.iter_mut().zip(y).for_each(|(d, &y)| *d = scale * y),
+                    }
+                }
+            }
+            Activation::Cos => {
+                for (i, dk) in d.iter_mut().enumerate() {
+                    match i % 4 {
+                        0 => dk.iter_mut().zip(z).for_each(|(d, &z)| *d = -z.sin()),
+                        1 => dk.iter_mut().zip(y).for_each(|(d, &y)| *d = -y),
+                        2 => dk.iter_mut().zip(z).for_each(|(d, &z)| *d = z.sin()),
+                        _ => dk.iter_mut().zip(y).for_each(|(d, &y)| *d = y),
+                    }
+                }
+            }
+            Activation::Identity => {
+                for (i, dk) in d.iter_mut().enumerate() {
+                    dk.fill(if i == 0 { T::one() } else { T::zero() });
+                }
+            }
+        }
+    }
+
+    /// Parses the name used in problem files.
+    pub fn from_name(name: &str) -> Option<Activation> {
+        Some(match name {
+            "tanh" => Activation::Tanh,
+            "sin" => Activation::Sin { w0: 1.0 },
+            "sigmoid" => Activation::Sigmoid,
+            _ => return None,
+        })
+    }
+}
+
+/// Coefficients (ascending powers of y) of σ⁽ᵏ⁾ as a polynomial in y = σ(z), k = 1..=5.
+type DerivativePolys = [[f64; MAX_DERIVATIVE + 2]; MAX_DERIVATIVE];
+
+/// tanh: P₁ = 1 − y², P_{k+1} = P_k'(y)·(1 − y²).
+const TANH: DerivativePolys = derivative_polys([1.0, 0.0, -1.0]);
+/// sigmoid: P₁ = y − y², P_{k+1} = P_k'(y)·(y − y²).
+const SIGMOID: DerivativePolys = derivative_polys([0.0, 1.0, -1.0]);
+
+/// The derivative polynomials of a function whose derivative is the quadratic `g(y)`.
+const fn derivative_polys(g: [f64; 3]) -> DerivativePolys {
+    let mut out = [[0.0; MAX_DERIVATIVE + 2]; MAX_DERIVATIVE];
+    out[0][0] = g[0];
+    out[0][1] = g[1];
+    out[0][2] = g[2];
+    let mut k = 1;
+    while k < MAX_DERIVATIVE {
+        // P_{k+1} = P_k' · g
+        let mut dp = [0.0; MAX_DERIVATIVE + 2];
+        let mut i = 1;
+        while i < MAX_DERIVATIVE + 2 {
+            dp[i - 1] = out[k - 1][i] * i as f64;
+            i += 1;
+        }
+        let mut i = 0;
+        while i < MAX_DERIVATIVE + 2 {
+            let mut j = 0;
+            while j < 3 {
+                if i + j < MAX_DERIVATIVE + 2 {
+                    out[k][i + j] += dp[i] * g[j];
+                }
+                j += 1;
+            }
+            i += 1;
+        }
+        k += 1;
+    }
+    out
+}
+
+fn polynomial_derivatives<T: Real>(polys: &DerivativePolys, y: &[T], d: &mut [&mut [T]]) {
+    for (k, dk) in d.iter_mut().enumerate() {
+        let mut c = [T::zero(); MAX_DERIVATIVE + 2];
+        c.iter_mut().zip(&polys[k]).for_each(|(c, &p)| *c = T::from_f64(p));
+        let degree = k + 2;
+        for (d, &y) in dk.iter_mut().zip(y) {
+            let mut acc = c[degree];
+            for i in (0..degree).rev() {
+                acc = acc * y + c[i];
+            }
+            *d = acc;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every derivative against a central difference of the one below it.
+    #[test]
+    fn derivatives_match_finite_differences() {
+        let acts = [
+            Activation::Tanh,
+            Activation::Sigmoid,
+            Activation::Sin { w0: 3.0 },
+            Activation::Cos,
+            Activation::Identity,
+        ];
+        let z: Vec<f64> = (0..41).map(|i| -2.0 + 0.1 * i as f64 + 0.013).collect();
+        let h = 1e-5;
+        let all = |act: &Activation, z: &[f64]| {
+            let mut y = vec![0.0; z.len()];
+            act.eval(z, &mut y);
+            let mut d = vec![vec![0.0; z.len()]; MAX_DERIVATIVE];
+            let mut views: Vec<&mut [f64]> = d.iter_mut().map(|v| v.as_mut_slice()).collect();
+            act.derivatives(z, &y, &mut views);
+            std::iter::once(y).chain(d).collect::<Vec<_>>()
+        };
+        for act in &acts {
+            let zp: Vec<f64> = z.iter().map(|z| z + h).collect();
+            let zm: Vec<f64> = z.iter().map(|z| z - h).collect();
+            let (d0, dp, dm) = (all(act, &z), all(act, &zp), all(act, &zm));
+            for k in 1..=MAX_DERIVATIVE {
+                for i in 0..z.len() {
+                    let fd = (dp[k - 1][i] - dm[k - 1][i]) / (2.0 * h);
+                    let scale = 1.0 + d0[k][i].abs();
+                    assert!((fd - d0[k][i]).abs() < 1e-6 * scale * 30f64.powi(k as i32), "{act:?} order {k} at {}", z[i]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn tanh_closed_forms() {
+        // σ'' = −2 t (1 − t²), σ''' = (1 − t²)(6t² − 2)
+        let z = [0.3f64];
+        let t = z[0].tanh();
+        let mut y = [0.0];
+        Activation::Tanh.eval(&z, &mut y);
+        let (mut d1, mut d2, mut d3) = ([0.0], [0.0], [0.0]);
+        Activation::Tanh.derivatives(&z, &y, &mut [&mut d1, &mut d2, &mut d3]);
+        assert!((d2[0] + 2.0 * t * (1.0 - t * t)).abs() < 1e-15);
+        assert!((d3[0] - (1.0 - t * t) * (6.0 * t * t - 2.0)).abs() < 1e-15);
+    }
+}

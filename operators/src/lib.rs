@@ -1,0 +1,16 @@
+//! # operators
+//!
+//! The mathematics of Ansatz: exact input derivatives of neural fields by Taylor-mode
+//! jets, their hand-derived reverse mode to every parameter, and residual expressions
+//! compiled from text. Nothing here knows about files, problems or training.
+
+pub mod activation;
+pub mod jet;
+mod rng;
+mod scalar;
+pub mod vmath;
+
+pub use activation::Activation;
+pub use jet::{JetLayout, Partial};
+pub use rng::Rng;
+pub use scalar::Real;
