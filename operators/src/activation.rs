@@ -25,7 +25,10 @@ impl Activation {
     pub fn eval<T: Real>(&self, z: &[T], y: &mut [T]) {
         match *self {
             Activation::Tanh => y.iter_mut().zip(z).for_each(|(y, &z)| *y = vmath::tanh(z)),
-            Activation::Sigmoid => y.iter_mut().zip(z).for_each(|(y, &z)| *y = vmath::sigmoid(z)),
+            Activation::Sigmoid => y
+                .iter_mut()
+                .zip(z)
+                .for_each(|(y, &z)| *y = vmath::sigmoid(z)),
             Activation::Sin { w0 } => {
                 let w0 = T::from_f64(w0);
                 y.iter_mut().zip(z).for_each(|(y, &z)| *y = (w0 * z).sin())
@@ -47,9 +50,15 @@ impl Activation {
                     // σ⁽ᵏ⁾ = w0^k · sin(w0 z + kπ/2): cycles cos, −sin, −cos, sin.
                     let scale = w.powi(i as i32 + 1);
                     match i % 4 {
-                        0 => dk.iter_mut().zip(z).for_each(|(d, &z)| *d = scale * (w * z).cos()),
+                        0 => dk
+                            .iter_mut()
+                            .zip(z)
+                            .for_each(|(d, &z)| *d = scale * (w * z).cos()),
                         1 => dk.iter_mut().zip(y).for_each(|(d, &y)| *d = -scale * y),
-                        2 => dk.iter_mut().zip(z).for_each(|(d, &z)| *d = -scale * (w * z).cos()),
+                        2 => dk
+                            .iter_mut()
+                            .zip(z)
+                            .for_each(|(d, &z)| *d = -scale * (w * z).cos()),
                         _ => dk.iter_mut().zip(y).for_each(|(d, &y)| *d = scale * y),
                     }
                 }
@@ -125,7 +134,9 @@ const fn derivative_polys(g: [f64; 3]) -> DerivativePolys {
 fn polynomial_derivatives<T: Real>(polys: &DerivativePolys, y: &[T], d: &mut [&mut [T]]) {
     for (k, dk) in d.iter_mut().enumerate() {
         let mut c = [T::zero(); MAX_DERIVATIVE + 2];
-        c.iter_mut().zip(&polys[k]).for_each(|(c, &p)| *c = T::from_f64(p));
+        c.iter_mut()
+            .zip(&polys[k])
+            .for_each(|(c, &p)| *c = T::from_f64(p));
         let degree = k + 2;
         for (d, &y) in dk.iter_mut().zip(y) {
             let mut acc = c[degree];
@@ -169,7 +180,11 @@ mod tests {
                 for i in 0..z.len() {
                     let fd = (dp[k - 1][i] - dm[k - 1][i]) / (2.0 * h);
                     let scale = 1.0 + d0[k][i].abs();
-                    assert!((fd - d0[k][i]).abs() < 1e-6 * scale * 30f64.powi(k as i32), "{act:?} order {k} at {}", z[i]);
+                    assert!(
+                        (fd - d0[k][i]).abs() < 1e-6 * scale * 30f64.powi(k as i32),
+                        "{act:?} order {k} at {}",
+                        z[i]
+                    );
                 }
             }
         }

@@ -6,11 +6,13 @@
 
 pub mod activation;
 pub mod jet;
+pub mod model;
 mod rng;
 mod scalar;
 pub mod vmath;
 
 pub use activation::Activation;
 pub use jet::{JetLayout, Partial};
+pub use model::{Embedding, Field, Init, Mlp, MlpConfig, ParamView};
 pub use rng::Rng;
 pub use scalar::Real;

@@ -12,7 +12,8 @@ pub fn exp<T: Real>(x: T) -> T {
     let x = x.max(-lim).min(lim);
     let n = (x * T::from_f64(core::f64::consts::LOG2_E) + T::from_f64(0.5)).floor();
     // Cody–Waite: ln2 split in a high part exact in the format and a low correction.
-    let r = x - n * T::from_f64(0.693_145_751_953_125) - n * T::from_f64(1.428_606_820_309_417_2e-6);
+    let r =
+        x - n * T::from_f64(0.693_145_751_953_125) - n * T::from_f64(1.428_606_820_309_417_2e-6);
     let mut p = T::one();
     for k in (1..=T::EXP_DEGREE).rev() {
         p = T::one() + p * r / T::from_f64(k as f64);
@@ -47,8 +48,14 @@ mod tests {
         for i in -4000..4000 {
             let x = i as f64 * 0.01 + 0.003;
             let e = exp(x);
-            assert!((e - x.exp()).abs() <= 4.0 * f64::EPSILON * x.exp(), "exp({x})");
-            assert!((tanh(x) - x.tanh()).abs() <= 4.0 * f64::EPSILON, "tanh({x})");
+            assert!(
+                (e - x.exp()).abs() <= 4.0 * f64::EPSILON * x.exp(),
+                "exp({x})"
+            );
+            assert!(
+                (tanh(x) - x.tanh()).abs() <= 4.0 * f64::EPSILON,
+                "tanh({x})"
+            );
             assert!((sigmoid(x) - 1.0 / (1.0 + (-x).exp())).abs() <= 4.0 * f64::EPSILON);
         }
         assert_eq!(tanh(0.0f64), 0.0);
@@ -60,8 +67,14 @@ mod tests {
     fn exp_and_tanh_match_std_f32() {
         for i in -2000..2000 {
             let x = i as f32 * 0.01 + 0.003;
-            assert!((exp(x) - x.exp()).abs() <= 4.0 * f32::EPSILON * x.exp(), "exp({x})");
-            assert!((tanh(x) - x.tanh()).abs() <= 4.0 * f32::EPSILON, "tanh({x})");
+            assert!(
+                (exp(x) - x.exp()).abs() <= 4.0 * f32::EPSILON * x.exp(),
+                "exp({x})"
+            );
+            assert!(
+                (tanh(x) - x.tanh()).abs() <= 4.0 * f32::EPSILON,
+                "tanh({x})"
+            );
         }
     }
 }

@@ -128,13 +128,15 @@ mod tests {
     #[test]
     fn composition_matches_finite_differences_to_fourth_order() {
         let layout = JetLayout::new(1, &[Partial::from_axes(&[0, 0, 0, 0])]);
-        let g = |x: f64| [
-            (2.0 * x).sin() + x * x,
-            2.0 * (2.0 * x).cos() + 2.0 * x,
-            -4.0 * (2.0 * x).sin() + 2.0,
-            -8.0 * (2.0 * x).cos(),
-            16.0 * (2.0 * x).sin(),
-        ];
+        let g = |x: f64| {
+            [
+                (2.0 * x).sin() + x * x,
+                2.0 * (2.0 * x).cos() + 2.0 * x,
+                -4.0 * (2.0 * x).sin() + 2.0,
+                -8.0 * (2.0 * x).cos(),
+                16.0 * (2.0 * x).sin(),
+            ]
+        };
         let xs = [-0.7, 0.1, 0.9];
         let n = xs.len();
         let mut z = vec![0.0; 5 * n];
@@ -143,7 +145,11 @@ mod tests {
                 z[s * n + p] = g(x)[s];
             }
         }
-        for act in [Activation::Tanh, Activation::Sin { w0: 1.5 }, Activation::Sigmoid] {
+        for act in [
+            Activation::Tanh,
+            Activation::Sin { w0: 1.5 },
+            Activation::Sigmoid,
+        ] {
             let mut y = vec![0.0; 5 * n];
             let mut scratch = ChainScratch::new(&layout, n);
             chain_forward(&layout, &act, &z, &mut y, &mut scratch);
@@ -161,7 +167,10 @@ mod tests {
                 for s in 1..5 {
                     let fd = (yp[s - 1] - ym[s - 1]) / (2.0 * h);
                     let exact = y[s * n + p];
-                    assert!((fd - exact).abs() < 1e-5 * (1.0 + exact.abs()), "{act:?} slot {s}: {fd} vs {exact}");
+                    assert!(
+                        (fd - exact).abs() < 1e-5 * (1.0 + exact.abs()),
+                        "{act:?} slot {s}: {fd} vs {exact}"
+                    );
                 }
             }
         }
@@ -170,14 +179,21 @@ mod tests {
     /// <ȳ, J ż> = <Jᵀȳ, ż> with the Jacobian taken by finite differences.
     #[test]
     fn backward_is_the_adjoint_of_forward() {
-        let layout = JetLayout::new(2, &[Partial::from_axes(&[0, 0, 1]), Partial::from_axes(&[1, 1])]);
+        let layout = JetLayout::new(
+            2,
+            &[Partial::from_axes(&[0, 0, 1]), Partial::from_axes(&[1, 1])],
+        );
         let s = layout.len();
         let n = 3;
         let mut rng = crate::Rng::new(3);
         let z: Vec<f64> = (0..s * n).map(|_| rng.normal() * 0.7).collect();
         let ybar: Vec<f64> = (0..s * n).map(|_| rng.normal()).collect();
         let dz: Vec<f64> = (0..s * n).map(|_| rng.normal()).collect();
-        for act in [Activation::Tanh, Activation::Sin { w0: 2.0 }, Activation::Sigmoid] {
+        for act in [
+            Activation::Tanh,
+            Activation::Sin { w0: 2.0 },
+            Activation::Sigmoid,
+        ] {
             let mut scratch = ChainScratch::new(&layout, n);
             let f = |z: &[f64], sc: &mut ChainScratch<f64>| {
                 let mut y = vec![0.0; s * n];
@@ -191,9 +207,14 @@ mod tests {
             let zp: Vec<f64> = z.iter().zip(&dz).map(|(a, b)| a + h * b).collect();
             let zm: Vec<f64> = z.iter().zip(&dz).map(|(a, b)| a - h * b).collect();
             let (yp, ym) = (f(&zp, &mut scratch), f(&zm, &mut scratch));
-            let lhs: f64 = (0..s * n).map(|i| ybar[i] * (yp[i] - ym[i]) / (2.0 * h)).sum();
+            let lhs: f64 = (0..s * n)
+                .map(|i| ybar[i] * (yp[i] - ym[i]) / (2.0 * h))
+                .sum();
             let rhs: f64 = zbar.iter().zip(&dz).map(|(a, b)| a * b).sum();
-            assert!((lhs - rhs).abs() < 1e-6 * (1.0 + rhs.abs()), "{act:?}: {lhs} vs {rhs}");
+            assert!(
+                (lhs - rhs).abs() < 1e-6 * (1.0 + rhs.abs()),
+                "{act:?}: {lhs} vs {rhs}"
+            );
         }
     }
 }

@@ -125,7 +125,11 @@ fn chain_terms(alpha: &Partial, index: &impl Fn(&Partial) -> usize) -> Vec<Chain
     for blocks in set_partitions(axes.len()) {
         let mut factors: Vec<usize> = blocks
             .iter()
-            .map(|b| index(&Partial::from_axes(&b.iter().map(|&i| axes[i]).collect::<Vec<_>>())))
+            .map(|b| {
+                index(&Partial::from_axes(
+                    &b.iter().map(|&i| axes[i]).collect::<Vec<_>>(),
+                ))
+            })
             .collect();
         factors.sort_unstable();
         *merged.entry((factors.len(), factors)).or_insert(0.0) += 1.0;
@@ -181,8 +185,16 @@ mod tests {
         assert_eq!(
             l.chain_terms(xx),
             &[
-                ChainTerm { coef: 1.0, order: 1, factors: vec![xx] },
-                ChainTerm { coef: 1.0, order: 2, factors: vec![x, x] },
+                ChainTerm {
+                    coef: 1.0,
+                    order: 1,
+                    factors: vec![xx]
+                },
+                ChainTerm {
+                    coef: 1.0,
+                    order: 2,
+                    factors: vec![x, x]
+                },
             ]
         );
     }
@@ -193,7 +205,10 @@ mod tests {
         let l = JetLayout::new(1, &[Partial::from_axes(&[0, 0, 0, 0])]);
         let terms = l.chain_terms(4);
         let coefs: Vec<(usize, f64)> = terms.iter().map(|t| (t.order, t.coef)).collect();
-        assert_eq!(coefs, vec![(1, 1.0), (2, 4.0), (2, 3.0), (3, 6.0), (4, 1.0)]);
+        assert_eq!(
+            coefs,
+            vec![(1, 1.0), (2, 4.0), (2, 3.0), (3, 6.0), (4, 1.0)]
+        );
     }
 
     #[test]

@@ -15,7 +15,9 @@ pub struct Partial {
 
 impl Partial {
     /// The value itself (no derivative).
-    pub const VALUE: Partial = Partial { counts: [0; MAX_AXES] };
+    pub const VALUE: Partial = Partial {
+        counts: [0; MAX_AXES],
+    };
 
     /// Builds a partial from the axes it differentiates along, e.g. `[0, 0]` = ∂²/∂x_0².
     pub fn from_axes(axes: &[usize]) -> Partial {
@@ -49,7 +51,10 @@ impl Partial {
 
     /// The highest axis index used plus one (0 for the value).
     pub fn dims_used(&self) -> usize {
-        (0..MAX_AXES).rev().find(|&a| self.counts[a] > 0).map_or(0, |a| a + 1)
+        (0..MAX_AXES)
+            .rev()
+            .find(|&a| self.counts[a] > 0)
+            .map_or(0, |a| a + 1)
     }
 
     /// Every β ≤ α componentwise (including the value and α itself).

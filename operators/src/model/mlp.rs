@@ -1,0 +1,426 @@
+//! The MLP family: plain MLP, modified (gated) MLP, SIREN, each optionally behind a
+//! Fourier or periodic embedding. Forward and backward act on jets, one GEMM per layer.
+
+use super::dense::{dense_backward, dense_forward};
+use super::embedding::{Embedding, InputMap};
+use super::{Field, ParamView};
+use crate::jet::{
+    chain_backward, chain_forward, input_jets, product_backward, product_forward, ChainScratch,
+};
+use crate::{Activation, JetLayout, Real, Rng};
+
+/// Weight initialization.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Init {
+    /// Xavier (Glorot) normal weights, std = sqrt(2/(fan_in+fan_out)), zero biases.
+    Xavier,
+    /// SIREN: first layer U(−1/n, 1/n), later layers U(±sqrt(6/n)/ω₀), biases U(±1/sqrt(n)).
+    Siren { w0: f64 },
+}
+
+/// The shape and kind of an MLP.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MlpConfig {
+    pub inputs: usize,
+    pub outputs: usize,
+    pub hidden: Vec<usize>,
+    pub activation: Activation,
+    pub embedding: Embedding,
+    /// Modified MLP (Wang et al.): H ← Z⊙U + (1−Z)⊙V with gates U, V from the embedded input.
+    pub gated: bool,
+    pub init: Init,
+}
+
+impl Default for MlpConfig {
+    fn default() -> Self {
+        MlpConfig {
+            inputs: 2,
+            outputs: 1,
+            hidden: vec![50; 4],
+            activation: Activation::Tanh,
+            embedding: Embedding::Identity,
+            gated: false,
+            init: Init::Xavier,
+        }
+    }
+}
+
+impl MlpConfig {
+    /// A SIREN with the given hidden widths and ω₀ (30 in the paper).
+    pub fn siren(inputs: usize, outputs: usize, hidden: Vec<usize>, w0: f64) -> Self {
+        MlpConfig {
+            inputs,
+            outputs,
+            hidden,
+            activation: Activation::Sin { w0 },
+            init: Init::Siren { w0 },
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Dense {
+    w: usize,
+    b: usize,
+    din: usize,
+    dout: usize,
+}
+
+impl Dense {
+    fn params<'a, T>(&self, p: &'a [T]) -> (&'a [T], &'a [T]) {
+        (&p[self.w..self.b], &p[self.b..self.b + self.dout])
+    }
+    fn grads<'a, T>(&self, g: &'a mut [T]) -> (&'a mut [T], &'a mut [T]) {
+        let (w, b) = g[self.w..self.b + self.dout].split_at_mut(self.b - self.w);
+        (w, b)
+    }
+}
+
+/// A multilayer perceptron over jets.
+#[derive(Clone, Debug)]
+pub struct Mlp<T> {
+    config: MlpConfig,
+    map: InputMap<T>,
+    views: Vec<ParamView>,
+    /// [U|V] gates (modified MLP only).
+    gate: Option<Dense>,
+    layers: Vec<Dense>,
+}
+
+impl<T: Real> Mlp<T> {
+    /// Builds the network; `rng` draws the fixed Fourier features if any.
+    pub fn new(config: MlpConfig, rng: &mut Rng) -> Self {
+        assert!(
+            !config.hidden.is_empty(),
+            "an MLP needs at least one hidden layer"
+        );
+        if config.gated {
+            assert!(
+                config.hidden.iter().all(|&w| w == config.hidden[0]),
+                "a modified MLP needs equal hidden widths"
+            );
+        }
+        let map = InputMap::new(&config.embedding, config.inputs, rng);
+        let mut views = Vec::new();
+        let mut offset = 0;
+        let mut dense = |name: &str, din: usize, dout: usize| {
+            views.push(ParamView {
+                name: format!("{name}.weight"),
+                offset,
+                rows: din,
+                cols: dout,
+            });
+            views.push(ParamView {
+                name: format!("{name}.bias"),
+                offset: offset + din * dout,
+                rows: dout,
+                cols: 1,
+            });
+            let d = Dense {
+                w: offset,
+                b: offset + din * dout,
+                din,
+                dout,
+            };
+            offset += din * dout + dout;
+            d
+        };
+        let d0 = map.width();
+        let gate = config
+            .gated
+            .then(|| dense("gate", d0, 2 * config.hidden[0]));
+        let mut layers = Vec::new();
+        let mut din = d0;
+        for (i, &w) in config.hidden.iter().enumerate() {
+            layers.push(dense(&format!("hidden{i}"), din, w));
+            din = w;
+        }
+        layers.push(dense("output", din, config.outputs));
+        Mlp {
+            config,
+            map,
+            views,
+            gate,
+            layers,
+        }
+    }
+
+    pub fn config(&self) -> &MlpConfig {
+        &self.config
+    }
+
+    fn hidden_width(&self) -> usize {
+        self.config.hidden[0]
+    }
+}
+
+/// Buffers of one batch: input jets, each layer's pre- and post-activation jets, adjoints.
+pub struct MlpTape<T> {
+    layout: JetLayout,
+    n: usize,
+    xj: Vec<T>,
+    emb_z: Vec<T>,
+    emb: Vec<T>,
+    gate_z: Vec<T>,
+    gate: Vec<T>,
+    /// Per hidden layer: pre-activation, activation, and (gated) mixed output.
+    z: Vec<Vec<T>>,
+    a: Vec<Vec<T>>,
+    h: Vec<Vec<T>>,
+    out: Vec<T>,
+    hbar: Vec<T>,
+    zbar: Vec<T>,
+    abar: Vec<T>,
+    gate_bar: Vec<T>,
+    gate_zbar: Vec<T>,
+    col: Vec<T>,
+    col_bar: Vec<T>,
+    chain: ChainScratch<T>,
+}
+
+impl<T: Real> Field<T> for Mlp<T> {
+    type Tape = MlpTape<T>;
+
+    fn inputs(&self) -> usize {
+        self.config.inputs
+    }
+
+    fn outputs(&self) -> usize {
+        self.config.outputs
+    }
+
+    fn param_views(&self) -> &[ParamView] {
+        &self.views
+    }
+
+    fn init_params(&self, rng: &mut Rng) -> Vec<T> {
+        let mut p = vec![T::zero(); self.n_params()];
+        let all = self.gate.iter().chain(&self.layers);
+        for (i, d) in all.enumerate() {
+            let first = i == 0 || (self.gate.is_some() && i == 1);
+            for v in &mut p[d.w..d.b] {
+                *v = T::from_f64(match self.config.init {
+                    Init::Xavier => rng.normal() * (2.0 / (d.din + d.dout) as f64).sqrt(),
+                    Init::Siren { .. } if first => rng.uniform_in(-1.0, 1.0) / d.din as f64,
+                    Init::Siren { w0 } => {
+                        rng.uniform_in(-1.0, 1.0) * (6.0 / d.din as f64).sqrt() / w0
+                    }
+                });
+            }
+            if let Init::Siren { .. } = self.config.init {
+                let bound = 1.0 / (d.din as f64).sqrt();
+                for v in &mut p[d.b..d.b + d.dout] {
+                    *v = T::from_f64(rng.uniform_in(-bound, bound));
+                }
+            }
+        }
+        p
+    }
+
+    fn tape(&self, layout: &JetLayout, n: usize) -> MlpTape<T> {
+        assert_eq!(
+            layout.dims(),
+            self.config.inputs,
+            "layout and network disagree on input dimension"
+        );
+        let rows = layout.len() * n;
+        let zeros = |cols: usize| vec![T::zero(); rows * cols];
+        let wmax = self.layers.iter().map(|d| d.din.max(d.dout)).max().unwrap();
+        let gated = self.config.gated;
+        let gw = if gated { 2 * self.hidden_width() } else { 0 };
+        MlpTape {
+            layout: layout.clone(),
+            n,
+            xj: zeros(self.config.inputs),
+            emb_z: zeros(self.map.m),
+            emb: if self.map.is_identity() {
+                vec![]
+            } else {
+                zeros(self.map.width())
+            },
+            gate_z: zeros(gw),
+            gate: zeros(gw),
+            z: self.config.hidden.iter().map(|&w| zeros(w)).collect(),
+            a: self.config.hidden.iter().map(|&w| zeros(w)).collect(),
+            h: self
+                .config
+                .hidden
+                .iter()
+                .map(|&w| if gated { zeros(w) } else { vec![] })
+                .collect(),
+            out: zeros(self.config.outputs),
+            hbar: zeros(wmax),
+            zbar: zeros(wmax),
+            abar: if gated {
+                zeros(self.hidden_width())
+            } else {
+                vec![]
+            },
+            gate_bar: zeros(gw),
+            gate_zbar: zeros(gw),
+            col: zeros(1),
+            col_bar: zeros(1),
+            chain: ChainScratch::new(layout, n),
+        }
+    }
+
+    fn forward(&self, params: &[T], x: &[T], t: &mut MlpTape<T>) {
+        let (layout, n) = (&t.layout, t.n);
+        let rows = layout.len() * n;
+        let act = &self.config.activation;
+        input_jets(layout, x, n, &mut t.xj);
+        if !self.map.is_identity() {
+            self.map
+                .forward(layout, &t.xj, &mut t.emb_z, &mut t.emb, &mut t.chain);
+        }
+        let h0: &[T] = if self.map.is_identity() {
+            &t.xj
+        } else {
+            &t.emb
+        };
+        if let Some(g) = &self.gate {
+            let (w, b) = g.params(params);
+            dense_forward(h0, w, b, &mut t.gate_z, rows, n);
+            for (zc, yc) in t.gate_z.chunks(rows).zip(t.gate.chunks_mut(rows)) {
+                chain_forward(layout, act, zc, yc, &mut t.chain);
+            }
+        }
+        let gated = self.gate.is_some();
+        for (l, d) in self.layers[..self.layers.len() - 1].iter().enumerate() {
+            let (w, b) = d.params(params);
+            let input: &[T] = match l {
+                0 => h0,
+                _ if gated => &t.h[l - 1],
+                _ => &t.a[l - 1],
+            };
+            dense_forward(input, w, b, &mut t.z[l], rows, n);
+            for (zc, yc) in t.z[l].chunks(rows).zip(t.a[l].chunks_mut(rows)) {
+                chain_forward(layout, act, zc, yc, &mut t.chain);
+            }
+            if gated {
+                // H = V + A⊙(U − V)
+                let (u, v) = t.gate.split_at(rows * d.dout);
+                for j in 0..d.dout {
+                    let r = j * rows..(j + 1) * rows;
+                    let (uj, vj) = (&u[r.clone()], &v[r.clone()]);
+                    t.col
+                        .iter_mut()
+                        .zip(uj.iter().zip(vj))
+                        .for_each(|(c, (&u, &v))| *c = u - v);
+                    let hj = &mut t.h[l][r.clone()];
+                    product_forward(layout, &t.a[l][r], &t.col, hj);
+                    hj.iter_mut().zip(vj).for_each(|(h, &v)| *h += v);
+                }
+            }
+        }
+        let last = self.layers.len() - 1;
+        let input: &[T] = match last {
+            0 => h0,
+            _ if gated => &t.h[last - 1],
+            _ => &t.a[last - 1],
+        };
+        let (w, b) = self.layers[last].params(params);
+        dense_forward(input, w, b, &mut t.out, rows, n);
+    }
+
+    fn output<'t>(&self, tape: &'t MlpTape<T>) -> &'t [T] {
+        &tape.out
+    }
+
+    fn backward(&self, params: &[T], out_bar: &[T], t: &mut MlpTape<T>, grad: &mut [T]) {
+        let (layout, n) = (&t.layout, t.n);
+        let rows = layout.len() * n;
+        let act = &self.config.activation;
+        let gated = self.gate.is_some();
+        let h0: &[T] = if self.map.is_identity() {
+            &t.xj
+        } else {
+            &t.emb
+        };
+        let nl = self.layers.len();
+        t.gate_bar.fill(T::zero());
+        // Walk the layers backwards; `hbar` holds the adjoint of the current layer's output.
+        for l in (0..nl).rev() {
+            let d = &self.layers[l];
+            let (w, _) = d.params(params);
+            let zbar: &[T] = if l == nl - 1 {
+                out_bar
+            } else {
+                // hbar → abar (through the gate) → zbar (through the activation).
+                let hbar = &t.hbar[..rows * d.dout];
+                let abar: &[T] = if gated {
+                    let (u, v) = t.gate.split_at(rows * d.dout);
+                    let (ubar, vbar) = t.gate_bar.split_at_mut(rows * d.dout);
+                    t.abar.fill(T::zero());
+                    for j in 0..d.dout {
+                        let r = j * rows..(j + 1) * rows;
+                        let (uj, vj) = (&u[r.clone()], &v[r.clone()]);
+                        t.col
+                            .iter_mut()
+                            .zip(uj.iter().zip(vj))
+                            .for_each(|(c, (&u, &v))| *c = u - v);
+                        t.col_bar.fill(T::zero());
+                        product_backward(
+                            layout,
+                            &t.a[l][r.clone()],
+                            &t.col,
+                            &hbar[r.clone()],
+                            &mut t.abar[r.clone()],
+                            &mut t.col_bar,
+                        );
+                        for (i, k) in r.enumerate() {
+                            ubar[k] += t.col_bar[i];
+                            vbar[k] += hbar[k] - t.col_bar[i];
+                        }
+                    }
+                    &t.abar
+                } else {
+                    hbar
+                };
+                let zbar = &mut t.zbar[..rows * d.dout];
+                zbar.fill(T::zero());
+                for j in 0..d.dout {
+                    let r = j * rows..(j + 1) * rows;
+                    chain_backward(
+                        layout,
+                        act,
+                        &t.z[l][r.clone()],
+                        &t.a[l][r.clone()],
+                        &abar[r.clone()],
+                        &mut zbar[r],
+                        &mut t.chain,
+                    );
+                }
+                &t.zbar[..rows * d.dout]
+            };
+            let input: &[T] = match l {
+                0 => h0,
+                _ if gated => &t.h[l - 1],
+                _ => &t.a[l - 1],
+            };
+            let (gw, gb) = d.grads(grad);
+            // The adjoint of the layer's input flows on into hidden layer l-1 (the gates collect theirs above).
+            let hbar = (l > 0).then(|| &mut t.hbar[..rows * d.din]);
+            dense_backward(input, w, zbar, gw, gb, hbar, rows, n);
+        }
+        if let Some(g) = &self.gate {
+            t.gate_zbar.fill(T::zero());
+            for j in 0..g.dout {
+                let r = j * rows..(j + 1) * rows;
+                chain_backward(
+                    layout,
+                    act,
+                    &t.gate_z[r.clone()],
+                    &t.gate[r.clone()],
+                    &t.gate_bar[r.clone()],
+                    &mut t.gate_zbar[r],
+                    &mut t.chain,
+                );
+            }
+            let (w, _) = g.params(params);
+            let (gw, gb) = g.grads(grad);
+            dense_backward(h0, w, &t.gate_zbar, gw, gb, None, rows, n);
+        }
+    }
+}

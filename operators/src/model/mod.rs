@@ -1,0 +1,55 @@
+//! Neural fields: networks whose input jets give the derivatives a PDE needs.
+
+mod dense;
+mod embedding;
+mod mlp;
+
+pub use embedding::Embedding;
+pub use mlp::{Init, Mlp, MlpConfig};
+
+use crate::{JetLayout, Real, Rng};
+
+/// A named block of the flat parameter vector (so optimizers and checkpoints are model-agnostic).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParamView {
+    pub name: String,
+    pub offset: usize,
+    pub rows: usize,
+    pub cols: usize,
+}
+
+impl ParamView {
+    pub fn len(&self) -> usize {
+        self.rows * self.cols
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    pub fn range(&self) -> core::ops::Range<usize> {
+        self.offset..self.offset + self.len()
+    }
+}
+
+/// A network u_θ: R^inputs → R^outputs, evaluated on batches of jets.
+///
+/// Points come as `n × inputs` column-major; output jets are `layout.len()·n × outputs`
+/// column-major, slot-major within a column (slot `s` of point `p` at `s·n + p`).
+pub trait Field<T: Real>: Send + Sync {
+    /// Everything one batch needs between forward and backward, allocated once per batch shape.
+    type Tape: Send;
+
+    fn inputs(&self) -> usize;
+    fn outputs(&self) -> usize;
+    fn param_views(&self) -> &[ParamView];
+    fn n_params(&self) -> usize {
+        self.param_views().last().map_or(0, |v| v.offset + v.len())
+    }
+    fn init_params(&self, rng: &mut Rng) -> Vec<T>;
+    fn tape(&self, layout: &JetLayout, n: usize) -> Self::Tape;
+    /// Evaluates the jets of `n` points; `x` is `n × inputs`, column-major.
+    fn forward(&self, params: &[T], x: &[T], tape: &mut Self::Tape);
+    /// The output jets of the last forward.
+    fn output<'t>(&self, tape: &'t Self::Tape) -> &'t [T];
+    /// Adds to `grad` the gradient of `<out_bar, output>` with respect to the parameters.
+    fn backward(&self, params: &[T], out_bar: &[T], tape: &mut Self::Tape, grad: &mut [T]);
+}
