@@ -5,6 +5,8 @@
 //! compiled from text. Nothing here knows about files, problems or training.
 
 pub mod activation;
+mod batch;
+pub mod expr;
 pub mod jet;
 pub mod model;
 mod rng;
@@ -12,6 +14,7 @@ mod scalar;
 pub mod vmath;
 
 pub use activation::Activation;
+pub use batch::{Batched, ChunkView, Points};
 pub use jet::{JetLayout, Partial};
 pub use model::{Embedding, Field, Init, Mlp, MlpConfig, ParamView};
 pub use rng::Rng;

@@ -1,0 +1,234 @@
+//! A batch of points split into fixed chunks that rayon evaluates in parallel.
+//!
+//! Each chunk owns its tape, output adjoint and gradient buffer, all allocated once.
+//! Gradients are reduced in chunk order, so the result is bitwise identical for any
+//! number of threads.
+
+use crate::model::Field;
+use crate::{JetLayout, Real};
+use rayon::prelude::*;
+
+/// Points in `dims` dimensions, stored `n × dims` column-major (each coordinate contiguous).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Points<T> {
+    dims: usize,
+    coords: Vec<T>,
+}
+
+impl<T: Real> Points<T> {
+    pub fn new(dims: usize, coords: Vec<T>) -> Self {
+        assert!(
+            dims > 0 && coords.len() % dims == 0,
+            "coordinates must be n × dims"
+        );
+        Points { dims, coords }
+    }
+
+    /// Builds points from rows `[x0, x1, ...]` (handy in tests and examples).
+    pub fn from_rows(rows: &[Vec<f64>]) -> Self {
+        let dims = rows.first().map_or(1, Vec::len);
+        let n = rows.len();
+        let mut coords = vec![T::zero(); n * dims];
+        for (p, r) in rows.iter().enumerate() {
+            for a in 0..dims {
+                coords[a * n + p] = T::from_f64(r[a]);
+            }
+        }
+        Points { dims, coords }
+    }
+
+    pub fn dims(&self) -> usize {
+        self.dims
+    }
+
+    pub fn len(&self) -> usize {
+        self.coords.len() / self.dims
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.coords.is_empty()
+    }
+
+    /// Coordinate `axis` of every point.
+    pub fn axis(&self, axis: usize) -> &[T] {
+        let n = self.len();
+        &self.coords[axis * n..(axis + 1) * n]
+    }
+
+    pub fn axis_mut(&mut self, axis: usize) -> &mut [T] {
+        let n = self.len();
+        &mut self.coords[axis * n..(axis + 1) * n]
+    }
+}
+
+/// What a loss sees of one chunk: its points and the network's output jets on them.
+pub struct ChunkView<'a, T> {
+    /// Index of the chunk's first point in the whole batch.
+    pub offset: usize,
+    /// Number of points in the chunk.
+    pub n: usize,
+    /// The chunk's coordinates, `n × dims` column-major.
+    pub x: &'a [T],
+    /// Output jets, `layout.len()·n × outputs` column-major, slot-major per column.
+    pub jets: &'a [T],
+}
+
+struct Chunk<T, Tape> {
+    offset: usize,
+    x: Vec<T>,
+    tape: Tape,
+    bar: Vec<T>,
+    grad: Vec<T>,
+}
+
+/// Fixed chunks of a point set, with everything a forward and backward pass needs.
+pub struct Batched<T: Real, F: Field<T>> {
+    layout: JetLayout,
+    dims: usize,
+    n: usize,
+    chunks: Vec<Chunk<T, F::Tape>>,
+}
+
+impl<T: Real, F: Field<T>> Batched<T, F> {
+    /// Default points per chunk: a few hundred keeps the GEMMs efficient and every core busy.
+    pub const DEFAULT_CHUNK: usize = 512;
+
+    pub fn new(field: &F, layout: JetLayout, points: &Points<T>, chunk: usize) -> Self {
+        assert_eq!(
+            points.dims(),
+            field.inputs(),
+            "points and network disagree on dimension"
+        );
+        let n = points.len();
+        let chunk = chunk.max(1);
+        let outputs = layout.len() * field.outputs();
+        let chunks = (0..n.div_ceil(chunk))
+            .map(|c| {
+                let len = chunk.min(n - c * chunk);
+                Chunk {
+                    offset: c * chunk,
+                    x: vec![T::zero(); len * points.dims()],
+                    tape: field.tape(&layout, len),
+                    bar: vec![T::zero(); outputs * len],
+                    grad: vec![T::zero(); field.n_params()],
+                }
+            })
+            .collect();
+        let mut b = Batched {
+            layout,
+            dims: points.dims(),
+            n,
+            chunks,
+        };
+        b.set_points(points);
+        b
+    }
+
+    /// Replaces the points (same count), e.g. after resampling; allocates nothing.
+    pub fn set_points(&mut self, points: &Points<T>) {
+        assert_eq!(
+            points.len(),
+            self.n,
+            "resampling must keep the number of points"
+        );
+        for c in &mut self.chunks {
+            let len = c.x.len() / self.dims;
+            for a in 0..self.dims {
+                c.x[a * len..(a + 1) * len]
+                    .copy_from_slice(&points.axis(a)[c.offset..c.offset + len]);
+            }
+        }
+    }
+
+    pub fn layout(&self) -> &JetLayout {
+        &self.layout
+    }
+
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// Forward pass over every chunk, in parallel.
+    pub fn forward(&mut self, field: &F, params: &[T]) {
+        self.chunks
+            .par_iter_mut()
+            .for_each(|c| field.forward(params, &c.x, &mut c.tape));
+    }
+
+    /// Visits every chunk's outputs after [`forward`](Self::forward), in order.
+    pub fn for_each_chunk(&self, field: &F, mut f: impl FnMut(ChunkView<'_, T>)) {
+        for c in &self.chunks {
+            f(view(field, c, self.dims));
+        }
+    }
+
+    /// Backward pass after [`forward`](Self::forward): `adjoint` writes each chunk's output
+    /// adjoint; the parameter gradient is added to `grad`.
+    pub fn backward(
+        &mut self,
+        field: &F,
+        params: &[T],
+        adjoint: impl Fn(ChunkView<'_, T>, &mut [T]) + Sync,
+        grad: &mut [T],
+    ) {
+        let dims = self.dims;
+        self.chunks.par_iter_mut().for_each(|c| {
+            let mut bar = std::mem::take(&mut c.bar);
+            adjoint(view(field, c, dims), &mut bar);
+            c.grad.fill(T::zero());
+            field.backward(params, &bar, &mut c.tape, &mut c.grad);
+            c.bar = bar;
+        });
+        self.reduce(grad);
+    }
+
+    /// Forward, loss and backward fused per chunk (for losses that are sums over points):
+    /// `loss` returns the chunk's contribution and writes its output adjoint.
+    pub fn value_and_grad(
+        &mut self,
+        field: &F,
+        params: &[T],
+        loss: impl Fn(ChunkView<'_, T>, &mut [T]) -> T + Sync,
+        grad: &mut [T],
+    ) -> T {
+        let dims = self.dims;
+        let values: Vec<T> = self
+            .chunks
+            .par_iter_mut()
+            .map(|c| {
+                field.forward(params, &c.x, &mut c.tape);
+                let mut bar = std::mem::take(&mut c.bar);
+                let value = loss(view(field, c, dims), &mut bar);
+                c.grad.fill(T::zero());
+                field.backward(params, &bar, &mut c.tape, &mut c.grad);
+                c.bar = bar;
+                value
+            })
+            .collect();
+        self.reduce(grad);
+        values.into_iter().sum()
+    }
+
+    fn reduce(&self, grad: &mut [T]) {
+        for c in &self.chunks {
+            grad.iter_mut().zip(&c.grad).for_each(|(g, &d)| *g += d);
+        }
+    }
+}
+
+fn view<'a, T: Real, F: Field<T>>(
+    field: &F,
+    c: &'a Chunk<T, F::Tape>,
+    dims: usize,
+) -> ChunkView<'a, T> {
+    ChunkView {
+        offset: c.offset,
+        n: c.x.len() / dims,
+        x: &c.x,
+        jets: field.output(&c.tape),
+    }
+}
