@@ -18,7 +18,7 @@ pub struct Points<T> {
 impl<T: Real> Points<T> {
     pub fn new(dims: usize, coords: Vec<T>) -> Self {
         assert!(
-            dims > 0 && coords.len() % dims == 0,
+            dims > 0 && coords.len().is_multiple_of(dims),
             "coordinates must be n × dims"
         );
         Points { dims, coords }

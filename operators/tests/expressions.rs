@@ -158,7 +158,7 @@ fn adjoints_match_finite_differences() {
     for src in sources {
         let (jb, pb) = c.adjoint(src);
         let h = 1e-6;
-        for k in 0..c.jets.len() {
+        for (k, &exact) in jb.iter().enumerate() {
             let mut cp = Case::new();
             cp.jets[k] += h;
             let mut cm = Case::new();

@@ -77,8 +77,8 @@ impl Partial {
     /// α - β, if β ≤ α.
     pub fn minus(&self, beta: &Partial) -> Option<Partial> {
         let mut counts = [0u8; MAX_AXES];
-        for a in 0..MAX_AXES {
-            counts[a] = self.counts[a].checked_sub(beta.counts[a])?;
+        for ((c, &a), &b) in counts.iter_mut().zip(&self.counts).zip(&beta.counts) {
+            *c = a.checked_sub(b)?;
         }
         Some(Partial { counts })
     }
