@@ -63,6 +63,8 @@ impl<T: Real> Points<T> {
 
 /// What a loss sees of one chunk: its points and the network's output jets on them.
 pub struct ChunkView<'a, T> {
+    /// Index of the chunk (chunks are numbered in point order).
+    pub index: usize,
     /// Index of the chunk's first point in the whole batch.
     pub offset: usize,
     /// Number of points in the chunk.
@@ -159,11 +161,23 @@ impl<T: Real, F: Field<T>> Batched<T, F> {
             .for_each(|c| field.forward(params, &c.x, &mut c.tape));
     }
 
-    /// Visits every chunk's outputs after [`forward`](Self::forward), in order.
-    pub fn for_each_chunk(&self, field: &F, mut f: impl FnMut(ChunkView<'_, T>)) {
-        for c in &self.chunks {
-            f(view(field, c, self.dims));
-        }
+    /// Number of chunks.
+    pub fn chunks(&self) -> usize {
+        self.chunks.len()
+    }
+
+    /// Maps every chunk's outputs after [`forward`](Self::forward), in parallel; results in chunk order.
+    pub fn map_chunks<R: Send>(
+        &self,
+        field: &F,
+        f: impl Fn(ChunkView<'_, T>) -> R + Sync,
+    ) -> Vec<R> {
+        let dims = self.dims;
+        self.chunks
+            .par_iter()
+            .enumerate()
+            .map(|(i, c)| f(view(field, i, c, dims)))
+            .collect()
     }
 
     /// Backward pass after [`forward`](Self::forward): `adjoint` writes each chunk's output
@@ -176,9 +190,9 @@ impl<T: Real, F: Field<T>> Batched<T, F> {
         grad: &mut [T],
     ) {
         let dims = self.dims;
-        self.chunks.par_iter_mut().for_each(|c| {
+        self.chunks.par_iter_mut().enumerate().for_each(|(i, c)| {
             let mut bar = std::mem::take(&mut c.bar);
-            adjoint(view(field, c, dims), &mut bar);
+            adjoint(view(field, i, c, dims), &mut bar);
             c.grad.fill(T::zero());
             field.backward(params, &bar, &mut c.tape, &mut c.grad);
             c.bar = bar;
@@ -199,10 +213,11 @@ impl<T: Real, F: Field<T>> Batched<T, F> {
         let values: Vec<T> = self
             .chunks
             .par_iter_mut()
-            .map(|c| {
+            .enumerate()
+            .map(|(i, c)| {
                 field.forward(params, &c.x, &mut c.tape);
                 let mut bar = std::mem::take(&mut c.bar);
-                let value = loss(view(field, c, dims), &mut bar);
+                let value = loss(view(field, i, c, dims), &mut bar);
                 c.grad.fill(T::zero());
                 field.backward(params, &bar, &mut c.tape, &mut c.grad);
                 c.bar = bar;
@@ -222,10 +237,12 @@ impl<T: Real, F: Field<T>> Batched<T, F> {
 
 fn view<'a, T: Real, F: Field<T>>(
     field: &F,
+    index: usize,
     c: &'a Chunk<T, F::Tape>,
     dims: usize,
 ) -> ChunkView<'a, T> {
     ChunkView {
+        index,
         offset: c.offset,
         n: c.x.len() / dims,
         x: &c.x,

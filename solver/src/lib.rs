@@ -1,1 +1,5 @@
-pub fn f() {}
+//! # solver
+//!
+//! How to solve: optimizers, the PINN loss with causal weights, and the training loop.
+
+pub mod optim;

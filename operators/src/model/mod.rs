@@ -36,7 +36,7 @@ impl ParamView {
 /// column-major, slot-major within a column (slot `s` of point `p` at `s·n + p`).
 pub trait Field<T: Real>: Send + Sync {
     /// Everything one batch needs between forward and backward, allocated once per batch shape.
-    type Tape: Send;
+    type Tape: Send + Sync;
 
     fn inputs(&self) -> usize;
     fn outputs(&self) -> usize;

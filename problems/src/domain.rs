@@ -1,0 +1,72 @@
+//! Axis-aligned boxes: intervals, rectangles, space-time slabs.
+
+use operators::{Points, Real, Rng};
+
+use crate::Sampling;
+
+/// A face of a box: the points where coordinate `axis` equals its lower or upper bound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Face {
+    pub axis: usize,
+    pub upper: bool,
+}
+
+/// The box [lo_0, hi_0] × … × [lo_{d-1}, hi_{d-1}].
+#[derive(Clone, Debug, PartialEq)]
+pub struct BoxDomain {
+    pub lo: Vec<f64>,
+    pub hi: Vec<f64>,
+}
+
+impl BoxDomain {
+    pub fn new(lo: Vec<f64>, hi: Vec<f64>) -> Self {
+        assert_eq!(lo.len(), hi.len());
+        assert!(
+            lo.iter().zip(&hi).all(|(a, b)| a < b),
+            "empty or degenerate box"
+        );
+        BoxDomain { lo, hi }
+    }
+
+    pub fn dims(&self) -> usize {
+        self.lo.len()
+    }
+
+    /// `n` points inside the box.
+    pub fn sample<T: Real>(&self, n: usize, how: Sampling, rng: &mut Rng) -> Points<T> {
+        let unit = how.unit_points(n, self.dims(), rng);
+        self.scale(&unit, &(0..self.dims()).collect::<Vec<_>>(), n)
+    }
+
+    /// `n` points on one face (the face's own axis is fixed at its bound).
+    pub fn sample_face<T: Real>(
+        &self,
+        face: Face,
+        n: usize,
+        how: Sampling,
+        rng: &mut Rng,
+    ) -> Points<T> {
+        let free: Vec<usize> = (0..self.dims()).filter(|&a| a != face.axis).collect();
+        let unit = how.unit_points(n, free.len(), rng);
+        let mut pts = self.scale(&unit, &free, n);
+        let v = if face.upper {
+            self.hi[face.axis]
+        } else {
+            self.lo[face.axis]
+        };
+        pts.axis_mut(face.axis).fill(T::from_f64(v));
+        pts
+    }
+
+    /// Maps unit-cube coordinates (`n × axes.len()`) onto the given axes; others stay 0.
+    fn scale<T: Real>(&self, unit: &[f64], axes: &[usize], n: usize) -> Points<T> {
+        let mut coords = vec![T::zero(); n * self.dims()];
+        for (k, &a) in axes.iter().enumerate() {
+            for p in 0..n {
+                coords[a * n + p] =
+                    T::from_f64(self.lo[a] + (self.hi[a] - self.lo[a]) * unit[k * n + p]);
+            }
+        }
+        Points::new(self.dims(), coords)
+    }
+}

@@ -1,0 +1,107 @@
+//! Adam (Kingma & Ba) with bias correction and a learning-rate schedule.
+
+use super::Schedule;
+use operators::Real;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdamConfig {
+    pub lr: f64,
+    pub beta1: f64,
+    pub beta2: f64,
+    pub eps: f64,
+    pub schedule: Schedule,
+}
+
+impl Default for AdamConfig {
+    fn default() -> Self {
+        AdamConfig {
+            lr: 1e-3,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            schedule: Schedule::default(),
+        }
+    }
+}
+
+/// Adam's state: first and second moments and the step count (all a checkpoint needs).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Adam<T> {
+    pub config: AdamConfig,
+    pub m: Vec<T>,
+    pub v: Vec<T>,
+    pub step: u64,
+}
+
+impl<T: Real> Adam<T> {
+    pub fn new(config: AdamConfig, n: usize) -> Self {
+        Adam {
+            config,
+            m: vec![T::zero(); n],
+            v: vec![T::zero(); n],
+            step: 0,
+        }
+    }
+
+    /// The learning rate the next step will use.
+    pub fn lr(&self) -> f64 {
+        self.config.lr * self.config.schedule.factor(self.step)
+    }
+
+    /// x ← x − lr · m̂ / (sqrt(v̂) + ε).
+    pub fn step(&mut self, x: &mut [T], grad: &[T]) {
+        let c = &self.config;
+        let lr = self.lr();
+        self.step += 1;
+        let (b1, b2) = (T::from_f64(c.beta1), T::from_f64(c.beta2));
+        let (one, eps) = (T::one(), T::from_f64(c.eps));
+        let c1 = T::from_f64(1.0 - c.beta1.powi(self.step as i32));
+        let c2 = T::from_f64(1.0 - c.beta2.powi(self.step as i32));
+        let lr = T::from_f64(lr);
+        for (((x, &g), m), v) in x.iter_mut().zip(grad).zip(&mut self.m).zip(&mut self.v) {
+            *m = b1 * *m + (one - b1) * g;
+            *v = b2 * *v + (one - b2) * g * g;
+            *x -= lr * (*m / c1) / ((*v / c2).sqrt() + eps);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first Adam step moves every coordinate by lr against the gradient's sign.
+    #[test]
+    fn first_step_is_lr_times_sign() {
+        let mut adam = Adam::<f64>::new(
+            AdamConfig {
+                schedule: Schedule::Constant,
+                ..Default::default()
+            },
+            3,
+        );
+        let mut x = vec![1.0, 1.0, 1.0];
+        adam.step(&mut x, &[2.0, -0.5, 1e-3]);
+        for (xi, s) in x.iter().zip([-1.0, 1.0, -1.0]) {
+            assert!((xi - (1.0 + s * 1e-3)).abs() < 1e-8);
+        }
+    }
+
+    #[test]
+    fn minimizes_a_quadratic() {
+        let mut adam = Adam::<f64>::new(
+            AdamConfig {
+                lr: 0.05,
+                schedule: Schedule::Constant,
+                ..Default::default()
+            },
+            2,
+        );
+        let mut x = vec![3.0, -2.0];
+        for _ in 0..2000 {
+            let g = [2.0 * x[0], 20.0 * x[1]];
+            adam.step(&mut x, &g);
+        }
+        assert!(x[0].abs() < 1e-3 && x[1].abs() < 1e-3, "{x:?}");
+    }
+}
