@@ -206,11 +206,11 @@ impl<T: Real, F: Field<T>> Batched<T, F> {
         &mut self,
         field: &F,
         params: &[T],
-        loss: impl Fn(ChunkView<'_, T>, &mut [T]) -> T + Sync,
+        loss: impl Fn(ChunkView<'_, T>, &mut [T]) -> f64 + Sync,
         grad: &mut [T],
-    ) -> T {
+    ) -> f64 {
         let dims = self.dims;
-        let values: Vec<T> = self
+        let values: Vec<f64> = self
             .chunks
             .par_iter_mut()
             .enumerate()
