@@ -137,14 +137,27 @@ fn polynomial_derivatives<T: Real>(polys: &DerivativePolys, y: &[T], d: &mut [&m
         c.iter_mut()
             .zip(&polys[k])
             .for_each(|(c, &p)| *c = T::from_f64(p));
-        let degree = k + 2;
-        for (d, &y) in dk.iter_mut().zip(y) {
-            let mut acc = c[degree];
-            for i in (0..degree).rev() {
-                acc = acc * y + c[i];
-            }
-            *d = acc;
+        // σ⁽ᵏ⁾ (k = index + 1) has degree k + 1 in y, so k + 2 coefficients; a constant
+        // count lets the point loop vectorize.
+        match k {
+            0 => horner::<T, 3>(&c, y, dk),
+            1 => horner::<T, 4>(&c, y, dk),
+            2 => horner::<T, 5>(&c, y, dk),
+            3 => horner::<T, 6>(&c, y, dk),
+            _ => horner::<T, 7>(&c, y, dk),
         }
+    }
+}
+
+/// d[p] = Σ_{i<N} c[i]·y[p]^i.
+#[inline(always)]
+fn horner<T: Real, const N: usize>(c: &[T], y: &[T], d: &mut [T]) {
+    for (d, &y) in d.iter_mut().zip(y) {
+        let mut acc = c[N - 1];
+        for i in (0..N - 1).rev() {
+            acc = acc * y + c[i];
+        }
+        *d = acc;
     }
 }
 

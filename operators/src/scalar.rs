@@ -45,29 +45,49 @@ pub trait Real:
     fn is_finite(self) -> bool;
     fn max(self, other: Self) -> Self;
     fn min(self, other: Self) -> Self;
-    /// `floor`, vectorizable on current x86 targets.
-    fn floor(self) -> Self;
-    /// `self · 2^n` for an integral-valued `n` within the exponent range (no checks).
-    fn mul_pow2(self, n: Self) -> Self;
-    /// Degree of the Taylor polynomial that makes [`crate::vmath::exp`] accurate to a few ulps.
-    const EXP_DEGREE: usize;
-    /// Largest |x| for which exp(x) is finite and normal.
-    const EXP_LIMIT: f64;
+    /// |self| with the sign of `sign`.
+    fn copysign(self, sign: Self) -> Self;
+    /// exp(x) by range reduction and a polynomial, written so that loops over it vectorize;
+    /// see [`crate::vmath::exp`].
+    fn exp_vector(self) -> Self;
 }
 
 macro_rules! impl_real {
-    ($t:ty, $name:literal, $bits:ty, $ubits:ty, $mant:expr, $bias:expr, $deg:expr, $lim:expr) => {
+    ($t:ty, $name:literal, $mant:expr, $bias:expr, $lim:expr, $coefs:expr) => {
         impl Real for $t {
             const NAME: &'static str = $name;
-            const EXP_DEGREE: usize = $deg;
-            const EXP_LIMIT: f64 = $lim;
             #[inline(always)]
-            fn floor(self) -> Self {
-                <$t>::floor(self)
+            fn copysign(self, sign: Self) -> Self {
+                <$t>::copysign(self, sign)
             }
             #[inline(always)]
-            fn mul_pow2(self, n: Self) -> Self {
-                self * <$t>::from_bits(((n as $bits + $bias) as $ubits) << $mant)
+            fn exp_vector(self) -> Self {
+                const LIM: $t = $lim;
+                // Adding 1.5·2^mant rounds to an integer n that sits in the low mantissa bits.
+                const SHIFTER: $t = 1.5 * (1u64 << $mant) as $t;
+                const COEFS: &[$t] = &$coefs;
+                let x = if self < -LIM {
+                    -LIM
+                } else if self > LIM {
+                    LIM
+                } else {
+                    self
+                };
+                let k = x * core::f64::consts::LOG2_E as $t + SHIFTER;
+                let n = k - SHIFTER;
+                // Cody–Waite: ln2 = hi + lo with hi exact in the format.
+                let r = x - n * 0.693_145_751_953_125 as $t - n * 1.428_606_820_309_417_2e-6 as $t;
+                let mut p = COEFS[COEFS.len() - 1];
+                for &c in COEFS[..COEFS.len() - 1].iter().rev() {
+                    p = p * r + c;
+                }
+                let scale = <$t>::from_bits(
+                    (k.to_bits()
+                        .wrapping_sub(SHIFTER.to_bits())
+                        .wrapping_add($bias))
+                        << $mant,
+                );
+                p * scale
             }
             #[inline(always)]
             fn from_f64(v: f64) -> Self {
@@ -141,5 +161,34 @@ macro_rules! impl_real {
     };
 }
 
-impl_real!(f32, "f32", i32, u32, 23, 127, 7, 87.0);
-impl_real!(f64, "f64", i64, u64, 52, 1023, 12, 708.0);
+/// 1/k! for k = 0..=n: Taylor coefficients of exp.
+const fn inverse_factorials<const N: usize>() -> [f64; N] {
+    let mut c = [1.0; N];
+    let mut k = 1;
+    while k < N {
+        c[k] = c[k - 1] / k as f64;
+        k += 1;
+    }
+    c
+}
+const EXP_F64: [f64; 13] = inverse_factorials::<13>();
+const EXP_F32: [f64; 8] = inverse_factorials::<8>();
+
+impl_real!(
+    f32,
+    "f32",
+    23,
+    127,
+    87.0,
+    [
+        EXP_F32[0] as f32,
+        EXP_F32[1] as f32,
+        EXP_F32[2] as f32,
+        EXP_F32[3] as f32,
+        EXP_F32[4] as f32,
+        EXP_F32[5] as f32,
+        EXP_F32[6] as f32,
+        EXP_F32[7] as f32
+    ]
+);
+impl_real!(f64, "f64", 52, 1023, 708.0, EXP_F64);

@@ -4,33 +4,19 @@
 
 use crate::Real;
 
-/// exp(x): range reduction x = n·ln2 + r, |r| ≤ ln2/2, Taylor polynomial in r, then scale by 2^n.
-/// Accurate to a few ulps; arguments beyond the exponent range are clamped.
+/// exp(x): range reduction x = n·ln2 + r, |r| ≤ ln2/2, Taylor polynomial in r, then
+/// scaling by 2^n through the exponent bits. Accurate to a few ulps; arguments beyond
+/// the exponent range are clamped.
 #[inline(always)]
 pub fn exp<T: Real>(x: T) -> T {
-    let lim = T::from_f64(T::EXP_LIMIT);
-    let x = x.max(-lim).min(lim);
-    let n = (x * T::from_f64(core::f64::consts::LOG2_E) + T::from_f64(0.5)).floor();
-    // Cody–Waite: ln2 split in a high part exact in the format and a low correction.
-    let r =
-        x - n * T::from_f64(0.693_145_751_953_125) - n * T::from_f64(1.428_606_820_309_417_2e-6);
-    let mut p = T::one();
-    for k in (1..=T::EXP_DEGREE).rev() {
-        p = T::one() + p * r / T::from_f64(k as f64);
-    }
-    p.mul_pow2(n)
+    x.exp_vector()
 }
 
 /// tanh(x) = sign(x)·(1 − e)/(1 + e) with e = exp(−2|x|); absolute error a few ulps.
 #[inline(always)]
 pub fn tanh<T: Real>(x: T) -> T {
     let e = exp(T::from_f64(-2.0) * x.abs());
-    let t = (T::one() - e) / (T::one() + e);
-    if x < T::zero() {
-        -t
-    } else {
-        t
-    }
+    ((T::one() - e) / (T::one() + e)).copysign(x)
 }
 
 /// The logistic function 1/(1 + exp(−x)).

@@ -4,4 +4,8 @@
 
 pub mod optim;
 pub mod pinn;
+mod predict;
 pub mod train;
+
+pub use predict::{predict, relative_l2};
+pub mod burgers;
