@@ -76,7 +76,7 @@ macro_rules! impl_real {
                 let k = x * core::f64::consts::LOG2_E as $t + SHIFTER;
                 let n = k - SHIFTER;
                 // Cody–Waite: ln2 = hi + lo with hi exact in the format.
-                let r = x - n * 0.693_145_751_953_125 as $t - n * 1.428_606_820_309_417_2e-6 as $t;
+                let r = x - n * LN2_HI as $t - n * LN2_LO as $t;
                 let mut p = COEFS[COEFS.len() - 1];
                 for &c in COEFS[..COEFS.len() - 1].iter().rev() {
                     p = p * r + c;
@@ -160,6 +160,11 @@ macro_rules! impl_real {
         }
     };
 }
+
+/// ln 2 split for Cody–Waite range reduction: the high part has few enough bits that
+/// n·LN2_HI is exact for every exponent n.
+const LN2_HI: f64 = 0.693_145_751_953_125;
+const LN2_LO: f64 = 1.428_606_820_309_417_2e-6;
 
 /// 1/k! for k = 0..=n: Taylor coefficients of exp.
 const fn inverse_factorials<const N: usize>() -> [f64; N] {

@@ -38,7 +38,7 @@ impl Sobol {
         }
         for (d, dir) in directions.iter_mut().enumerate().skip(1) {
             let (s, a, m0) = JOE_KUO[d - 1];
-            let mut m = vec![0u32; BITS];
+            let mut m = [0u32; BITS];
             m[..s].copy_from_slice(m0);
             for j in s..BITS {
                 let mut v = m[j - s] ^ (m[j - s] << s);

@@ -124,7 +124,9 @@ impl<T: Real> Trainer<T> {
             loss.set_causal_eps(c.eps[self.eps_index.min(c.eps.len() - 1)]);
         }
         while self.step < config.adam_steps {
-            if config.resample_every > 0 && self.step > 0 && self.step % config.resample_every == 0
+            if config.resample_every > 0
+                && self.step > 0
+                && self.step.is_multiple_of(config.resample_every)
             {
                 loss.resample(&mut self.rng);
             }
@@ -133,14 +135,14 @@ impl<T: Real> Trainer<T> {
                 self.params.copy_from_slice(&last_good);
                 return Err(self.non_finite(loss));
             }
-            if self.step % config.log_every == 0 {
+            if self.step.is_multiple_of(config.log_every) {
                 last_good.copy_from_slice(&self.params);
                 let r = self.record(Phase::Adam, value, loss, config, start);
                 on_log(&r);
                 self.history.push(r);
             }
             if let Some(c) = &config.causal {
-                let check = self.step > 0 && self.step % c.check_every == 0;
+                let check = self.step > 0 && self.step.is_multiple_of(c.check_every);
                 if check && loss.min_causal_weight() > c.delta && self.eps_index + 1 < c.eps.len() {
                     self.eps_index += 1;
                     loss.set_causal_eps(c.eps[self.eps_index]);
@@ -156,24 +158,23 @@ impl<T: Real> Trainer<T> {
             let mut records = Vec::new();
             let mut params = std::mem::take(&mut self.params);
             let report = opt.minimize(loss, &mut params, config.lbfgs_steps, |it, f| {
-                if it % config.log_every == 0 {
-                    records.push((base + it, f));
+                if it.is_multiple_of(config.log_every) {
+                    let wall_s = start.elapsed().as_secs_f64();
+                    let r = Record {
+                        step: base + it,
+                        phase: Phase::Lbfgs,
+                        loss: f,
+                        terms: vec![],
+                        lr: 0.0,
+                        eps: None,
+                        wall_s,
+                    };
+                    on_log(&r);
+                    records.push(r);
                 }
             });
             self.params = params;
-            for (step, f) in records {
-                let r = Record {
-                    step,
-                    phase: Phase::Lbfgs,
-                    loss: f,
-                    terms: vec![],
-                    lr: 0.0,
-                    eps: None,
-                    wall_s: start.elapsed().as_secs_f64(),
-                };
-                on_log(&r);
-                self.history.push(r);
-            }
+            self.history.extend(records);
             self.step += report.iterations;
             value = report.loss;
             lbfgs_report = Some(report);

@@ -162,10 +162,10 @@ impl<T: Real> Lbfgs<T> {
                 false => (vec![T::zero(); x.len()], vec![T::zero(); x.len()]),
             };
             let a = T::from_f64(t.a);
-            for i in 0..x.len() {
-                s[i] = a * self.d[i];
-                y[i] = self.g_trial[i] - self.g[i];
-            }
+            s.iter_mut().zip(&self.d).for_each(|(s, &d)| *s = a * d);
+            y.iter_mut()
+                .zip(self.g_trial.iter().zip(&self.g))
+                .for_each(|(y, (&gt, &g))| *y = gt - g);
             let sy = dot(&s, &y);
             if sy > 1e-10 * dot(&y, &y).sqrt() * dot(&s, &s).sqrt() {
                 self.pairs.push_back((s, y, 1.0 / sy));
@@ -214,9 +214,10 @@ impl<T: Real> Lbfgs<T> {
     /// Evaluates φ(a) = f(x + a·d) into the trial buffers.
     fn eval(&mut self, obj: &mut impl Objective<T>, x: &[T], a: f64) -> Trial {
         let at = T::from_f64(a);
-        for i in 0..x.len() {
-            self.x_trial[i] = x[i] + at * self.d[i];
-        }
+        self.x_trial
+            .iter_mut()
+            .zip(x.iter().zip(&self.d))
+            .for_each(|(xt, (&x, &d))| *xt = x + at * d);
         let f = obj.value_and_grad(&self.x_trial, &mut self.g_trial);
         Trial {
             a,
