@@ -81,6 +81,7 @@ struct Chunk<T, Tape> {
     tape: Tape,
     bar: Vec<T>,
     grad: Vec<T>,
+    value: f64,
 }
 
 /// Fixed chunks of a point set, with everything a forward and backward pass needs.
@@ -113,6 +114,7 @@ impl<T: Real, F: Field<T>> Batched<T, F> {
                     tape: field.tape(&layout, len),
                     bar: vec![T::zero(); outputs * len],
                     grad: vec![T::zero(); field.n_params()],
+                    value: 0.0,
                 }
             })
             .collect();
@@ -210,22 +212,16 @@ impl<T: Real, F: Field<T>> Batched<T, F> {
         grad: &mut [T],
     ) -> f64 {
         let dims = self.dims;
-        let values: Vec<f64> = self
-            .chunks
-            .par_iter_mut()
-            .enumerate()
-            .map(|(i, c)| {
-                field.forward(params, &c.x, &mut c.tape);
-                let mut bar = std::mem::take(&mut c.bar);
-                let value = loss(view(field, i, c, dims), &mut bar);
-                c.grad.fill(T::zero());
-                field.backward(params, &bar, &mut c.tape, &mut c.grad);
-                c.bar = bar;
-                value
-            })
-            .collect();
+        self.chunks.par_iter_mut().enumerate().for_each(|(i, c)| {
+            field.forward(params, &c.x, &mut c.tape);
+            let mut bar = std::mem::take(&mut c.bar);
+            c.value = loss(view(field, i, c, dims), &mut bar);
+            c.grad.fill(T::zero());
+            field.backward(params, &bar, &mut c.tape, &mut c.grad);
+            c.bar = bar;
+        });
         self.reduce(grad);
-        values.into_iter().sum()
+        self.chunks.iter().map(|c| c.value).sum()
     }
 
     fn reduce(&self, grad: &mut [T]) {

@@ -25,8 +25,8 @@ struct Args {
 
 fn parse_args() -> Args {
     let mut a = Args {
-        adam: 5_000,
-        lbfgs: 12_000,
+        adam: 3_000,
+        lbfgs: 6_000,
         hidden: vec![40; 6],
         points: 8_000,
         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),

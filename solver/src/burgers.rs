@@ -1,7 +1,7 @@
 //! The viscous Burgers benchmark (Raissi et al.), built through the Rust API: used by
 //! the example, the benchmark and the tests, so all three measure the same problem.
 
-use crate::pinn::{PinnLoss, PointSource, TermSpec};
+use crate::pinn::{PinnLoss, PointSource, Target, TermSpec};
 use operators::expr::{Program, Symbols};
 use operators::{Mlp, MlpConfig, Real, Rng};
 use problems::{BoxDomain, Face, Sampling};
@@ -75,7 +75,7 @@ pub fn burgers_loss<T: Real>(setup: &BurgersSetup, rng: &mut Rng) -> PinnLoss<T,
             name: "initial".into(),
             weight: 1.0,
             equations: vec![compile("u", &symbols)],
-            target: Some(compile("-sin(pi*x)", &coords_only)),
+            target: Some(Target::Expression(compile("-sin(pi*x)", &coords_only))),
             source: PointSource::Faces {
                 domain: domain.clone(),
                 faces: vec![Face {

@@ -9,3 +9,4 @@ pub mod train;
 
 pub use predict::{predict, relative_l2};
 pub mod burgers;
+pub mod march;

@@ -6,7 +6,7 @@ use operators::model::Field;
 use operators::{Mlp, MlpConfig, Rng};
 use problems::{BoxDomain, Face, Sampling};
 use solver::optim::Objective;
-use solver::pinn::{Causal, PinnLoss, PointSource, TermSpec};
+use solver::pinn::{Causal, PinnLoss, PointSource, Target, TermSpec};
 
 fn symbols() -> Symbols {
     Symbols {
@@ -61,7 +61,9 @@ fn loss(causal: bool, chunk: usize) -> PinnLoss<f64, Mlp<f64>> {
             name: "initial".into(),
             weight: 10.0,
             equations: vec![Program::compile("u", &s).unwrap()],
-            target: Some(Program::compile("-sin(pi*x)", &coords_only).unwrap()),
+            target: Some(Target::Expression(
+                Program::compile("-sin(pi*x)", &coords_only).unwrap(),
+            )),
             source: PointSource::Faces {
                 domain: domain.clone(),
                 faces: vec![Face {

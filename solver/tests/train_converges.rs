@@ -5,8 +5,9 @@ use operators::expr::{Program, Symbols};
 use operators::model::Field;
 use operators::{Mlp, MlpConfig, Points, Rng};
 use problems::{BoxDomain, Face, Sampling};
+use solver::march::{MarchedField, TimeMarching};
 use solver::optim::{AdamConfig, Schedule};
-use solver::pinn::{Causal, PinnLoss, PointSource, TermSpec};
+use solver::pinn::{Causal, PinnLoss, PointSource, Target, TermSpec};
 use solver::train::{CausalSchedule, TrainConfig, Trainer};
 use solver::{predict, relative_l2};
 
@@ -145,7 +146,9 @@ fn causal_heat_equation_reaches_1e_2_and_opens_every_weight() {
             name: "initial".into(),
             weight: 10.0,
             equations: vec![Program::compile("u", &sym).unwrap()],
-            target: Some(Program::compile("sin(pi*x)", &coords_only).unwrap()),
+            target: Some(Target::Expression(
+                Program::compile("sin(pi*x)", &coords_only).unwrap(),
+            )),
             source: PointSource::Faces {
                 domain: domain.clone(),
                 faces: vec![Face {
@@ -220,4 +223,122 @@ fn causal_heat_equation_reaches_1e_2_and_opens_every_weight() {
         &exact,
     );
     assert!(err < 1e-2, "relative L2 error {err:.2e}");
+}
+
+/// The same heat equation marched over two windows: the second window's initial values are
+/// the first window's prediction at t = 0.5 (no exact data crosses the window boundary).
+#[test]
+fn time_marching_hands_the_solution_to_the_next_window() {
+    let sym = Symbols {
+        coords: vec!["x".into(), "t".into()],
+        time_axis: Some(1),
+        fields: vec!["u".into()],
+        constants: vec![("k".into(), 1.0 / std::f64::consts::PI.powi(2))],
+        trainable: vec![],
+    };
+    let coords_only = Symbols {
+        fields: vec![],
+        ..sym.clone()
+    };
+    let marching = TimeMarching::new(0.0, 1.0, 2);
+    let xs: Vec<f64> = (0..64).map(|i| (i as f64 + 0.5) / 64.0).collect();
+    let mut windows: Vec<(Mlp<f64>, Vec<f64>)> = Vec::new();
+    for k in 0..marching.windows {
+        let (t_start, t_end) = marching.collocation_interval(k);
+        let domain = BoxDomain::new(vec![0.0, t_start], vec![1.0, t_end]);
+        let initial_points: Vec<Vec<f64>> = xs.iter().map(|&x| vec![x, t_start]).collect();
+        let target = match windows.last() {
+            None => Target::Expression(Program::compile("sin(pi*x)", &coords_only).unwrap()),
+            Some((field, params)) => Target::Values(
+                predict(field, params, &Points::from_rows(&initial_points))[0].clone(),
+            ),
+        };
+        let mut rng = Rng::new(7);
+        let net = Mlp::new(
+            MlpConfig {
+                inputs: 2,
+                hidden: vec![20, 20],
+                ..Default::default()
+            },
+            &mut rng,
+        );
+        let specs = vec![
+            TermSpec {
+                name: "residual".into(),
+                weight: 1.0,
+                equations: vec![Program::compile("u_t - k*u_xx", &sym).unwrap()],
+                target: None,
+                source: PointSource::Interior {
+                    domain: domain.clone(),
+                    n: 256,
+                    sampling: Sampling::Sobol,
+                },
+                resample: false,
+                causal: None,
+            },
+            TermSpec {
+                name: "initial".into(),
+                weight: 10.0,
+                equations: vec![Program::compile("u", &sym).unwrap()],
+                target: Some(target),
+                source: PointSource::Fixed(initial_points),
+                resample: false,
+                causal: None,
+            },
+            TermSpec {
+                name: "boundary".into(),
+                weight: 1.0,
+                equations: vec![Program::compile("u", &sym).unwrap()],
+                target: None,
+                source: PointSource::Faces {
+                    domain,
+                    faces: vec![
+                        Face {
+                            axis: 0,
+                            upper: false,
+                        },
+                        Face {
+                            axis: 0,
+                            upper: true,
+                        },
+                    ],
+                    n: 32,
+                    sampling: Sampling::Sobol,
+                },
+                resample: false,
+                causal: None,
+            },
+        ];
+        let mut loss = PinnLoss::<f64, _>::new(net, specs, 0, 128, &mut rng);
+        let config = TrainConfig {
+            adam_steps: 1000,
+            adam: AdamConfig {
+                lr: 1e-2,
+                schedule: Schedule::Constant,
+                ..Default::default()
+            },
+            lbfgs_steps: 300,
+            ..Default::default()
+        };
+        let mut trainer = Trainer::new(loss.field.init_params(&mut rng), &config, rng);
+        trainer.run(&mut loss, &config, |_| {}).unwrap();
+        windows.push((loss.field.clone(), trainer.params));
+    }
+    let marched = MarchedField {
+        marching,
+        time_axis: 1,
+        windows,
+    };
+    let grid: Vec<Vec<f64>> = (0..21)
+        .flat_map(|i| (0..21).map(move |j| vec![i as f64 / 20.0, j as f64 / 20.0]))
+        .collect();
+    let exact: Vec<f64> = grid
+        .iter()
+        .map(|p| (std::f64::consts::PI * p[0]).sin() * (-p[1]).exp())
+        .collect();
+    let err = relative_l2(&marched.predict(&Points::from_rows(&grid))[0], &exact);
+    assert!(
+        err < 5e-3,
+        "relative L2 error of the marched solution {err:.2e}"
+    );
 }

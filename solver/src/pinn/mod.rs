@@ -7,7 +7,7 @@ mod term;
 
 pub use causal::Causal;
 pub use source::PointSource;
-pub use term::{Term, TermSpec};
+pub use term::{Target, Term, TermSpec};
 
 use crate::optim::Objective;
 use operators::model::Field;

@@ -18,9 +18,22 @@ pub enum PointSource {
         sampling: Sampling,
     },
     Fixed(Vec<Vec<f64>>),
+    /// `n` points on the lower face of `axis` followed by the same points on its upper face
+    /// (periodic conditions compare the two halves).
+    Pairs {
+        domain: BoxDomain,
+        axis: usize,
+        n: usize,
+        sampling: Sampling,
+    },
 }
 
 impl PointSource {
+    /// Whether the points come in (lower, upper) pairs.
+    pub fn is_pairs(&self) -> bool {
+        matches!(self, PointSource::Pairs { .. })
+    }
+
     pub fn draw<T: Real>(&self, rng: &mut Rng) -> Points<T> {
         match self {
             PointSource::Interior {
@@ -56,6 +69,33 @@ impl PointSource {
                 Points::new(dims, coords)
             }
             PointSource::Fixed(rows) => Points::from_rows(rows),
+            PointSource::Pairs {
+                domain,
+                axis,
+                n,
+                sampling,
+            } => {
+                let lo: Points<T> = domain.sample_face(
+                    Face {
+                        axis: *axis,
+                        upper: false,
+                    },
+                    *n,
+                    *sampling,
+                    rng,
+                );
+                let hi = T::from_f64(domain.hi[*axis]);
+                let mut coords = Vec::with_capacity(2 * n * domain.dims());
+                for a in 0..domain.dims() {
+                    coords.extend_from_slice(lo.axis(a));
+                    if a == *axis {
+                        coords.extend(std::iter::repeat_n(hi, *n));
+                    } else {
+                        coords.extend_from_slice(lo.axis(a));
+                    }
+                }
+                Points::new(domain.dims(), coords)
+            }
         }
     }
 }

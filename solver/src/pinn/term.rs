@@ -12,17 +12,29 @@ use std::sync::Mutex;
 pub struct TermSpec {
     pub name: String,
     pub weight: f64,
-    /// r_e(p) for each equation e; the term is weight · mean_p Σ_e (r_e(p) − target(p))².
+    /// r_e(p) for each equation e; the term is weight · mean_p Σ_e (r_e(p) − target(p))²,
+    /// or, on paired points, weight · mean_pairs Σ_e (r_e(lower) − r_e(upper))².
     pub equations: Vec<Program>,
-    /// A function of the coordinates only (initial values, boundary values, data).
-    pub target: Option<Program>,
+    /// What the equations should equal (zero if `None`).
+    pub target: Option<Target>,
     pub source: PointSource,
     pub resample: bool,
     pub causal: Option<Causal>,
 }
 
+/// The right-hand side of a condition.
+#[derive(Clone, Debug)]
+pub enum Target {
+    /// A function of the coordinates (initial values, boundary values, analytic data).
+    Expression(Program),
+    /// One value per point of a fixed point set (measured data, a previous time window).
+    Values(Vec<f64>),
+}
+
 /// Per-chunk scratch: expression registers, adjoints, PDE-parameter gradients, causal bins.
 struct Scratch<T> {
+    /// Equation values of the chunk (paired terms).
+    vals: Vec<T>,
     regs: Vec<T>,
     bars: Vec<T>,
     seed: Vec<T>,
@@ -33,12 +45,15 @@ struct Scratch<T> {
 
 pub struct Term<T: Real, F: Field<T>> {
     spec: TermSpec,
+    layout: JetLayout,
     batch: Batched<T, F>,
     targets: Vec<T>,
     scratch: Vec<Mutex<Scratch<T>>>,
     bin_loss: Vec<f64>,
     bin_weight: Vec<f64>,
     bin_count: Vec<f64>,
+    /// Equation values at every point (paired terms).
+    values: Vec<T>,
     value: f64,
 }
 
@@ -53,7 +68,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
             .collect();
         let layout = JetLayout::new(dims, &partials);
         let points: Points<T> = spec.source.draw(rng);
-        let batch = Batched::new(field, layout, &points, chunk);
+        let batch = Batched::new(field, layout.clone(), &points, chunk);
         let regs = spec
             .equations
             .iter()
@@ -61,9 +76,20 @@ impl<T: Real, F: Field<T>> Term<T, F> {
             .max()
             .unwrap_or(1);
         let bins = spec.causal.as_ref().map_or(0, |c| c.bins);
+        let paired = spec.source.is_pairs();
+        let n_eq = spec.equations.len();
+        assert!(
+            !(paired && (spec.causal.is_some() || spec.target.is_some())),
+            "paired terms take no target and no causal weights"
+        );
         let scratch = (0..batch.chunks())
             .map(|_| {
                 Mutex::new(Scratch {
+                    vals: if paired {
+                        vec![T::zero(); n_eq * chunk]
+                    } else {
+                        vec![]
+                    },
                     regs: vec![T::zero(); regs * chunk],
                     bars: vec![T::zero(); regs * chunk],
                     seed: vec![T::zero(); chunk],
@@ -75,12 +101,18 @@ impl<T: Real, F: Field<T>> Term<T, F> {
             .collect();
         let mut term = Term {
             spec,
+            layout,
             batch,
             targets: Vec::new(),
             scratch,
             bin_loss: vec![0.0; bins],
             bin_weight: vec![1.0; bins],
             bin_count: vec![0.0; bins],
+            values: if paired {
+                vec![T::zero(); n_eq * points.len()]
+            } else {
+                vec![]
+            },
             value: 0.0,
         };
         term.set_targets(&points);
@@ -128,23 +160,29 @@ impl<T: Real, F: Field<T>> Term<T, F> {
     }
 
     fn set_targets(&mut self, points: &Points<T>) {
-        let Some(target) = &self.spec.target else {
-            return;
+        self.targets = match &self.spec.target {
+            None => Vec::new(),
+            Some(Target::Values(v)) => {
+                assert_eq!(v.len(), points.len(), "one target value per point");
+                v.iter().map(|&v| T::from_f64(v)).collect()
+            }
+            Some(Target::Expression(target)) => {
+                let n = points.len();
+                let coords: Vec<T> = (0..points.dims())
+                    .flat_map(|a| points.axis(a).to_vec())
+                    .collect();
+                let layout = JetLayout::value_only(points.dims());
+                let inp = Inputs {
+                    n,
+                    layout: &layout,
+                    jets: &[],
+                    x: &coords,
+                    params: &[],
+                };
+                let mut regs = vec![T::zero(); target.registers() * n];
+                target.eval(&inp, &mut regs).to_vec()
+            }
         };
-        let n = points.len();
-        let coords: Vec<T> = (0..points.dims())
-            .flat_map(|a| points.axis(a).to_vec())
-            .collect();
-        let layout = JetLayout::value_only(points.dims());
-        let inp = Inputs {
-            n,
-            layout: &layout,
-            jets: &[],
-            x: &coords,
-            params: &[],
-        };
-        let mut regs = vec![T::zero(); target.registers() * n];
-        self.targets = target.eval(&inp, &mut regs).to_vec();
     }
 
     /// Adds this term's gradient to `grad` (network, then PDE parameters); returns its value.
@@ -154,6 +192,8 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         let (gnet, gextra) = grad.split_at_mut(n_net);
         let value = if self.spec.causal.is_some() {
             self.causal_value_and_grad(field, net, extra, gnet)
+        } else if self.spec.source.is_pairs() {
+            self.paired_value_and_grad(field, net, extra, gnet)
         } else {
             let scale = self.spec.weight / self.batch.len() as f64;
             let (equations, targets, scratch) =
@@ -203,9 +243,13 @@ impl<T: Real, F: Field<T>> Term<T, F> {
 
     /// Causal: forward everything, compute per-bin losses and weights, then backward.
     fn causal_value_and_grad(&mut self, field: &F, net: &[T], extra: &[T], gnet: &mut [T]) -> f64 {
-        let causal = self.spec.causal.clone().unwrap();
-        let (equations, targets, scratch) = (&self.spec.equations, &self.targets, &self.scratch);
-        let layout = self.batch.layout().clone();
+        let causal = self.spec.causal.as_ref().expect("causal term");
+        let (equations, targets, scratch, layout) = (
+            &self.spec.equations,
+            &self.targets,
+            &self.scratch,
+            &self.layout,
+        );
         self.batch.forward(field, net);
         let t_axis = causal.axis;
         self.batch.map_chunks(field, |chunk| {
@@ -277,6 +321,79 @@ impl<T: Real, F: Field<T>> Term<T, F> {
                         let k = causal.bin(chunk.x[t_axis * chunk.n + p].to_f64());
                         let d = r - targets.get(chunk.offset + p).copied().unwrap_or(T::zero());
                         *s = T::from_f64(2.0 * w * weights[k] / (occupied * counts[k])) * d;
+                    }
+                    eq.adjoint(
+                        &inp,
+                        &sc.regs,
+                        &sc.seed[..chunk.n],
+                        &mut sc.bars,
+                        bar,
+                        &mut sc.pbar,
+                    );
+                }
+            },
+            gnet,
+        );
+        value
+    }
+
+    /// Paired points: forward everything, gather the equation values, then backward with
+    /// the adjoint of Σ (r(lower) − r(upper))².
+    fn paired_value_and_grad(&mut self, field: &F, net: &[T], extra: &[T], gnet: &mut [T]) -> f64 {
+        let (equations, scratch, layout) = (&self.spec.equations, &self.scratch, &self.layout);
+        let total = self.batch.len();
+        let half = total / 2;
+        self.batch.forward(field, net);
+        self.batch.map_chunks(field, |chunk| {
+            let sc = &mut *scratch[chunk.index].lock().unwrap();
+            let inp = Inputs {
+                n: chunk.n,
+                layout,
+                jets: chunk.jets,
+                x: chunk.x,
+                params: extra,
+            };
+            for (e, eq) in equations.iter().enumerate() {
+                let r = eq.eval(&inp, &mut sc.regs);
+                sc.vals[e * chunk.n..(e + 1) * chunk.n].copy_from_slice(r);
+            }
+        });
+        let mut offset = 0;
+        for sc in scratch {
+            let sc = sc.lock().unwrap();
+            let n = sc.vals.len().min((total - offset) * equations.len()) / equations.len().max(1);
+            for e in 0..equations.len() {
+                self.values[e * total + offset..e * total + offset + n]
+                    .copy_from_slice(&sc.vals[e * n..(e + 1) * n]);
+            }
+            offset += n;
+        }
+        let values = &self.values;
+        let diff = |e: usize, q: usize| values[e * total + q] - values[e * total + q + half];
+        let w = self.spec.weight;
+        let value = w / half as f64
+            * (0..equations.len())
+                .flat_map(|e| (0..half).map(move |q| diff(e, q).to_f64().powi(2)))
+                .sum::<f64>();
+        self.batch.backward(
+            field,
+            net,
+            |chunk, bar| {
+                bar.fill(T::zero());
+                let sc = &mut *scratch[chunk.index].lock().unwrap();
+                let inp = Inputs {
+                    n: chunk.n,
+                    layout,
+                    jets: chunk.jets,
+                    x: chunk.x,
+                    params: extra,
+                };
+                for (e, eq) in equations.iter().enumerate() {
+                    eq.eval(&inp, &mut sc.regs);
+                    for (p, s) in sc.seed[..chunk.n].iter_mut().enumerate() {
+                        let g = chunk.offset + p;
+                        let (q, sign) = if g < half { (g, 1.0) } else { (g - half, -1.0) };
+                        *s = T::from_f64(sign * 2.0 * w / half as f64) * diff(e, q);
                     }
                     eq.adjoint(
                         &inp,
