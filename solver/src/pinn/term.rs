@@ -174,7 +174,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
                 let layout = JetLayout::value_only(points.dims());
                 let inp = Inputs {
                     n,
-                    layout: &layout,
+                    layout,
                     jets: &[],
                     x: &coords,
                     params: &[],
@@ -207,7 +207,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
                     let sc = &mut *scratch[chunk.index].lock().unwrap();
                     let inp = Inputs {
                         n: chunk.n,
-                        layout: &layout,
+                        layout,
                         jets: chunk.jets,
                         x: chunk.x,
                         params: extra,
@@ -264,7 +264,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
             } = sc;
             let inp = Inputs {
                 n: chunk.n,
-                layout: &layout,
+                layout,
                 jets: chunk.jets,
                 x: chunk.x,
                 params: extra,
@@ -310,7 +310,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
                 let sc = &mut *scratch[chunk.index].lock().unwrap();
                 let inp = Inputs {
                     n: chunk.n,
-                    layout: &layout,
+                    layout,
                     jets: chunk.jets,
                     x: chunk.x,
                     params: extra,
