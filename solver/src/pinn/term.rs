@@ -174,7 +174,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
                 let layout = JetLayout::value_only(points.dims());
                 let inp = Inputs {
                     n,
-                    layout,
+                    layout: &layout,
                     jets: &[],
                     x: &coords,
                     params: &[],
@@ -196,9 +196,12 @@ impl<T: Real, F: Field<T>> Term<T, F> {
             self.paired_value_and_grad(field, net, extra, gnet)
         } else {
             let scale = self.spec.weight / self.batch.len() as f64;
-            let (equations, targets, scratch) =
-                (&self.spec.equations, &self.targets, &self.scratch);
-            let layout = self.batch.layout().clone();
+            let (equations, targets, scratch, layout) = (
+                &self.spec.equations,
+                &self.targets,
+                &self.scratch,
+                &self.layout,
+            );
             self.batch.value_and_grad(
                 field,
                 net,
