@@ -13,7 +13,7 @@ cargo bench -p benches --bench pinn_step --no-run >/dev/null 2>&1
 for dtype in f32 f64; do
   for threads in 1 2; do
     cargo bench -p benches --bench pinn_step -- --warm-up-time 2 --measurement-time 8 "burgers_step/${dtype}_${threads}thread\$" >/dev/null 2>&1
-    python3 -c "import json;print(1e9/json.load(open('target/criterion/burgers_step/${dtype}_${threads}thread/new/estimates.json'))['median']['point_estimate'])" > "$out/ansatz_${dtype}_${threads}"
+    python3 -c "import json;print(1e9/json.load(open('${CARGO_TARGET_DIR:-target}/criterion/burgers_step/${dtype}_${threads}thread/new/estimates.json'))['median']['point_estimate'])" > "$out/ansatz_${dtype}_${threads}"
     (cd "$bench" && ALLOC=jemalloc && . ./alloc_env.sh && "$jax" pinn_jax.py --problem burgers --hidden 4x50 --dtype "$dtype" \
         --threads "$threads" --deriv manual --stack 1 --bench-steps 100 --bench-windows 5 2>/dev/null | tail -1) > "$out/jax_${dtype}_${threads}"
     (cd "$bench" && DDE_BACKEND=tensorflow "$dde" pinn_deepxde.py --hidden 4x50 --dtype "$dtype" --threads "$threads" \
