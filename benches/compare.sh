@@ -29,7 +29,8 @@ def sps(name):
         return float(text)
     except ValueError:
         try:
-            return json.loads(text)["steps_per_s_median"]
+            j = json.loads(text)
+            return j.get("steps_per_s_median", j.get("iters_per_s_median"))
         except Exception:
             return float("nan")
 cfgs = [("f32", 1), ("f32", 2), ("f64", 1), ("f64", 2)]
