@@ -38,9 +38,13 @@ impl Activation {
         }
     }
 
-    /// `d[k-1] = σ⁽ᵏ⁾(z)` for k = 1..=d.len(), given z and y = σ(z).
-    pub fn derivatives<T: Real>(&self, z: &[T], y: &[T], d: &mut [&mut [T]]) {
-        assert!(d.len() <= MAX_DERIVATIVE);
+    /// σ⁽ᵏ⁾(z) for k = 1..=K into `d` (K rows of z.len(), row k−1 holds σ⁽ᵏ⁾), given y = σ(z).
+    pub fn derivatives<T: Real>(&self, z: &[T], y: &[T], d: &mut [T]) {
+        let rows = d.len() / z.len().max(1);
+        let d = &mut d[..rows * z.len()];
+        assert!(d.len() <= MAX_DERIVATIVE * z.len());
+        let mut d: [&mut [T]; MAX_DERIVATIVE] = split_rows(d, z.len());
+        let d = &mut d[..];
         match *self {
             Activation::Tanh => polynomial_derivatives(&TANH, y, d),
             Activation::Sigmoid => polynomial_derivatives(&SIGMOID, y, d),
@@ -92,6 +96,16 @@ impl Activation {
     }
 }
 
+/// The rows of a flat buffer (unused rows empty).
+fn split_rows<T>(mut d: &mut [T], n: usize) -> [&mut [T]; MAX_DERIVATIVE] {
+    core::array::from_fn(|_| {
+        let take = n.min(d.len());
+        let (row, rest) = core::mem::take(&mut d).split_at_mut(take);
+        d = rest;
+        row
+    })
+}
+
 /// Coefficients (ascending powers of y) of σ⁽ᵏ⁾ as a polynomial in y = σ(z), k = 1..=5.
 type DerivativePolys = [[f64; MAX_DERIVATIVE + 2]; MAX_DERIVATIVE];
 
@@ -132,7 +146,7 @@ const fn derivative_polys(g: [f64; 3]) -> DerivativePolys {
 }
 
 fn polynomial_derivatives<T: Real>(polys: &DerivativePolys, y: &[T], d: &mut [&mut [T]]) {
-    for (k, dk) in d.iter_mut().enumerate() {
+    for (k, dk) in d.iter_mut().enumerate().filter(|(_, dk)| !dk.is_empty()) {
         let mut c = [T::zero(); MAX_DERIVATIVE + 2];
         c.iter_mut()
             .zip(&polys[k])
@@ -180,10 +194,11 @@ mod tests {
         let all = |act: &Activation, z: &[f64]| {
             let mut y = vec![0.0; z.len()];
             act.eval(z, &mut y);
-            let mut d = vec![vec![0.0; z.len()]; MAX_DERIVATIVE];
-            let mut views: Vec<&mut [f64]> = d.iter_mut().map(|v| v.as_mut_slice()).collect();
-            act.derivatives(z, &y, &mut views);
-            std::iter::once(y).chain(d).collect::<Vec<_>>()
+            let mut d = vec![0.0; z.len() * MAX_DERIVATIVE];
+            act.derivatives(z, &y, &mut d);
+            std::iter::once(y)
+                .chain(d.chunks(z.len()).map(<[f64]>::to_vec))
+                .collect::<Vec<_>>()
         };
         for act in &acts {
             let zp: Vec<f64> = z.iter().map(|z| z + h).collect();
@@ -210,9 +225,9 @@ mod tests {
         let t = z[0].tanh();
         let mut y = [0.0];
         Activation::Tanh.eval(&z, &mut y);
-        let (mut d1, mut d2, mut d3) = ([0.0], [0.0], [0.0]);
-        Activation::Tanh.derivatives(&z, &y, &mut [&mut d1, &mut d2, &mut d3]);
-        assert!((d2[0] + 2.0 * t * (1.0 - t * t)).abs() < 1e-15);
-        assert!((d3[0] - (1.0 - t * t) * (6.0 * t * t - 2.0)).abs() < 1e-15);
+        let mut d = [0.0; 3];
+        Activation::Tanh.derivatives(&z, &y, &mut d);
+        assert!((d[1] + 2.0 * t * (1.0 - t * t)).abs() < 1e-15);
+        assert!((d[2] - (1.0 - t * t) * (6.0 * t * t - 2.0)).abs() < 1e-15);
     }
 }

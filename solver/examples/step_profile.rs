@@ -15,7 +15,17 @@ fn main() {
         .unwrap();
     pool.install(|| {
         let mut rng = Rng::new(0);
-        let mut loss = burgers_loss::<f32>(&BurgersSetup::default(), &mut rng);
+        let chunk = std::env::var("ANSATZ_CHUNK")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(512);
+        let mut loss = burgers_loss::<f32>(
+            &BurgersSetup {
+                chunk,
+                ..Default::default()
+            },
+            &mut rng,
+        );
         let params = loss.field.init_params(&mut rng);
         let mut grad = vec![0.0; params.len()];
         let t = std::time::Instant::now();

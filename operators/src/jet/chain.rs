@@ -7,38 +7,94 @@ use super::layout::JetLayout;
 use crate::activation::Activation;
 use crate::Real;
 
-/// Scratch for one column: the activation's derivatives and a row of ones
-/// (used to pad products to four factors so one loop body serves every term).
+/// Scratch for one column: the activation's derivatives σ⁽¹⁾…σ⁽ᴷ⁺¹⁾ at the value slot.
 #[derive(Clone, Debug, Default)]
 pub struct ChainScratch<T> {
     derivatives: Vec<T>,
-    ones: Vec<T>,
 }
 
 impl<T: Real> ChainScratch<T> {
     pub fn new(layout: &JetLayout, n: usize) -> Self {
         ChainScratch {
             derivatives: vec![T::zero(); (layout.max_order() + 1) * n],
-            ones: vec![T::one(); n],
         }
     }
 
-    /// Fills σ⁽¹⁾..σ⁽ᵏ⁾ at the value slot; returns them as slices of length n.
-    fn fill(&mut self, act: &Activation, z0: &[T], y0: &[T], k: usize) -> Vec<&[T]> {
+    /// Fills σ⁽¹⁾..σ⁽ᵏ⁾ at the value slot; row i of the result holds σ⁽ⁱ⁺¹⁾.
+    fn fill(&mut self, act: &Activation, z0: &[T], y0: &[T], k: usize) -> Rows<'_, T> {
         let n = z0.len();
-        let mut views: Vec<&mut [T]> = self.derivatives[..k * n].chunks_mut(n).collect();
-        act.derivatives(z0, y0, &mut views);
-        self.derivatives[..k * n].chunks(n).collect()
+        act.derivatives(z0, y0, &mut self.derivatives[..k * n]);
+        Rows {
+            data: &self.derivatives[..k * n],
+            n,
+        }
     }
 }
 
-/// The four factor slices of a term (padded with ones).
-fn factors<'a, T>(z: &'a [T], n: usize, term: &[usize], ones: &'a [T]) -> [&'a [T]; 4] {
-    let mut f = [ones; 4];
-    for (j, &s) in term.iter().enumerate() {
-        f[j] = &z[s * n..(s + 1) * n];
+/// Row access into a flat buffer of rows of length n.
+#[derive(Clone, Copy)]
+struct Rows<'a, T> {
+    data: &'a [T],
+    n: usize,
+}
+
+impl<T> core::ops::Index<usize> for Rows<'_, T> {
+    type Output = [T];
+    fn index(&self, i: usize) -> &[T] {
+        &self.data[i * self.n..(i + 1) * self.n]
     }
-    f
+}
+
+/// Up to six factor rows of one product term, without allocating.
+struct Factors<'a, T> {
+    rows: [&'a [T]; 6],
+    len: usize,
+}
+
+impl<'a, T> Factors<'a, T> {
+    fn new() -> Self {
+        Factors {
+            rows: [&[]; 6],
+            len: 0,
+        }
+    }
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+    fn extend(&mut self, rows: impl IntoIterator<Item = &'a [T]>) {
+        for r in rows {
+            self.rows[self.len] = r;
+            self.len += 1;
+        }
+    }
+    fn rows(&self) -> &[&'a [T]] {
+        &self.rows[..self.len]
+    }
+}
+
+/// out[p] += c · Π_j f[j][p], for 2 to 6 factors (a constant count lets the loop vectorize).
+fn accumulate<T: Real>(out: &mut [T], c: T, f: &[&[T]]) {
+    match f.len() {
+        2 => product_into::<T, 2>(out, c, f),
+        3 => product_into::<T, 3>(out, c, f),
+        4 => product_into::<T, 4>(out, c, f),
+        5 => product_into::<T, 5>(out, c, f),
+        6 => product_into::<T, 6>(out, c, f),
+        k => unreachable!("{k} factors"),
+    }
+}
+
+#[inline(always)]
+fn product_into<T: Real, const K: usize>(out: &mut [T], c: T, f: &[&[T]]) {
+    let n = out.len();
+    let f: [&[T]; K] = core::array::from_fn(|j| &f[j][..n]);
+    for (p, o) in out.iter_mut().enumerate() {
+        let mut acc = c;
+        for fj in &f {
+            acc *= fj[p];
+        }
+        *o += acc;
+    }
 }
 
 /// y = σ(z) for one column of jets (`z`, `y`: `layout.len() · n`).
@@ -55,22 +111,19 @@ pub fn chain_forward<T: Real>(
     if layout.len() == 1 {
         return;
     }
-    let ones = std::mem::take(&mut scratch.ones);
     let d = scratch.fill(act, &z[..n], y0, layout.max_order());
+    let slot = |s: usize| &z[s * n..(s + 1) * n];
+    let mut f = Factors::new();
     for s in 1..layout.len() {
         let ys = &mut ys[(s - 1) * n..s * n];
         ys.fill(T::zero());
         for term in layout.chain_terms(s) {
-            let c = T::from_f64(term.coef);
-            let dk = d[term.order - 1];
-            let [f0, f1, f2, f3] = factors(z, n, &term.factors, &ones);
-            for p in 0..n {
-                ys[p] += c * dk[p] * f0[p] * f1[p] * f2[p] * f3[p];
-            }
+            f.clear();
+            f.extend([&d[term.order - 1]]);
+            f.extend(term.factors.iter().map(|&k| slot(k)));
+            accumulate(ys, T::from_f64(term.coef), f.rows());
         }
     }
-    drop(d);
-    scratch.ones = ones;
 }
 
 /// The adjoint of [`chain_forward`]: `zbar += ∂(ȳ·y)/∂z` for one column.
@@ -84,38 +137,36 @@ pub fn chain_backward<T: Real>(
     scratch: &mut ChainScratch<T>,
 ) {
     let n = z.len() / layout.len();
-    let ones = std::mem::take(&mut scratch.ones);
     let d = scratch.fill(act, &z[..n], &y[..n], layout.max_order() + 1);
-    for p in 0..n {
-        zbar[p] += ybar[p] * d[0][p];
-    }
+    let slot = |s: usize| &z[s * n..(s + 1) * n];
+    let mut f = Factors::new();
+    f.extend([&ybar[..n], &d[0]]);
+    accumulate(&mut zbar[..n], T::one(), f.rows());
     for s in 1..layout.len() {
         let ybs = &ybar[s * n..(s + 1) * n];
         for term in layout.chain_terms(s) {
             let c = T::from_f64(term.coef);
-            let f = factors(z, n, &term.factors, &ones);
             // Through σ⁽ᵏ⁾(z₀): the value slot.
-            let dk1 = d[term.order];
-            let [f0, f1, f2, f3] = f;
-            let zb0 = &mut zbar[..n];
-            for p in 0..n {
-                zb0[p] += c * ybs[p] * dk1[p] * f0[p] * f1[p] * f2[p] * f3[p];
-            }
+            f.clear();
+            f.extend([ybs, &d[term.order]]);
+            f.extend(term.factors.iter().map(|&k| slot(k)));
+            accumulate(&mut zbar[..n], c, f.rows());
             // Through each factor in turn.
-            let dk = d[term.order - 1];
-            for (j, &fs) in term.factors.iter().enumerate() {
-                let mut others = f;
-                others[j] = &ones;
-                let [o0, o1, o2, o3] = others;
-                let zb = &mut zbar[fs * n..(fs + 1) * n];
-                for p in 0..n {
-                    zb[p] += c * ybs[p] * dk[p] * o0[p] * o1[p] * o2[p] * o3[p];
-                }
+            for j in 0..term.factors.len() {
+                f.clear();
+                f.extend([ybs, &d[term.order - 1]]);
+                f.extend(
+                    term.factors
+                        .iter()
+                        .enumerate()
+                        .filter(|&(i, _)| i != j)
+                        .map(|(_, &k)| slot(k)),
+                );
+                let fs = term.factors[j];
+                accumulate(&mut zbar[fs * n..(fs + 1) * n], c, f.rows());
             }
         }
     }
-    drop(d);
-    scratch.ones = ones;
 }
 
 #[cfg(test)]
