@@ -44,7 +44,7 @@ pub fn dense_backward<T: Real>(
         Par::Seq,
     );
     for (j, g) in gb.iter_mut().enumerate() {
-        *g += zbar[j * rows..j * rows + n].iter().copied().sum::<T>();
+        *g += sum(&zbar[j * rows..j * rows + n]);
     }
     if let Some(hbar) = hbar {
         matmul(
@@ -56,4 +56,16 @@ pub fn dense_backward<T: Real>(
             Par::Seq,
         );
     }
+}
+
+/// Σ x in a fixed order with 16 partial sums (vectorizes; deterministic).
+fn sum<T: Real>(x: &[T]) -> T {
+    let mut acc = [T::zero(); 16];
+    let mut chunks = x.chunks_exact(16);
+    for c in &mut chunks {
+        for (a, &v) in acc.iter_mut().zip(c) {
+            *a += v;
+        }
+    }
+    acc.iter().copied().sum::<T>() + chunks.remainder().iter().copied().sum::<T>()
 }
