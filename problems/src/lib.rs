@@ -1,12 +1,17 @@
 //! # problems
 //!
-//! What to solve: domains and the points sampled in them. (The TOML schema,
-//! geometry and conditions grow here; nothing in this crate knows about training.)
+//! What to solve: the problem-file schema, its validation into a [`Problem`], domains and
+//! the points sampled in them. Nothing in this crate knows about training.
 
 mod domain;
+mod error;
+mod problem;
 mod sampling;
 mod sobol;
+pub mod spec;
 
 pub use domain::{BoxDomain, Face};
+pub use error::ProblemError;
+pub use problem::{Condition, Problem, Reference, AXES, FACE_NAMES};
 pub use sampling::Sampling;
 pub use sobol::Sobol;

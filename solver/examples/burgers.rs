@@ -10,7 +10,7 @@ use operators::{Points, Rng};
 use problems::Sampling;
 use solver::burgers::{burgers_loss, BurgersSetup};
 use solver::optim::{AdamConfig, LbfgsConfig, Schedule};
-use solver::train::{Phase, TrainConfig, Trainer};
+use solver::train::{Event, Phase, TrainConfig, Trainer};
 use solver::{predict, relative_l2};
 
 struct Args {
@@ -110,7 +110,8 @@ fn main() {
         let field = loss.field.clone();
         let error = |p: &[f64]| relative_l2(&predict(&field, p, &grid)[0], &ur);
         let report = trainer
-            .run(&mut loss, &config, |r| {
+            .run(&mut loss, &config, |e| {
+                let Event::Log(r) = e else { return };
                 let phase = if r.phase == Phase::Adam { "adam " } else { "lbfgs" };
                 println!("{phase} step {:>6}  loss {:.3e}  {:>7.1} s", r.step, r.loss, r.wall_s);
             })

@@ -10,3 +10,8 @@ pub mod train;
 pub use predict::{predict, relative_l2};
 pub mod burgers;
 pub mod march;
+pub mod output;
+pub mod overrides;
+pub mod progress;
+pub mod run;
+pub mod setup;

@@ -37,6 +37,8 @@ pub struct TrainConfig {
     /// Record the loss every this many steps.
     pub log_every: usize,
     pub causal: Option<CausalSchedule>,
+    /// Emit [`Event::Checkpoint`] every this many steps (0: never).
+    pub checkpoint_every: usize,
 }
 
 impl Default for TrainConfig {
@@ -49,8 +51,27 @@ impl Default for TrainConfig {
             resample_every: 0,
             log_every: 100,
             causal: None,
+            checkpoint_every: 0,
         }
     }
+}
+
+/// What the training loop reports as it goes.
+pub enum Event<'a, T> {
+    /// A logged step.
+    Log(&'a Record),
+    /// The complete state at a step, to be saved.
+    Checkpoint(Snapshot<'a, T>),
+}
+
+/// Everything needed to resume training at `step`.
+pub struct Snapshot<'a, T> {
+    pub params: &'a [T],
+    pub adam: &'a Adam<T>,
+    pub rng: &'a Rng,
+    pub step: usize,
+    pub eps_index: usize,
+    pub history: &'a [Record],
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,24 +131,37 @@ impl<T: Real> Trainer<T> {
         }
     }
 
-    /// Runs the remaining Adam steps, then L-BFGS; `on_log` sees each logged record.
+    /// The state now, as a checkpoint would save it.
+    pub fn snapshot(&self) -> Snapshot<'_, T> {
+        Snapshot {
+            params: &self.params,
+            adam: &self.adam,
+            rng: &self.rng,
+            step: self.step,
+            eps_index: self.eps_index,
+            history: &self.history,
+        }
+    }
+
+    /// Runs the remaining Adam steps, then the remaining L-BFGS iterations (so a trainer
+    /// restored from a checkpoint continues where it stopped); `on_event` sees every logged
+    /// record and every checkpoint.
     pub fn run<F: Field<T>>(
         &mut self,
         loss: &mut PinnLoss<T, F>,
         config: &TrainConfig,
-        mut on_log: impl FnMut(&Record),
+        mut on_event: impl FnMut(Event<'_, T>),
     ) -> Result<TrainReport, TrainError> {
         let start = Instant::now();
+        let wall0 = self.history.last().map_or(0.0, |r| r.wall_s);
         let mut last_good = self.params.clone();
         let mut value = f64::NAN;
         if let Some(c) = &config.causal {
             loss.set_causal_eps(c.eps[self.eps_index.min(c.eps.len() - 1)]);
         }
+        let due = |every: usize, step: usize| every > 0 && step > 0 && step.is_multiple_of(every);
         while self.step < config.adam_steps {
-            if config.resample_every > 0
-                && self.step > 0
-                && self.step.is_multiple_of(config.resample_every)
-            {
+            if due(config.resample_every, self.step) {
                 loss.resample(&mut self.rng);
             }
             value = loss.value_and_grad(&self.params, &mut self.grad);
@@ -137,13 +171,24 @@ impl<T: Real> Trainer<T> {
             }
             if self.step.is_multiple_of(config.log_every) {
                 last_good.copy_from_slice(&self.params);
-                let r = self.record(Phase::Adam, value, loss, config, start);
-                on_log(&r);
+                let r = self.record(
+                    Phase::Adam,
+                    value,
+                    loss,
+                    config,
+                    wall0 + start.elapsed().as_secs_f64(),
+                );
+                on_event(Event::Log(&r));
                 self.history.push(r);
             }
+            if due(config.checkpoint_every, self.step) {
+                on_event(Event::Checkpoint(self.snapshot()));
+            }
             if let Some(c) = &config.causal {
-                let check = self.step > 0 && self.step.is_multiple_of(c.check_every);
-                if check && loss.min_causal_weight() > c.delta && self.eps_index + 1 < c.eps.len() {
+                if due(c.check_every, self.step)
+                    && loss.min_causal_weight() > c.delta
+                    && self.eps_index + 1 < c.eps.len()
+                {
                     self.eps_index += 1;
                     loss.set_causal_eps(c.eps[self.eps_index]);
                 }
@@ -152,55 +197,74 @@ impl<T: Real> Trainer<T> {
             self.step += 1;
         }
         let mut lbfgs_report = None;
-        if config.lbfgs_steps > 0 {
+        let remaining = config
+            .lbfgs_steps
+            .saturating_sub(self.step - config.adam_steps.min(self.step));
+        if remaining > 0 {
             let mut opt = Lbfgs::new(config.lbfgs, self.params.len());
             let base = self.step;
-            let mut records = Vec::new();
             let mut params = std::mem::take(&mut self.params);
-            let report = opt.minimize(loss, &mut params, config.lbfgs_steps, |it, f| {
-                if it.is_multiple_of(config.log_every) {
-                    let wall_s = start.elapsed().as_secs_f64();
+            let (adam, rng, eps_index, history) =
+                (&self.adam, &self.rng, self.eps_index, &mut self.history);
+            let report = opt.minimize(loss, &mut params, remaining, |it, f, x| {
+                let step = base + it;
+                if step.is_multiple_of(config.log_every) {
                     let r = Record {
-                        step: base + it,
+                        step,
                         phase: Phase::Lbfgs,
                         loss: f,
                         terms: vec![],
                         lr: 0.0,
                         eps: None,
-                        wall_s,
+                        wall_s: wall0 + start.elapsed().as_secs_f64(),
                     };
-                    on_log(&r);
-                    records.push(r);
+                    on_event(Event::Log(&r));
+                    history.push(r);
+                }
+                if due(config.checkpoint_every, step) {
+                    on_event(Event::Checkpoint(Snapshot {
+                        params: x,
+                        adam,
+                        rng,
+                        step,
+                        eps_index,
+                        history,
+                    }));
                 }
             });
             self.params = params;
-            self.history.extend(records);
             self.step += report.iterations;
             value = report.loss;
             lbfgs_report = Some(report);
         }
-        let value = if value.is_finite() {
-            loss.value_and_grad(&self.params, &mut self.grad)
+        if value.is_nan() || lbfgs_report.is_some() {
+            value = loss.value_and_grad(&self.params, &mut self.grad);
+        }
+        if !value.is_finite() {
+            return Err(self.non_finite(loss));
+        }
+        let phase = if self.step > config.adam_steps {
+            Phase::Lbfgs
         } else {
-            value
+            Phase::Adam
         };
         let r = self.record(
-            if lbfgs_report.is_some() {
-                Phase::Lbfgs
-            } else {
-                Phase::Adam
-            },
+            phase,
             value,
             loss,
             config,
-            start,
+            wall0 + start.elapsed().as_secs_f64(),
         );
-        on_log(&r);
+        on_event(Event::Log(&r));
+        // The final record replaces one logged at the same step (it also carries every term).
+        if self.history.last().is_some_and(|last| last.step == r.step) {
+            self.history.pop();
+        }
         self.history.push(r);
         Ok(TrainReport {
             steps: self.step,
             loss: value,
-            wall_s: start.elapsed().as_secs_f64(),
+            wall_s: wall0 + start.elapsed().as_secs_f64(),
             lbfgs: lbfgs_report,
         })
     }
@@ -211,7 +275,7 @@ impl<T: Real> Trainer<T> {
         loss_value: f64,
         loss: &PinnLoss<T, F>,
         config: &TrainConfig,
-        start: Instant,
+        wall_s: f64,
     ) -> Record {
         Record {
             step: self.step,
@@ -223,7 +287,7 @@ impl<T: Real> Trainer<T> {
                 .causal
                 .as_ref()
                 .map(|c| c.eps[self.eps_index.min(c.eps.len() - 1)]),
-            wall_s: start.elapsed().as_secs_f64(),
+            wall_s,
         }
     }
 

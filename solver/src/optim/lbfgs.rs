@@ -99,13 +99,13 @@ impl<T: Real> Lbfgs<T> {
     }
 
     /// Minimizes from `x` (updated in place) for at most `iterations` iterations;
-    /// `on_iteration(iteration, loss)` is called after each.
+    /// `on_iteration(iteration, loss, x)` is called after each.
     pub fn minimize(
         &mut self,
         obj: &mut impl Objective<T>,
         x: &mut [T],
         iterations: usize,
-        mut on_iteration: impl FnMut(usize, f64),
+        mut on_iteration: impl FnMut(usize, f64, &[T]),
     ) -> LbfgsReport {
         let mut evals = 1;
         let mut f = obj.value_and_grad(x, &mut self.g);
@@ -174,7 +174,7 @@ impl<T: Real> Lbfgs<T> {
             self.g.copy_from_slice(&self.g_trial);
             let f_prev = f;
             f = t.f;
-            on_iteration(it + 1, f);
+            on_iteration(it + 1, f, x);
             if self.config.f_tol > 0.0
                 && (f_prev - f) <= self.config.f_tol * f_prev.abs().max(f.abs()).max(1.0)
             {
@@ -358,7 +358,7 @@ mod tests {
             },
             x.len(),
         );
-        let r = opt.minimize(&mut Rosenbrock, &mut x, 500, |_, _| {});
+        let r = opt.minimize(&mut Rosenbrock, &mut x, 500, |_, _, _| {});
         assert_eq!(r.reason, StopReason::GradientTolerance, "{r:?}");
         assert!(x.iter().all(|v| (v - 1.0).abs() < 1e-8), "{x:?}");
         assert!(r.iterations < 200);
@@ -371,7 +371,7 @@ mod tests {
         let mut x = vec![-1.2, 1.0, -1.2, 1.0, 0.5, -0.3];
         let mut opt = Lbfgs::new(LbfgsConfig::default(), x.len());
         let mut seen = 0;
-        let r = opt.minimize(&mut Rosenbrock, &mut x, 15, |_, _| seen += 1);
+        let r = opt.minimize(&mut Rosenbrock, &mut x, 15, |_, _, _| seen += 1);
         assert_eq!(
             (r.iterations, seen, r.reason),
             (15, 15, StopReason::MaxIterations)

@@ -1,0 +1,292 @@
+//! The problem file as written: serde structs with documented defaults. Unknown keys are
+//! rejected (with their location) so that a typo never silently falls back to a default.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+/// A whole problem file.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProblemSpec {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Coordinate name → [lower, upper]; `t` is the time axis. Order of axes: x, y, z, t.
+    pub domain: BTreeMap<String, [f64; 2]>,
+    #[serde(default)]
+    pub fields: FieldsSpec,
+    /// Name → a number, an expression (`"0.01/pi"`), or `{ unknown = true, initial = 0.1 }`
+    /// (an inverse problem's unknown, trained with the network from data).
+    #[serde(default)]
+    pub parameters: BTreeMap<String, Spanned<toml::Value>>,
+    pub pde: PdeSpec,
+    #[serde(default)]
+    pub conditions: Vec<ConditionSpec>,
+    pub reference: Option<ReferenceSpec>,
+    #[serde(default)]
+    pub model: ModelSpec,
+    #[serde(default)]
+    pub method: MethodSpec,
+    #[serde(default)]
+    pub training: TrainingSpec,
+    #[serde(default)]
+    pub output: OutputSpec,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldsSpec {
+    pub names: Vec<String>,
+}
+
+impl Default for FieldsSpec {
+    fn default() -> Self {
+        FieldsSpec {
+            names: vec!["u".into()],
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PdeSpec {
+    /// One residual expression per equation; each should vanish.
+    pub residuals: Vec<Spanned<String>>,
+}
+
+/// What kind of condition.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ConditionKind {
+    /// `value` (and `rate` = first time derivative, for second-order-in-time PDEs) at t = t0.
+    Initial,
+    /// `value` of the field on the named boundaries.
+    Dirichlet,
+    /// `value` of the outward normal derivative on the named boundaries.
+    Neumann,
+    /// Field (and first derivative) equal on opposite boundaries of the named axes.
+    Periodic,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionSpec {
+    pub kind: ConditionKind,
+    /// Which field (default: the first).
+    pub field: Option<String>,
+    /// Boundaries by name: left/right (x), bottom/top (y), back/front (z); for periodic: axes.
+    #[serde(default)]
+    pub on: Vec<String>,
+    /// An expression of the coordinates (default 0).
+    pub value: Option<Spanned<String>>,
+    /// Initial rate u_t(x, t0), an expression of the coordinates.
+    pub rate: Option<Spanned<String>>,
+    #[serde(default = "one")]
+    pub weight: f64,
+    #[serde(default = "default_condition_points")]
+    pub points: usize,
+}
+
+fn one() -> f64 {
+    1.0
+}
+fn default_condition_points() -> usize {
+    256
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceSpec {
+    /// HDF5 file (relative to the problem file) with coordinate datasets named like the axes
+    /// and the field datasets indexed [t, ..., x].
+    pub file: Option<String>,
+    /// Closed-form solution, one expression per field.
+    pub analytic: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    /// `mlp`, `modified_mlp` or `siren`.
+    #[serde(default = "default_model_kind")]
+    pub kind: String,
+    #[serde(default = "default_hidden")]
+    pub hidden: Vec<usize>,
+    /// `tanh`, `sin` or `sigmoid` (SIREN always uses sin(ω₀ z)).
+    #[serde(default = "default_activation")]
+    pub activation: String,
+    /// SIREN's ω₀.
+    #[serde(default = "default_w0")]
+    pub w0: f64,
+    pub embedding: Option<EmbeddingSpec>,
+}
+
+fn default_model_kind() -> String {
+    "mlp".into()
+}
+fn default_hidden() -> Vec<usize> {
+    vec![50; 4]
+}
+fn default_activation() -> String {
+    "tanh".into()
+}
+fn default_w0() -> f64 {
+    30.0
+}
+
+impl Default for ModelSpec {
+    fn default() -> Self {
+        ModelSpec {
+            kind: default_model_kind(),
+            hidden: default_hidden(),
+            activation: default_activation(),
+            w0: default_w0(),
+            embedding: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, tag = "kind", rename_all = "snake_case")]
+pub enum EmbeddingSpec {
+    /// Random Fourier features.
+    Fourier { features: usize, scale: f64 },
+    /// Exact periodicity along the named axes (period = the domain's length).
+    Periodic { axes: Vec<String>, modes: usize },
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MethodSpec {
+    /// `pinn` (the others arrive with their issues).
+    #[serde(default = "default_method")]
+    pub kind: String,
+    pub causal: Option<CausalSpec>,
+    /// Time-marching windows (1: none).
+    #[serde(default = "one_usize")]
+    pub windows: usize,
+}
+
+fn default_method() -> String {
+    "pinn".into()
+}
+fn one_usize() -> usize {
+    1
+}
+
+impl Default for MethodSpec {
+    fn default() -> Self {
+        MethodSpec {
+            kind: default_method(),
+            causal: None,
+            windows: 1,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CausalSpec {
+    #[serde(default = "default_bins")]
+    pub bins: usize,
+    #[serde(default = "default_eps")]
+    pub eps: Vec<f64>,
+    #[serde(default = "default_delta")]
+    pub delta: f64,
+    #[serde(default = "default_check")]
+    pub check_every: usize,
+}
+
+fn default_bins() -> usize {
+    32
+}
+fn default_eps() -> Vec<f64> {
+    vec![1e-2, 1e-1, 1.0, 10.0, 100.0]
+}
+fn default_delta() -> f64 {
+    0.99
+}
+fn default_check() -> usize {
+    1000
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingSpec {
+    #[serde(default = "default_collocation")]
+    pub collocation: usize,
+    /// `uniform`, `sobol` or `grid`.
+    #[serde(default = "default_sampling")]
+    pub sampling: String,
+    /// Draw fresh collocation points every N Adam steps (0: never).
+    #[serde(default)]
+    pub resample_every: usize,
+    #[serde(default = "default_adam_steps")]
+    pub adam_steps: usize,
+    #[serde(default = "default_lr")]
+    pub learning_rate: f64,
+    /// Exponential decay: lr · decay_rate^(step / decay_every).
+    #[serde(default = "default_decay_rate")]
+    pub decay_rate: f64,
+    #[serde(default = "default_decay_every")]
+    pub decay_every: usize,
+    #[serde(default)]
+    pub lbfgs_steps: usize,
+    #[serde(default = "default_residual_weight")]
+    pub residual_weight: f64,
+    #[serde(default)]
+    pub seed: u64,
+    /// `f64` or `f32`.
+    #[serde(default = "default_precision")]
+    pub precision: String,
+    #[serde(default = "default_checkpoint_every")]
+    pub checkpoint_every: usize,
+    #[serde(default = "default_log_every")]
+    pub log_every: usize,
+}
+
+fn default_collocation() -> usize {
+    4096
+}
+fn default_sampling() -> String {
+    "sobol".into()
+}
+fn default_adam_steps() -> usize {
+    5000
+}
+fn default_lr() -> f64 {
+    1e-3
+}
+fn default_decay_rate() -> f64 {
+    0.9
+}
+fn default_decay_every() -> usize {
+    1000
+}
+fn default_residual_weight() -> f64 {
+    1.0
+}
+fn default_precision() -> String {
+    "f64".into()
+}
+fn default_checkpoint_every() -> usize {
+    500
+}
+fn default_log_every() -> usize {
+    100
+}
+
+impl Default for TrainingSpec {
+    fn default() -> Self {
+        toml::from_str("").expect("every training key has a default")
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSpec {
+    /// Points per axis of the output grid, in domain order (x, y, z, t).
+    pub grid: Option<Vec<usize>>,
+}
+

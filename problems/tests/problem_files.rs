@@ -1,0 +1,48 @@
+//! Every bundled problem file validates; every file in tests/broken fails with the located,
+//! one-line error its first line announces (`# expect: <message start>`).
+
+use problems::Problem;
+use std::path::Path;
+
+#[test]
+fn every_bundled_problem_file_is_valid() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml")
+            && path.file_name().unwrap() != "Cargo.toml"
+        {
+            Problem::load(&path).unwrap_or_else(|e| panic!("{e}"));
+            n += 1;
+        }
+    }
+    assert!(n >= 1, "no problem files found in {}", dir.display());
+}
+
+#[test]
+fn broken_files_fail_with_located_errors() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/broken");
+    let mut n = 0;
+    let mut mismatches = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let expected = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# expect: "))
+            .unwrap_or_else(|| panic!("{} lacks `# expect:`", path.display()));
+        // Errors name the file as the user gave it (here: its bare name).
+        let message = match Problem::from_str(&text, Path::new(path.file_name().unwrap())) {
+            Ok(_) => format!("(no error: {} was accepted)", path.display()),
+            Err(e) => e.to_string(),
+        };
+        if !message.starts_with(expected) || message.contains('\n') {
+            mismatches.push(format!("  expected: {expected}\n  got:      {message}"));
+        }
+        n += 1;
+    }
+    assert!(mismatches.is_empty(), "\n{}", mismatches.join("\n"));
+    assert!(n >= 10);
+}

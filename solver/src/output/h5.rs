@@ -1,0 +1,195 @@
+//! HDF5 files of a run: `results.h5` (fields on the grid, reference, errors, loss history)
+//! and `checkpoint.h5` (everything needed to resume). Both are written to a temporary name
+//! and renamed, so a crash never leaves a half-written file under the real name.
+
+use super::Grid;
+use crate::train::{Phase, Record, Snapshot, Trainer};
+use hdf5::types::VarLenUnicode;
+use operators::{Real, Rng};
+use std::path::Path;
+
+fn create_atomic(
+    path: &Path,
+    write: impl FnOnce(&hdf5::File) -> hdf5::Result<()>,
+) -> hdf5::Result<()> {
+    let tmp = path.with_extension("h5.tmp");
+    {
+        let file = hdf5::File::create(&tmp)?;
+        write(&file)?;
+    }
+    std::fs::rename(&tmp, path)
+        .map_err(|e| hdf5::Error::from(format!("renaming {}: {e}", tmp.display()).as_str()))
+}
+
+fn dataset(g: &hdf5::Group, name: &str, shape: &[usize], data: &[f64]) -> hdf5::Result<()> {
+    g.new_dataset::<f64>()
+        .shape(shape)
+        .create(name)?
+        .write_raw(data)
+}
+
+fn text_attr(g: &hdf5::Group, name: &str, value: &str) -> hdf5::Result<()> {
+    let v: VarLenUnicode = value
+        .parse()
+        .map_err(|_| hdf5::Error::from("text attribute with a NUL byte"))?;
+    g.new_attr::<VarLenUnicode>().create(name)?.write_scalar(&v)
+}
+
+fn history(g: &hdf5::Group, records: &[Record], term_names: &[&str]) -> hdf5::Result<()> {
+    let h = g.create_group("history")?;
+    let n = records.len();
+    let col = |f: &dyn Fn(&Record) -> f64| records.iter().map(f).collect::<Vec<_>>();
+    dataset(&h, "step", &[n], &col(&|r| r.step as f64))?;
+    dataset(&h, "loss", &[n], &col(&|r| r.loss))?;
+    dataset(&h, "learning_rate", &[n], &col(&|r| r.lr))?;
+    dataset(&h, "wall_s", &[n], &col(&|r| r.wall_s))?;
+    dataset(
+        &h,
+        "lbfgs",
+        &[n],
+        &col(&|r| f64::from(u8::from(r.phase == Phase::Lbfgs))),
+    )?;
+    let k = term_names.len();
+    let terms: Vec<f64> = records
+        .iter()
+        .flat_map(|r| (0..k).map(|i| r.terms.get(i).copied().unwrap_or(f64::NAN)))
+        .collect();
+    dataset(&h, "terms", &[n, k], &terms)?;
+    text_attr(&h, "term_names", &term_names.join("\n"))
+}
+
+/// Everything `results.h5` holds.
+pub struct Results<'a> {
+    pub grid: &'a Grid,
+    pub field_names: &'a [String],
+    pub fields: &'a [Vec<f64>],
+    /// Reference values on the same grid, when there is a reference.
+    pub reference: Option<&'a [Vec<f64>]>,
+    pub history: &'a [Record],
+    pub term_names: &'a [&'a str],
+    pub summary_json: &'a str,
+}
+
+pub fn write_results(path: &Path, r: &Results<'_>) -> hdf5::Result<()> {
+    create_atomic(path, |f| {
+        let coords = f.create_group("coords")?;
+        for (a, c) in r.grid.axes.iter().zip(&r.grid.coords) {
+            dataset(&coords, a, &[c.len()], c)?;
+        }
+        let shape = r.grid.shape();
+        let fields = f.create_group("fields")?;
+        for (name, v) in r.field_names.iter().zip(r.fields) {
+            dataset(&fields, name, &shape, v)?;
+        }
+        if let Some(reference) = r.reference {
+            let (rg, eg) = (f.create_group("reference")?, f.create_group("error")?);
+            for ((name, v), u) in r.field_names.iter().zip(reference).zip(r.fields) {
+                dataset(&rg, name, &shape, v)?;
+                let err: Vec<f64> = u.iter().zip(v).map(|(a, b)| (a - b).abs()).collect();
+                dataset(&eg, name, &shape, &err)?;
+            }
+        }
+        history(f, r.history, r.term_names)?;
+        text_attr(
+            f,
+            "layout",
+            &format!(
+                "fields[{}]",
+                r.grid
+                    .axes
+                    .iter()
+                    .rev()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )?;
+        text_attr(f, "summary", r.summary_json)
+    })
+}
+
+/// Writes the trainer's complete state.
+pub fn write_checkpoint<T: Real>(
+    path: &Path,
+    t: &Snapshot<'_, T>,
+    term_names: &[&str],
+) -> hdf5::Result<()> {
+    create_atomic(path, |f| {
+        let as_f64 = |v: &[T]| v.iter().map(|x| x.to_f64()).collect::<Vec<_>>();
+        dataset(f, "params", &[t.params.len()], &as_f64(t.params))?;
+        dataset(f, "adam_m", &[t.adam.m.len()], &as_f64(&t.adam.m))?;
+        dataset(f, "adam_v", &[t.adam.v.len()], &as_f64(&t.adam.v))?;
+        f.new_dataset::<u64>()
+            .shape([4])
+            .create("rng_state")?
+            .write_raw(&t.rng.state())?;
+        for (name, v) in [
+            ("step", t.step as u64),
+            ("adam_step", t.adam.step),
+            ("eps_index", t.eps_index as u64),
+        ] {
+            f.new_attr::<u64>().create(name)?.write_scalar(&v)?;
+        }
+        text_attr(f, "precision", T::NAME)?;
+        history(f, t.history, term_names)
+    })
+}
+
+/// Restores a trainer written by [`write_checkpoint`] (parameters must match in number).
+pub fn read_checkpoint<T: Real>(path: &Path, t: &mut Trainer<T>) -> hdf5::Result<()> {
+    let f = hdf5::File::open(path)?;
+    let read = |name: &str| -> hdf5::Result<Vec<T>> {
+        Ok(f.dataset(name)?
+            .read_raw::<f64>()?
+            .into_iter()
+            .map(T::from_f64)
+            .collect())
+    };
+    let params = read("params")?;
+    if params.len() != t.params.len() {
+        return Err(hdf5::Error::from(
+            format!(
+                "the checkpoint has {} parameters, the problem {}",
+                params.len(),
+                t.params.len()
+            )
+            .as_str(),
+        ));
+    }
+    t.params = params;
+    t.adam.m = read("adam_m")?;
+    t.adam.v = read("adam_v")?;
+    let state: Vec<u64> = f.dataset("rng_state")?.read_raw()?;
+    t.rng = Rng::from_state([state[0], state[1], state[2], state[3]]);
+    t.step = f.attr("step")?.read_scalar::<u64>()? as usize;
+    t.adam.step = f.attr("adam_step")?.read_scalar::<u64>()?;
+    t.eps_index = f.attr("eps_index")?.read_scalar::<u64>()? as usize;
+    let h = f.group("history")?;
+    let col = |name: &str| -> hdf5::Result<Vec<f64>> { h.dataset(name)?.read_raw::<f64>() };
+    let (step, loss, lr, wall, lbfgs) = (
+        col("step")?,
+        col("loss")?,
+        col("learning_rate")?,
+        col("wall_s")?,
+        col("lbfgs")?,
+    );
+    let terms_ds = h.dataset("terms")?;
+    let k = terms_ds.shape().get(1).copied().unwrap_or(0);
+    let terms = terms_ds.read_raw::<f64>()?;
+    t.history = (0..step.len())
+        .map(|i| Record {
+            step: step[i] as usize,
+            phase: if lbfgs[i] > 0.5 {
+                Phase::Lbfgs
+            } else {
+                Phase::Adam
+            },
+            loss: loss[i],
+            terms: terms[i * k..(i + 1) * k].to_vec(),
+            lr: lr[i],
+            eps: None,
+            wall_s: wall[i],
+        })
+        .collect();
+    Ok(())
+}

@@ -1,0 +1,164 @@
+//! PNG plots: the loss history, and fields over two axes as heat maps.
+
+use crate::train::Record;
+use plotters::prelude::*;
+use std::path::Path;
+
+/// The font plots use (Debian's fonts-dejavu-core, installed by scripts/setup.sh).
+const FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+
+type PlotResult = Result<(), Box<dyn std::error::Error>>;
+
+/// Registers the font once; plots are skipped (with a reason) where it is missing.
+pub fn fonts_available() -> Result<(), String> {
+    static FONT_BYTES: std::sync::OnceLock<Option<&'static [u8]>> = std::sync::OnceLock::new();
+    let bytes = FONT_BYTES.get_or_init(|| {
+        std::fs::read(FONT)
+            .ok()
+            .map(|b| &*Box::leak(b.into_boxed_slice()))
+    });
+    match bytes {
+        Some(b) => {
+            let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, b);
+            Ok(())
+        }
+        None => Err(format!(
+            "{FONT} not found (apt-get install fonts-dejavu-core); plots skipped"
+        )),
+    }
+}
+
+/// Total loss and each term against the step, on a log scale.
+pub fn loss_history(path: &Path, history: &[Record], term_names: &[&str]) -> PlotResult {
+    let root = BitMapBackend::new(path, (900, 560)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let positive = |v: f64| v.is_finite() && v > 0.0;
+    let values = history
+        .iter()
+        .flat_map(|r| std::iter::once(r.loss).chain(r.terms.iter().copied()))
+        .filter(|v| positive(*v));
+    let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+    let (lo, hi) = if lo < hi {
+        (lo / 2.0, hi * 2.0)
+    } else {
+        (1e-8, 1.0)
+    };
+    let last = history.last().map_or(1, |r| r.step.max(1)) as f64;
+    let mut chart = ChartBuilder::on(&root)
+        .caption("training loss", ("sans-serif", 24))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0f64..last, (lo..hi).log_scale())?;
+    chart
+        .configure_mesh()
+        .x_desc("step")
+        .y_desc("loss")
+        .draw()?;
+    let series = |f: &dyn Fn(&Record) -> Option<f64>| {
+        history
+            .iter()
+            .filter_map(|r| f(r).filter(|v| positive(*v)).map(|v| (r.step as f64, v)))
+            .collect::<Vec<_>>()
+    };
+    chart
+        .draw_series(LineSeries::new(
+            series(&|r| Some(r.loss)),
+            BLACK.stroke_width(2),
+        ))?
+        .label("total")
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLACK));
+    for (i, name) in term_names.iter().enumerate() {
+        let color = Palette99::pick(i).to_rgba();
+        chart
+            .draw_series(LineSeries::new(
+                series(&|r| r.terms.get(i).copied()),
+                color.stroke_width(1),
+            ))?
+            .label(*name)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+/// A field over two axes (`values` indexed [row (vertical axis), column (horizontal axis)]).
+pub fn heat_map(
+    path: &Path,
+    title: &str,
+    horizontal: (&str, &[f64]),
+    vertical: (&str, &[f64]),
+    values: &[f64],
+) -> PlotResult {
+    let (nx, ny) = (horizontal.1.len(), vertical.1.len());
+    let root = BitMapBackend::new(path, (900, 560)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let (lo, hi) = values
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let (x0, x1) = (horizontal.1[0], horizontal.1[nx - 1]);
+    let (y0, y1) = (vertical.1[0], vertical.1[ny - 1]);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            format!("{title}   [{lo:.3e}, {hi:.3e}]"),
+            ("sans-serif", 22),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x0..x1, y0..y1)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc(horizontal.0)
+        .y_desc(vertical.0)
+        .draw()?;
+    let (dx, dy) = (
+        (x1 - x0) / (nx - 1).max(1) as f64,
+        (y1 - y0) / (ny - 1).max(1) as f64,
+    );
+    chart.draw_series(
+        (0..ny)
+            .flat_map(|j| (0..nx).map(move |i| (i, j)))
+            .map(|(i, j)| {
+                let v = (values[j * nx + i] - lo) / span;
+                let (x, y) = (horizontal.1[i], vertical.1[j]);
+                Rectangle::new(
+                    [(x - dx / 2.0, y - dy / 2.0), (x + dx / 2.0, y + dy / 2.0)],
+                    colormap(v).filled(),
+                )
+            }),
+    )?;
+    root.present()?;
+    Ok(())
+}
+
+/// A perceptually ordered blue–yellow map (viridis, sampled at five stops).
+fn colormap(v: f64) -> RGBColor {
+    const STOPS: [(f64, f64, f64); 5] = [
+        (68.0, 1.0, 84.0),
+        (59.0, 82.0, 139.0),
+        (33.0, 145.0, 140.0),
+        (94.0, 201.0, 98.0),
+        (253.0, 231.0, 37.0),
+    ];
+    let v = if v.is_finite() {
+        v.clamp(0.0, 1.0)
+    } else {
+        0.0
+    } * 4.0;
+    let i = (v.floor() as usize).min(3);
+    let f = v - i as f64;
+    let (a, b) = (STOPS[i], STOPS[i + 1]);
+    let mix = |p: f64, q: f64| (p + (q - p) * f) as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}

@@ -1,0 +1,55 @@
+//! `--set key.path=value` overrides applied to a problem file's text.
+
+/// Applies `key.path=value` assignments (the value in TOML syntax; bare words are strings).
+pub fn apply_overrides(text: &str, sets: &[String]) -> Result<String, String> {
+    if sets.is_empty() {
+        return Ok(text.to_string());
+    }
+    let mut doc: toml::Table = toml::from_str(text).map_err(|e| e.message().to_string())?;
+    for set in sets {
+        let (path, raw) = set
+            .split_once('=')
+            .ok_or_else(|| format!("--set {set}: expected key.path=value"))?;
+        let value = toml::from_str::<toml::Table>(&format!("v = {raw}"))
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or_else(|| toml::Value::String(raw.to_string()));
+        let keys: Vec<&str> = path.trim().split('.').collect();
+        let mut table = &mut doc;
+        for k in &keys[..keys.len() - 1] {
+            table = table
+                .entry(k.to_string())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+                .as_table_mut()
+                .ok_or_else(|| format!("--set {set}: `{k}` is not a table"))?;
+        }
+        table.insert(keys[keys.len() - 1].to_string(), value);
+    }
+    toml::to_string(&doc).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_strings_arrays_and_new_tables() {
+        let text = "name = \"a\"\n[training]\nadam_steps = 10\n";
+        let out = apply_overrides(
+            text,
+            &[
+                "training.adam_steps=20".into(),
+                "model.kind=siren".into(),
+                "model.hidden=[8, 8]".into(),
+            ],
+        )
+        .unwrap();
+        let t: toml::Table = toml::from_str(&out).unwrap();
+        assert_eq!(t["training"]["adam_steps"].as_integer(), Some(20));
+        assert_eq!(t["model"]["kind"].as_str(), Some("siren"));
+        assert_eq!(t["model"]["hidden"].as_array().unwrap().len(), 2);
+        assert!(apply_overrides(text, &["name.x=1".into()])
+            .unwrap_err()
+            .contains("not a table"));
+    }
+}

@@ -1,0 +1,62 @@
+//! Progress of a training run: a bar with step, loss, learning rate and ETA on a terminal,
+//! plain periodic lines otherwise (logs, batch jobs), nothing with `--quiet`.
+
+use crate::train::{Phase, Record};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+
+pub enum Progress {
+    Bar(ProgressBar),
+    Lines { total: usize },
+    Quiet,
+}
+
+impl Progress {
+    pub fn new(total: usize, start: usize, quiet: bool) -> Progress {
+        if quiet {
+            return Progress::Quiet;
+        }
+        if !std::io::stderr().is_terminal() {
+            return Progress::Lines { total };
+        }
+        let bar = ProgressBar::new(total as u64);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} steps  {msg}  [{elapsed_precise}, ETA {eta}]",
+            )
+            .expect("valid template"),
+        );
+        bar.set_position(start as u64);
+        Progress::Bar(bar)
+    }
+
+    pub fn update(&self, r: &Record, term_names: &[&str]) {
+        let phase = if r.phase == Phase::Adam {
+            format!("adam lr {:.1e}", r.lr)
+        } else {
+            "l-bfgs".into()
+        };
+        let terms: Vec<String> = term_names
+            .iter()
+            .zip(&r.terms)
+            .map(|(n, v)| format!("{n} {v:.2e}"))
+            .collect();
+        let msg = format!("loss {:.3e} ({}) {phase}", r.loss, terms.join(", "));
+        match self {
+            Progress::Bar(b) => {
+                b.set_position(r.step as u64);
+                b.set_message(msg);
+            }
+            Progress::Lines { total } => {
+                eprintln!("step {}/{total}  {msg}  [{:.1} s]", r.step, r.wall_s)
+            }
+            Progress::Quiet => {}
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Progress::Bar(b) = self {
+            b.finish_and_clear();
+        }
+    }
+}

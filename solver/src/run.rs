@@ -1,0 +1,380 @@
+//! One run of a problem file, start to finish: a run directory with the resolved problem,
+//! checkpoints, metrics, fields for ParaView and HDF5, plots and a summary.
+
+use crate::output::{
+    h5, load_reference, plot, vtk, write_atomic, Grid, ReferenceData, ReferenceError,
+};
+use crate::progress::Progress;
+use crate::train::{Event, TrainError, Trainer};
+use crate::{predict, relative_l2, setup};
+use operators::model::Field;
+use operators::Real;
+use problems::{Problem, ProblemError};
+use serde_json::json;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    pub out: PathBuf,
+    /// Overrides `training.seed`.
+    pub seed: Option<u64>,
+    /// Continue from `checkpoint.h5` in `out`.
+    pub resume: bool,
+    pub quiet: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Problem(#[from] ProblemError),
+    #[error("reference: {0}")]
+    Reference(#[from] ReferenceError),
+    #[error("{path}: {message}")]
+    Output { path: String, message: String },
+    #[error("{0}")]
+    Diverged(#[from] TrainError),
+    #[error("{0}")]
+    Usage(String),
+}
+
+fn out_err(path: &Path, e: impl std::fmt::Display) -> RunError {
+    RunError::Output {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// The grid fields are written on, and the reference (on its own grid) if any.
+pub fn output_grid(p: &Problem) -> Result<(Grid, Option<ReferenceData>), RunError> {
+    let default_n = match p.dims() {
+        1 | 2 => 201,
+        3 => 65,
+        _ => 33,
+    };
+    let uniform = |n: &[usize]| Grid::uniform(&p.axes, &p.domain.lo, &p.domain.hi, n, p.time_axis);
+    let requested = p.spec.output.grid.as_ref().map(|n| uniform(n));
+    let fallback = requested
+        .clone()
+        .unwrap_or_else(|| uniform(&vec![default_n; p.dims()]));
+    let reference = load_reference(p, &fallback)?;
+    let grid = match (&requested, &reference) {
+        (Some(g), _) => g.clone(),
+        (None, Some(r)) if r.grid.coords.iter().all(|c| vtk::is_uniform(c)) => r.grid.clone(),
+        _ => fallback,
+    };
+    Ok((grid, reference))
+}
+
+/// Runs `problem` into `opts.out`; returns the summary written to `summary.json`.
+pub fn run(problem: &Problem, opts: &RunOptions) -> Result<serde_json::Value, RunError> {
+    match problem.spec.training.precision.as_str() {
+        "f32" => run_typed::<f32>(problem, opts),
+        _ => run_typed::<f64>(problem, opts),
+    }
+}
+
+fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Value, RunError> {
+    let out = &opts.out;
+    if out.join("summary.json").exists() && !opts.resume {
+        return Err(RunError::Usage(format!(
+            "{} already holds a finished run; choose another --out or remove it",
+            out.display()
+        )));
+    }
+    // Everything that can be checked is checked before the directory is touched.
+    let (grid, reference) = output_grid(p)?;
+    let fields_dir = out.join("fields");
+    std::fs::create_dir_all(&fields_dir).map_err(|e| out_err(&fields_dir, e))?;
+    let _ = std::fs::remove_file(out.join("FAILED"));
+    let resolved = toml::to_string_pretty(&p.spec).map_err(|e| out_err(out, e))?;
+    write_atomic(
+        &out.join("problem.toml"),
+        format!(
+            "# {} as resolved by ansatz {} (defaults filled in)\n{resolved}",
+            p.path.display(),
+            env!("CARGO_PKG_VERSION")
+        )
+        .as_bytes(),
+    )
+    .map_err(|e| out_err(out, e))?;
+
+    let seed = opts.seed.unwrap_or(p.spec.training.seed);
+    let (mut loss, params, rng) = setup::build::<T>(p, seed);
+    let config = setup::train_config(p);
+    let mut trainer = Trainer::new(params, &config, rng);
+    let checkpoint = out.join("checkpoint.h5");
+    let metrics_path = out.join("metrics.jsonl");
+    if opts.resume && checkpoint.exists() {
+        h5::read_checkpoint(&checkpoint, &mut trainer).map_err(|e| out_err(&checkpoint, e))?;
+        trim_metrics(&metrics_path, trainer.step).map_err(|e| out_err(&metrics_path, e))?;
+        if !opts.quiet {
+            eprintln!(
+                "resuming from {} at step {}",
+                checkpoint.display(),
+                trainer.step
+            );
+        }
+    } else {
+        let _ = std::fs::remove_file(&metrics_path);
+    }
+    let names: Vec<String> = loss.term_names().iter().map(|s| s.to_string()).collect();
+    let term_names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut metrics = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&metrics_path)
+        .map_err(|e| out_err(&metrics_path, e))?;
+    let progress = Progress::new(
+        config.adam_steps + config.lbfgs_steps,
+        trainer.step,
+        opts.quiet,
+    );
+    let mut io_error = None;
+    let result = trainer.run(&mut loss, &config, |e| match e {
+        Event::Log(r) => {
+            let terms: serde_json::Map<String, serde_json::Value> = term_names.iter().zip(&r.terms).map(|(n, v)| (n.to_string(), json!(v))).collect();
+            let line = json!({ "step": r.step, "phase": format!("{:?}", r.phase).to_lowercase(), "loss": r.loss, "terms": terms, "lr": r.lr, "eps": r.eps, "wall_s": r.wall_s });
+            if let Err(e) = writeln!(metrics, "{line}") {
+                io_error.get_or_insert(out_err(&metrics_path, e));
+            }
+            progress.update(r, &term_names);
+        }
+        Event::Checkpoint(s) => {
+            if let Err(e) = h5::write_checkpoint(&checkpoint, &s, &term_names) {
+                io_error.get_or_insert(out_err(&checkpoint, e));
+            }
+        }
+    });
+    progress.finish();
+    if let Some(e) = io_error {
+        return Err(e);
+    }
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = write_atomic(&out.join("FAILED"), format!("{e}\n").as_bytes());
+            return Err(e.into());
+        }
+    };
+    h5::write_checkpoint(&checkpoint, &trainer.snapshot(), &term_names)
+        .map_err(|e| out_err(&checkpoint, e))?;
+
+    // Fields on the output grid, and errors against the reference on its own grid.
+    let field_names = &p.symbols.fields;
+    let prediction = predict(&loss.field, &trainer.params, &grid.points::<T>());
+    let mut errors = serde_json::Map::new();
+    let mut reference_on_grid = None;
+    if let Some(r) = &reference {
+        let on_ref = if r.grid == grid {
+            prediction.clone()
+        } else {
+            predict(&loss.field, &trainer.params, &r.grid.points::<T>())
+        };
+        for (name, (u, v)) in field_names.iter().zip(on_ref.iter().zip(&r.fields)) {
+            errors.insert(name.clone(), json!(relative_l2(u, v)));
+        }
+        if r.grid == grid {
+            reference_on_grid = Some(r.fields.clone());
+        }
+    }
+    let n_net = loss.field.n_params();
+    let unknowns: serde_json::Map<String, serde_json::Value> = p
+        .symbols
+        .trainable
+        .iter()
+        .zip(&trainer.params[n_net..])
+        .map(|(n, v)| (n.clone(), json!(v.to_f64())))
+        .collect();
+    let final_terms: serde_json::Map<String, serde_json::Value> = term_names
+        .iter()
+        .zip(loss.term_values())
+        .map(|(n, v)| (n.to_string(), json!(v)))
+        .collect();
+    let summary = json!({
+        "name": p.spec.name,
+        "status": "completed",
+        "problem": p.path.display().to_string(),
+        "steps": report.steps,
+        "wall_s": report.wall_s,
+        "final_loss": report.loss,
+        "loss_terms": final_terms,
+        "relative_l2": errors,
+        "reference": reference.as_ref().map(|r| r.source.clone()),
+        "unknown_parameters": unknowns,
+        "parameters": trainer.params.len(),
+        "lbfgs_stop": report.lbfgs.as_ref().map(|l| l.reason.to_string()),
+        "seed": seed,
+        "precision": T::NAME,
+        "threads": rayon::current_num_threads(),
+        "version": env!("CARGO_PKG_VERSION"),
+    });
+    let summary_text = serde_json::to_string_pretty(&summary).expect("JSON values serialize");
+
+    let results = out.join("results.h5");
+    h5::write_results(
+        &results,
+        &h5::Results {
+            grid: &grid,
+            field_names,
+            fields: &prediction,
+            reference: reference_on_grid.as_deref(),
+            history: &trainer.history,
+            term_names: &term_names,
+            summary_json: &summary_text,
+        },
+    )
+    .map_err(|e| out_err(&results, e))?;
+    write_vtk(
+        out,
+        &grid,
+        field_names,
+        &prediction,
+        reference_on_grid.as_deref(),
+    )?;
+    write_plots(
+        out,
+        &grid,
+        field_names,
+        &prediction,
+        reference_on_grid.as_deref(),
+        &trainer,
+        &term_names,
+        opts.quiet,
+    );
+    // The summary comes last: its presence marks a finished run.
+    write_atomic(&out.join("summary.json"), summary_text.as_bytes())
+        .map_err(|e| out_err(out, e))?;
+    Ok(summary)
+}
+
+/// Drops metric lines logged after `step` (they are redone after a resume).
+fn trim_metrics(path: &Path, step: usize) -> std::io::Result<()> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Ok(());
+    };
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            serde_json::from_str::<serde_json::Value>(l)
+                .ok()
+                .and_then(|v| v["step"].as_u64())
+                .is_some_and(|s| (s as usize) < step)
+        })
+        .collect();
+    write_atomic(
+        path,
+        (kept.join("\n") + if kept.is_empty() { "" } else { "\n" }).as_bytes(),
+    )
+}
+
+/// One .vti per output time (fields, reference, absolute error) and a .pvd collection.
+fn write_vtk(
+    out: &Path,
+    grid: &Grid,
+    names: &[String],
+    fields: &[Vec<f64>],
+    reference: Option<&[Vec<f64>]>,
+) -> Result<(), RunError> {
+    let spatial = grid.spatial_axes();
+    let coords: Vec<&[f64]> = spatial.iter().map(|&a| grid.coords[a].as_slice()).collect();
+    let m = grid.slice_len();
+    let mut entries = Vec::new();
+    for (k, t) in grid.times().into_iter().enumerate() {
+        let slice = |v: &[f64]| v[k * m..(k + 1) * m].to_vec();
+        let mut arrays: Vec<(String, Vec<f64>)> = names
+            .iter()
+            .zip(fields)
+            .map(|(n, v)| (n.clone(), slice(v)))
+            .collect();
+        if let Some(r) = reference {
+            for ((n, u), v) in names.iter().zip(fields).zip(r) {
+                arrays.push((format!("{n}_reference"), slice(v)));
+                arrays.push((
+                    format!("{n}_error"),
+                    slice(u)
+                        .iter()
+                        .zip(slice(v))
+                        .map(|(a, b)| (a - b).abs())
+                        .collect(),
+                ));
+            }
+        }
+        let file = format!("fields/solution_{k:04}.vti");
+        let refs: Vec<(&str, &[f64])> = arrays
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_slice()))
+            .collect();
+        vtk::write_vti(&out.join(&file), &coords, &refs)
+            .map_err(|e| out_err(&out.join(&file), e))?;
+        entries.push((t, file));
+    }
+    vtk::write_pvd(&out.join("solution.pvd"), &entries)
+        .map_err(|e| out_err(&out.join("solution.pvd"), e))
+}
+
+/// loss.png, and for two-axis problems solution/reference/error heat maps. Plots are a
+/// convenience: a failure is reported, never fatal.
+#[allow(clippy::too_many_arguments)]
+fn write_plots<T: Real>(
+    out: &Path,
+    grid: &Grid,
+    names: &[String],
+    fields: &[Vec<f64>],
+    reference: Option<&[Vec<f64>]>,
+    trainer: &Trainer<T>,
+    term_names: &[&str],
+    quiet: bool,
+) {
+    let warn = |what: &str, e: &dyn std::fmt::Display| {
+        if !quiet {
+            eprintln!("warning: {what}: {e}");
+        }
+    };
+    if let Err(e) = plot::fonts_available() {
+        return warn("plots", &e);
+    }
+    if let Err(e) = plot::loss_history(&out.join("loss.png"), &trainer.history, term_names) {
+        warn("loss.png", &e);
+    }
+    if grid.axes.len() != 2 {
+        return;
+    }
+    let (h, v) = (
+        (grid.axes[0].as_str(), grid.coords[0].as_slice()),
+        (grid.axes[1].as_str(), grid.coords[1].as_slice()),
+    );
+    for (i, name) in names.iter().enumerate() {
+        let suffix = if names.len() > 1 {
+            format!("_{name}")
+        } else {
+            String::new()
+        };
+        let mut maps = vec![(
+            format!("solution{suffix}.png"),
+            format!("{name} (prediction)"),
+            fields[i].clone(),
+        )];
+        if let Some(r) = reference {
+            maps.push((
+                format!("reference{suffix}.png"),
+                format!("{name} (reference)"),
+                r[i].clone(),
+            ));
+            maps.push((
+                format!("error{suffix}.png"),
+                format!("|{name} - reference|"),
+                fields[i]
+                    .iter()
+                    .zip(&r[i])
+                    .map(|(a, b)| (a - b).abs())
+                    .collect(),
+            ));
+        }
+        for (file, title, values) in maps {
+            if let Err(e) = plot::heat_map(&out.join(&file), &title, h, v, &values) {
+                warn(&file, &e);
+            }
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! From a validated problem to what training needs: the network, the loss terms, the schedule.
+
+use crate::optim::{AdamConfig, LbfgsConfig, Schedule};
+use crate::pinn::{Causal, PinnLoss, PointSource, Target, TermSpec};
+use crate::train::{CausalSchedule, TrainConfig};
+use operators::{Activation, Embedding, Init, Mlp, MlpConfig, Real, Rng};
+use problems::spec::{ConditionKind, EmbeddingSpec};
+use problems::{Problem, Sampling};
+
+/// The network the problem's `[model]` section describes.
+pub fn model_config(p: &Problem) -> MlpConfig {
+    let m = &p.spec.model;
+    let embedding = match &m.embedding {
+        None => Embedding::Identity,
+        Some(EmbeddingSpec::Fourier { features, scale }) => Embedding::Fourier {
+            features: *features,
+            scale: *scale,
+        },
+        Some(EmbeddingSpec::Periodic { axes, modes }) => Embedding::Periodic {
+            axes: axes
+                .iter()
+                .map(|a| {
+                    let i = p.axes.iter().position(|b| b == a).expect("validated axis");
+                    (i, p.domain.hi[i] - p.domain.lo[i])
+                })
+                .collect(),
+            modes: *modes,
+        },
+    };
+    let (activation, init) = match m.kind.as_str() {
+        "siren" => (Activation::Sin { w0: m.w0 }, Init::Siren { w0: m.w0 }),
+        _ => (
+            Activation::from_name(&m.activation).expect("validated activation"),
+            Init::Xavier,
+        ),
+    };
+    MlpConfig {
+        inputs: p.dims(),
+        outputs: p.symbols.fields.len(),
+        hidden: m.hidden.clone(),
+        activation,
+        embedding,
+        gated: m.kind == "modified_mlp",
+        init,
+    }
+}
+
+pub fn sampling(p: &Problem) -> Sampling {
+    match p.spec.training.sampling.as_str() {
+        "uniform" => Sampling::Uniform,
+        "grid" => Sampling::Grid,
+        _ => Sampling::Sobol,
+    }
+}
+
+/// The loss terms: one for the PDE residuals, one per condition.
+pub fn term_specs(p: &Problem) -> Vec<TermSpec> {
+    let t = &p.spec.training;
+    let causal = p
+        .spec
+        .method
+        .causal
+        .as_ref()
+        .zip(p.time_axis)
+        .map(|(c, axis)| Causal {
+            axis,
+            t0: p.domain.lo[axis],
+            t1: p.domain.hi[axis],
+            bins: c.bins,
+            eps: c.eps[0],
+        });
+    let mut specs = vec![TermSpec {
+        name: "residual".into(),
+        weight: t.residual_weight,
+        equations: p.residuals.clone(),
+        target: None,
+        source: PointSource::Interior {
+            domain: p.domain.clone(),
+            n: t.collocation,
+            sampling: sampling(p),
+        },
+        resample: t.resample_every > 0,
+        causal,
+    }];
+    for c in &p.conditions {
+        let source = match (c.kind, c.periodic_axis) {
+            (ConditionKind::Periodic, Some(axis)) => PointSource::Pairs {
+                domain: p.domain.clone(),
+                axis,
+                n: c.points,
+                sampling: sampling(p),
+            },
+            _ => PointSource::Faces {
+                domain: p.domain.clone(),
+                faces: c.faces.clone(),
+                n: c.points,
+                sampling: sampling(p),
+            },
+        };
+        specs.push(TermSpec {
+            name: c.name.clone(),
+            weight: c.weight,
+            equations: c.equations.clone(),
+            target: c.target.clone().map(Target::Expression),
+            source,
+            resample: t.resample_every > 0,
+            causal: None,
+        });
+    }
+    specs
+}
+
+/// The optimizer schedule of `[training]` and `[method]`.
+pub fn train_config(p: &Problem) -> TrainConfig {
+    let t = &p.spec.training;
+    TrainConfig {
+        adam_steps: t.adam_steps,
+        adam: AdamConfig {
+            lr: t.learning_rate,
+            schedule: Schedule::Exponential {
+                rate: t.decay_rate,
+                every: t.decay_every as u64,
+                staircase: false,
+            },
+            ..Default::default()
+        },
+        lbfgs_steps: t.lbfgs_steps,
+        lbfgs: LbfgsConfig::default(),
+        resample_every: t.resample_every,
+        log_every: t.log_every.max(1),
+        causal: p.spec.method.causal.as_ref().map(|c| CausalSchedule {
+            eps: c.eps.clone(),
+            delta: c.delta,
+            check_every: c.check_every.max(1),
+        }),
+        checkpoint_every: t.checkpoint_every,
+    }
+}
+
+/// Network and loss, seeded: the same seed always gives the same points and weights.
+pub fn build<T: Real>(p: &Problem, seed: u64) -> (PinnLoss<T, Mlp<T>>, Vec<T>, Rng) {
+    let mut rng = Rng::new(seed);
+    let net = Mlp::new(model_config(p), &mut rng);
+    let loss = PinnLoss::new(
+        net,
+        term_specs(p),
+        p.symbols.trainable.len(),
+        operators::Batched::<T, Mlp<T>>::DEFAULT_CHUNK,
+        &mut rng,
+    );
+    let mut params = operators::model::Field::init_params(&loss.field, &mut rng);
+    params.extend(p.unknown_initial.iter().map(|&v| T::from_f64(v)));
+    (loss, params, rng)
+}
