@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Installs what Ansatz needs on a fresh Debian machine (idempotent): the HDF5 C library
-# for the hdf5 crate, pkg-config to find it, and a Rust toolchain if none is present.
+# Installs what Ansatz needs on a fresh Debian machine (idempotent):
+#  - libhdf5-dev + pkg-config for the hdf5 crate, fonts-dejavu-core for plot labels,
+#    python3-venv for the read-back tests' environment;
+#  - a Rust toolchain if none is present;
+#  - .venv/ with h5py and vtk, which the tests use to read outputs back as users would.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 missing=""
-for pkg in libhdf5-dev pkg-config; do
+for pkg in libhdf5-dev pkg-config fonts-dejavu-core python3-venv; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
 done
 if [ -n "$missing" ]; then
@@ -17,5 +21,11 @@ fi
 if ! command -v cargo >/dev/null 2>&1; then
     echo "setup: installing a Rust toolchain with rustup"
     curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+fi
+if ! .venv/bin/python -c "import h5py, vtk, numpy" >/dev/null 2>&1; then
+    echo "setup: creating .venv with h5py, vtk and numpy"
+    python3 -m venv .venv
+    .venv/bin/pip install -q --upgrade pip
+    .venv/bin/pip install -q h5py vtk numpy
 fi
 echo "setup: ok"

@@ -289,4 +289,3 @@ pub struct OutputSpec {
     /// Points per axis of the output grid, in domain order (x, y, z, t).
     pub grid: Option<Vec<usize>>,
 }
-

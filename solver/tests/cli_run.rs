@@ -1,0 +1,226 @@
+//! `ansatz run` end to end on a small heat problem with a closed-form reference: the run
+//! directory is read back by h5py and VTK, and a run killed with SIGKILL resumes from its
+//! checkpoint to the same error as an uninterrupted one.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const ANSATZ: &str = env!("CARGO_BIN_EXE_ansatz");
+
+/// u_t = u_xx/π² on [0, 1] × [0, 1], u = sin(πx)·e^(−t).
+const HEAT: &str = r#"
+name = "heat"
+description = "1D heat equation with a closed-form solution"
+[domain]
+x = [0.0, 1.0]
+t = [0.0, 1.0]
+[parameters]
+k = "1/pi^2"
+[pde]
+residuals = ["u_t - k*u_xx"]
+[[conditions]]
+kind = "initial"
+value = "sin(pi*x)"
+points = 64
+[[conditions]]
+kind = "dirichlet"
+on = ["left", "right"]
+points = 64
+[reference]
+analytic = ["sin(pi*x)*exp(-t)"]
+[model]
+hidden = [16, 16]
+[training]
+collocation = 512
+adam_steps = 1500
+learning_rate = 5e-3
+decay_rate = 0.5
+lbfgs_steps = 0
+checkpoint_every = 100
+log_every = 50
+[output]
+grid = [33, 11]
+"#;
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ansatz-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn problem(dir: &Path) -> PathBuf {
+    let path = dir.join("heat.toml");
+    std::fs::write(&path, HEAT).unwrap();
+    path
+}
+
+fn run(args: &[&str]) -> std::process::Output {
+    let out = Command::new(ANSATZ).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "ansatz {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn error_of(run_dir: &Path) -> f64 {
+    let text = std::fs::read_to_string(run_dir.join("summary.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["relative_l2"]["u"].as_f64().unwrap()
+}
+
+fn python() -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
+    assert!(
+        p.exists(),
+        "{} is missing: run `bash scripts/setup.sh` (it creates the venv with h5py and vtk)",
+        p.display()
+    );
+    p
+}
+
+#[test]
+fn run_directory_reads_back_with_h5py_and_vtk() {
+    let dir = scratch("readback");
+    let out = dir.join("run");
+    run(&[
+        "run",
+        problem(&dir).to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    for f in [
+        "problem.toml",
+        "checkpoint.h5",
+        "results.h5",
+        "metrics.jsonl",
+        "summary.json",
+        "solution.pvd",
+        "loss.png",
+        "solution.png",
+        "error.png",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    assert!(error_of(&out) < 2e-2, "heat error {}", error_of(&out));
+    // The resolved problem is itself a valid problem file.
+    run(&["check", out.join("problem.toml").to_str().unwrap()]);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/readback.py");
+    let r = Command::new(python())
+        .args([script.to_str().unwrap(), out.to_str().unwrap(), "33", "11"])
+        .output()
+        .unwrap();
+    assert!(
+        r.status.success(),
+        "read-back failed:\n{}{}",
+        String::from_utf8_lossy(&r.stdout),
+        String::from_utf8_lossy(&r.stderr)
+    );
+    // A finished run is not overwritten.
+    let again = Command::new(ANSATZ)
+        .args([
+            "run",
+            problem(&dir).to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        !again.status.success()
+            && String::from_utf8_lossy(&again.stderr).contains("already holds a finished run")
+    );
+}
+
+#[test]
+fn killed_run_resumes_from_its_checkpoint_to_the_same_error() {
+    let dir = scratch("resume");
+    let file = problem(&dir);
+    // Longer steps than the read-back test, so the kill lands well inside the run.
+    let longer = [
+        "--set",
+        "training.collocation=2048",
+        "--quiet",
+        "--threads",
+        "1",
+    ];
+    let whole = dir.join("whole");
+    run(&[
+        &[
+            "run",
+            file.to_str().unwrap(),
+            "--out",
+            whole.to_str().unwrap(),
+        ][..],
+        &longer,
+    ]
+    .concat());
+
+    let killed = dir.join("killed");
+    let mut child = Command::new(ANSATZ)
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "--out",
+            killed.to_str().unwrap(),
+        ])
+        .args(longer)
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    // Kill once a few checkpoints exist, well before the end.
+    while !metrics_reached(&killed, 500) {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "the run never reached step 500"
+        );
+        if child.try_wait().unwrap().is_some() {
+            panic!("the run finished before it could be killed; make it longer");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert!(
+        !killed.join("summary.json").exists(),
+        "a killed run must not look finished"
+    );
+
+    let out = run(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        killed.to_str().unwrap(),
+        "--resume",
+        "--set",
+        "training.collocation=2048",
+        "--threads",
+        "1",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("resuming from"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (a, b) = (error_of(&whole), error_of(&killed));
+    eprintln!("uninterrupted {a:.4e}, killed at step ≥ 500 and resumed {b:.4e}");
+    assert!(
+        (a - b).abs() <= 0.1 * a,
+        "uninterrupted {a:.3e}, resumed {b:.3e}"
+    );
+}
+
+fn metrics_reached(dir: &Path, step: u64) -> bool {
+    std::fs::read_to_string(dir.join("metrics.jsonl"))
+        .map(|t| {
+            t.lines()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .any(|v| v["step"].as_u64().is_some_and(|s| s >= step))
+        })
+        .unwrap_or(false)
+}
