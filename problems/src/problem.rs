@@ -26,6 +26,8 @@ pub struct Condition {
     pub target: Option<Program>,
     /// For periodic conditions, the axis.
     pub periodic_axis: Option<usize>,
+    /// For data conditions: the points (one row per point) and the measured values.
+    pub data: Option<(Vec<Vec<f64>>, Vec<f64>)>,
 }
 
 /// Where the reference solution comes from.
@@ -88,6 +90,53 @@ impl Problem {
     pub fn dims(&self) -> usize {
         self.axes.len()
     }
+}
+
+/// Reads `axes` and `field` columns of a CSV file with a header line.
+fn read_csv(
+    path: &Path,
+    axes: &[String],
+    field: &str,
+) -> Result<(Vec<Vec<f64>>, Vec<f64>), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
+    let mut lines = text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'));
+    let header: Vec<&str> = lines
+        .next()
+        .ok_or("empty file")?
+        .split(',')
+        .map(str::trim)
+        .collect();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .ok_or(format!("no column `{name}` (header: {})", header.join(",")))
+    };
+    let cols: Vec<usize> = axes.iter().map(|a| column(a)).collect::<Result<_, _>>()?;
+    let fcol = column(field)?;
+    let (mut points, mut values) = (Vec::new(), Vec::new());
+    for (i, line) in lines.enumerate() {
+        let cells: Vec<f64> = line
+            .split(',')
+            .map(|c| c.trim().parse::<f64>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| format!("data line {}: expected numbers, got `{line}`", i + 1))?;
+        if cells.len() != header.len() || cells.iter().any(|v| !v.is_finite()) {
+            return Err(format!(
+                "data line {}: expected {} finite numbers, got `{line}`",
+                i + 1,
+                header.len()
+            ));
+        }
+        points.push(cols.iter().map(|&c| cells[c]).collect());
+        values.push(cells[fcol]);
+    }
+    if values.is_empty() {
+        return Err("no data lines".into());
+    }
+    Ok((points, values))
 }
 
 struct Resolver<'a> {
@@ -303,6 +352,7 @@ impl Resolver<'_> {
                         equations: vec![program(&field)],
                         target,
                         periodic_axis: None,
+                        data: None,
                     });
                     if let Some(rate) = &c.rate {
                         let target = Some(self.compile(rate, &coords_only)?);
@@ -315,6 +365,7 @@ impl Resolver<'_> {
                             equations: vec![program(&format!("{field}_t"))],
                             target,
                             periodic_axis: None,
+                            data: None,
                         });
                     }
                 }
@@ -339,6 +390,7 @@ impl Resolver<'_> {
                             equations: vec![program(&field)],
                             target,
                             periodic_axis: None,
+                            data: None,
                         });
                     } else {
                         // The outward normal derivative: −∂/∂x_a on the lower face, +∂/∂x_a on the upper.
@@ -354,9 +406,31 @@ impl Resolver<'_> {
                                 equations: vec![eq],
                                 target: target.clone(),
                                 periodic_axis: None,
+                                data: None,
                             });
                         }
                     }
+                }
+                ConditionKind::Data => {
+                    let file = c.file.as_ref().ok_or_else(|| {
+                        self.key(format!("{key}.file"), "a data condition needs a CSV file")
+                    })?;
+                    let full = self.path.parent().unwrap_or(Path::new(".")).join(file);
+                    let (points, values) = read_csv(&full, &axes, &field).map_err(|m| {
+                        self.key(format!("{key}.file"), format!("{}: {m}", full.display()))
+                    })?;
+                    let name = format!("data {field} ({} points)", values.len());
+                    conditions.push(Condition {
+                        name,
+                        kind: c.kind,
+                        weight: c.weight,
+                        points: values.len(),
+                        faces: vec![],
+                        equations: vec![program(&field)],
+                        target: None,
+                        periodic_axis: None,
+                        data: Some((points, values)),
+                    });
                 }
                 ConditionKind::Periodic => {
                     if c.value.is_some() {
@@ -377,6 +451,7 @@ impl Resolver<'_> {
                             equations,
                             target: None,
                             periodic_axis: Some(axis),
+                            data: None,
                         });
                     }
                 }

@@ -67,6 +67,8 @@ pub enum ConditionKind {
     Neumann,
     /// Field (and first derivative) equal on opposite boundaries of the named axes.
     Periodic,
+    /// Measured values at points, from a CSV `file` whose header names the axes and the field.
+    Data,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -86,6 +88,8 @@ pub struct ConditionSpec {
     pub weight: f64,
     #[serde(default = "default_condition_points")]
     pub points: usize,
+    /// For data conditions: a CSV file, relative to the problem file.
+    pub file: Option<String>,
 }
 
 fn one() -> f64 {

@@ -4,7 +4,7 @@ use crate::optim::{AdamConfig, LbfgsConfig, Schedule};
 use crate::pinn::{Causal, PinnLoss, PointSource, Target, TermSpec};
 use crate::train::{CausalSchedule, TrainConfig};
 use operators::{Activation, Embedding, Init, Mlp, MlpConfig, Real, Rng};
-use problems::spec::{ConditionKind, EmbeddingSpec};
+use problems::spec::EmbeddingSpec;
 use problems::{Problem, Sampling};
 
 /// The network the problem's `[model]` section describes.
@@ -83,27 +83,41 @@ pub fn term_specs(p: &Problem) -> Vec<TermSpec> {
         causal,
     }];
     for c in &p.conditions {
-        let source = match (c.kind, c.periodic_axis) {
-            (ConditionKind::Periodic, Some(axis)) => PointSource::Pairs {
-                domain: p.domain.clone(),
-                axis,
-                n: c.points,
-                sampling: sampling(p),
-            },
-            _ => PointSource::Faces {
-                domain: p.domain.clone(),
-                faces: c.faces.clone(),
-                n: c.points,
-                sampling: sampling(p),
-            },
+        let faces = || PointSource::Faces {
+            domain: p.domain.clone(),
+            faces: c.faces.clone(),
+            n: c.points,
+            sampling: sampling(p),
+        };
+        let (source, target, resample) = match (&c.data, c.periodic_axis) {
+            (Some((points, values)), _) => (
+                PointSource::Fixed(points.clone()),
+                Some(Target::Values(values.clone())),
+                false,
+            ),
+            (None, Some(axis)) => (
+                PointSource::Pairs {
+                    domain: p.domain.clone(),
+                    axis,
+                    n: c.points,
+                    sampling: sampling(p),
+                },
+                None,
+                t.resample_every > 0,
+            ),
+            (None, None) => (
+                faces(),
+                c.target.clone().map(Target::Expression),
+                t.resample_every > 0,
+            ),
         };
         specs.push(TermSpec {
             name: c.name.clone(),
             weight: c.weight,
             equations: c.equations.clone(),
-            target: c.target.clone().map(Target::Expression),
+            target,
             source,
-            resample: t.resample_every > 0,
+            resample,
             causal: None,
         });
     }
