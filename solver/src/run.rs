@@ -87,7 +87,8 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
     let fields_dir = out.join("fields");
     std::fs::create_dir_all(&fields_dir).map_err(|e| out_err(&fields_dir, e))?;
     let _ = std::fs::remove_file(out.join("FAILED"));
-    let resolved = toml::to_string_pretty(&p.spec).map_err(|e| out_err(out, e))?;
+    let seed = opts.seed.unwrap_or(p.spec.training.seed);
+    let resolved = toml::to_string_pretty(&resolved_spec(p, seed)).map_err(|e| out_err(out, e))?;
     write_atomic(
         &out.join("problem.toml"),
         format!(
@@ -99,7 +100,6 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
     )
     .map_err(|e| out_err(out, e))?;
 
-    let seed = opts.seed.unwrap_or(p.spec.training.seed);
     let (mut loss, params, rng) = setup::build::<T>(p, seed);
     let config = setup::train_config(p);
     let mut trainer = Trainer::new(params, &config, rng);
@@ -246,6 +246,100 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
     write_atomic(&out.join("summary.json"), summary_text.as_bytes())
         .map_err(|e| out_err(out, e))?;
     Ok(summary)
+}
+
+/// The spec as run: the seed actually used, and file paths made absolute so that the run
+/// directory's problem.toml works from anywhere (`ansatz eval`, `ansatz export`).
+fn resolved_spec(p: &Problem, seed: u64) -> problems::spec::ProblemSpec {
+    let mut spec = p.spec.clone();
+    spec.training.seed = seed;
+    let base = p.path.parent().unwrap_or(Path::new("."));
+    let absolute = |f: &str| {
+        std::fs::canonicalize(base.join(f))
+            .map_or_else(|_| base.join(f), |a| a)
+            .display()
+            .to_string()
+    };
+    if let Some(file) = spec.reference.as_mut().and_then(|r| r.file.as_mut()) {
+        *file = absolute(file);
+    }
+    for c in &mut spec.conditions {
+        if let Some(file) = c.file.as_mut() {
+            *file = absolute(file);
+        }
+    }
+    spec
+}
+
+/// A finished (or checkpointed) run: its problem, network and trained parameters (f64).
+pub fn load_trained(run_dir: &Path) -> Result<(Problem, operators::Mlp<f64>, Vec<f64>), RunError> {
+    let problem = Problem::load(run_dir.join("problem.toml"))?;
+    let (loss, params, rng) = setup::build::<f64>(&problem, problem.spec.training.seed);
+    let mut trainer = Trainer::new(params, &setup::train_config(&problem), rng);
+    let checkpoint = run_dir.join("checkpoint.h5");
+    h5::read_checkpoint(&checkpoint, &mut trainer).map_err(|e| out_err(&checkpoint, e))?;
+    Ok((problem, loss.field, trainer.params))
+}
+
+/// Relative L2 errors of a trained run against its reference, per field.
+pub fn evaluate(run_dir: &Path) -> Result<serde_json::Value, RunError> {
+    let (p, field, params) = load_trained(run_dir)?;
+    let (_, reference) = output_grid(&p)?;
+    let r = reference.ok_or_else(|| {
+        RunError::Usage(format!(
+            "{}: the problem has no reference to evaluate against",
+            p.path.display()
+        ))
+    })?;
+    let prediction = predict(&field, &params, &r.grid.points::<f64>());
+    let errors: serde_json::Map<String, serde_json::Value> = p
+        .symbols
+        .fields
+        .iter()
+        .zip(prediction.iter().zip(&r.fields))
+        .map(|(n, (u, v))| (n.clone(), json!(relative_l2(u, v))))
+        .collect();
+    Ok(
+        json!({ "run": run_dir.display().to_string(), "reference": r.source, "relative_l2": errors }),
+    )
+}
+
+/// Re-samples a trained run on a new grid: .vti files with a .pvd, and fields.h5, in `out`.
+pub fn export(
+    run_dir: &Path,
+    out: &Path,
+    grid_points: Option<&[usize]>,
+    times: Option<usize>,
+) -> Result<(), RunError> {
+    let (p, field, params) = load_trained(run_dir)?;
+    let (default_grid, _) = output_grid(&p)?;
+    let mut n: Vec<usize> = default_grid.coords.iter().map(Vec::len).collect();
+    let spatial: Vec<usize> = (0..p.dims()).filter(|&a| Some(a) != p.time_axis).collect();
+    if let Some(g) = grid_points {
+        if g.len() != spatial.len() || g.iter().any(|&k| k < 2) {
+            return Err(RunError::Usage(format!(
+                "--grid needs {} numbers ≥ 2 (points along {})",
+                spatial.len(),
+                spatial
+                    .iter()
+                    .map(|&a| p.axes[a].as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        for (&a, &k) in spatial.iter().zip(g) {
+            n[a] = k;
+        }
+    }
+    if let (Some(t), Some(k)) = (p.time_axis, times) {
+        n[t] = k.max(2);
+    }
+    let grid = Grid::uniform(&p.axes, &p.domain.lo, &p.domain.hi, &n, p.time_axis);
+    std::fs::create_dir_all(out.join("fields")).map_err(|e| out_err(out, e))?;
+    let prediction = predict(&field, &params, &grid.points::<f64>());
+    write_vtk(out, &grid, &p.symbols.fields, &prediction, None)?;
+    let path = out.join("fields.h5");
+    h5::write_fields(&path, &grid, &p.symbols.fields, &prediction).map_err(|e| out_err(&path, e))
 }
 
 /// Drops metric lines logged after `step` (they are redone after a resume).

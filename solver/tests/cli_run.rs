@@ -120,6 +120,23 @@ fn run_directory_reads_back_with_h5py_and_vtk() {
         String::from_utf8_lossy(&r.stdout),
         String::from_utf8_lossy(&r.stderr)
     );
+    // `eval` rebuilds the network from problem.toml + checkpoint.h5 and finds the same error.
+    let eval = run(&["eval", out.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_slice(&eval.stdout).unwrap();
+    let (a, b) = (v["relative_l2"]["u"].as_f64().unwrap(), error_of(&out));
+    assert!((a - b).abs() <= 1e-12 * b, "eval {a} vs run {b}");
+    // `export` re-samples on another grid.
+    run(&[
+        "export",
+        out.to_str().unwrap(),
+        "--grid",
+        "17",
+        "--times",
+        "5",
+    ]);
+    let pvd = std::fs::read_to_string(out.join("export/solution.pvd")).unwrap();
+    assert_eq!(pvd.matches("<DataSet").count(), 5);
+    assert!(out.join("export/fields.h5").is_file());
     // A finished run is not overwritten.
     let again = Command::new(ANSATZ)
         .args([

@@ -69,6 +69,24 @@ enum Command {
         #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
         sets: Vec<String>,
     },
+    /// Errors of a trained run against its reference.
+    Eval {
+        /// A run directory (with problem.toml and checkpoint.h5).
+        run_dir: PathBuf,
+    },
+    /// Re-sample a trained run on another grid (VTK with .pvd, and fields.h5).
+    Export {
+        run_dir: PathBuf,
+        /// Points along the spatial axes, e.g. 256x256.
+        #[arg(long)]
+        grid: Option<String>,
+        /// Number of output times (time-dependent problems).
+        #[arg(long)]
+        times: Option<usize>,
+        /// Where to write (default: RUN_DIR/export).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// List the bundled problem files.
     List,
 }
@@ -191,6 +209,36 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Check { file, sets } => check(&file, &sets),
+        Command::Eval { run_dir } => solver::run::evaluate(&run_dir)
+            .map(|v| println!("{}", serde_json::to_string_pretty(&v).expect("JSON")))
+            .map_err(|e| e.to_string()),
+        Command::Export {
+            run_dir,
+            grid,
+            times,
+            out,
+        } => (|| {
+            let grid = grid
+                .map(|g| {
+                    g.split('x')
+                        .map(|n| {
+                            n.trim()
+                                .parse::<usize>()
+                                .map_err(|_| format!("--grid {g}: expected e.g. 256x256"))
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()?;
+            let out = out.unwrap_or_else(|| run_dir.join("export"));
+            solver::run::export(&run_dir, &out, grid.as_deref(), times)
+                .map_err(|e| e.to_string())?;
+            println!(
+                "wrote {} (open {} in ParaView)",
+                out.display(),
+                out.join("solution.pvd").display()
+            );
+            Ok(())
+        })(),
         Command::Run {
             file,
             out,

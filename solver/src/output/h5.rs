@@ -108,6 +108,38 @@ pub fn write_results(path: &Path, r: &Results<'_>) -> hdf5::Result<()> {
     })
 }
 
+/// Fields alone on a grid (what `ansatz export` writes).
+pub fn write_fields(
+    path: &Path,
+    grid: &Grid,
+    names: &[String],
+    fields: &[Vec<f64>],
+) -> hdf5::Result<()> {
+    create_atomic(path, |f| {
+        let coords = f.create_group("coords")?;
+        for (a, c) in grid.axes.iter().zip(&grid.coords) {
+            dataset(&coords, a, &[c.len()], c)?;
+        }
+        let g = f.create_group("fields")?;
+        for (name, v) in names.iter().zip(fields) {
+            dataset(&g, name, &grid.shape(), v)?;
+        }
+        text_attr(
+            f,
+            "layout",
+            &format!(
+                "fields[{}]",
+                grid.axes
+                    .iter()
+                    .rev()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    })
+}
+
 /// Writes the trainer's complete state.
 pub fn write_checkpoint<T: Real>(
     path: &Path,
