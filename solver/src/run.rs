@@ -256,7 +256,7 @@ fn resolved_spec(p: &Problem, seed: u64) -> problems::spec::ProblemSpec {
     let base = p.path.parent().unwrap_or(Path::new("."));
     let absolute = |f: &str| {
         std::fs::canonicalize(base.join(f))
-            .map_or_else(|_| base.join(f), |a| a)
+            .unwrap_or_else(|_| base.join(f))
             .display()
             .to_string()
     };
