@@ -581,6 +581,9 @@ impl Resolver<'_> {
                 format!("`{}` is not available yet; expected pinn", spec.method.kind),
             ));
         }
+        if spec.method.windows != 1 {
+            return Err(self.key("method.windows", "time marching from problem files is not available yet (the Rust API has it: solver::march); expected 1"));
+        }
         if spec.method.causal.is_some() && !axes.iter().any(|a| a == "t") {
             return Err(self.key("method.causal", "causal training needs a time axis"));
         }

@@ -167,7 +167,7 @@ pub struct MethodSpec {
     #[serde(default = "default_method")]
     pub kind: String,
     pub causal: Option<CausalSpec>,
-    /// Time-marching windows (1: none).
+    /// Time-marching windows (1: none; more are available through the Rust API for now).
     #[serde(default = "one_usize")]
     pub windows: usize,
 }
@@ -220,7 +220,7 @@ fn default_check() -> usize {
 pub struct TrainingSpec {
     #[serde(default = "default_collocation")]
     pub collocation: usize,
-    /// `uniform`, `sobol` or `grid`.
+    /// `uniform`, `sobol`, `latin_hypercube` or `grid`.
     #[serde(default = "default_sampling")]
     pub sampling: String,
     /// Draw fresh collocation points every N Adam steps (0: never).

@@ -48,6 +48,7 @@ pub fn model_config(p: &Problem) -> MlpConfig {
 pub fn sampling(p: &Problem) -> Sampling {
     match p.spec.training.sampling.as_str() {
         "uniform" => Sampling::Uniform,
+        "latin_hypercube" => Sampling::LatinHypercube,
         "grid" => Sampling::Grid,
         _ => Sampling::Sobol,
     }
