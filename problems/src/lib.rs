@@ -5,6 +5,7 @@
 
 mod domain;
 mod error;
+mod geometry;
 mod problem;
 mod sampling;
 mod sobol;
@@ -12,6 +13,7 @@ pub mod spec;
 
 pub use domain::{BoxDomain, Face};
 pub use error::ProblemError;
+pub use geometry::{BoundaryPoint, Region};
 pub use problem::{Condition, Problem, Reference, AXES, FACE_NAMES};
 pub use sampling::Sampling;
 pub use sobol::Sobol;

@@ -1,8 +1,8 @@
 //! A problem file resolved: axes, symbols, compiled residuals and conditions, reference.
 
 use crate::error::{line_column, ProblemError};
-use crate::spec::{ConditionKind, ProblemSpec};
-use crate::{BoxDomain, Face};
+use crate::spec::{ConditionKind, ProblemSpec, ShapeSpec};
+use crate::{BoxDomain, Face, Region};
 use operators::expr::{Program, Symbols};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -28,6 +28,10 @@ pub struct Condition {
     pub periodic_axis: Option<usize>,
     /// For data conditions: the points (one row per point) and the measured values.
     pub data: Option<(Vec<Vec<f64>>, Vec<f64>)>,
+    /// Named boundary pieces of a `[geometry]` region (instead of box faces).
+    pub boundary: Vec<String>,
+    /// The equations are the spatial gradient; the residual is its outward normal component.
+    pub normal_derivative: bool,
 }
 
 /// Where the reference solution comes from.
@@ -47,7 +51,10 @@ pub struct Problem {
     pub spec: ProblemSpec,
     pub axes: Vec<String>,
     pub time_axis: Option<usize>,
+    /// The bounding box of space (and time).
     pub domain: BoxDomain,
+    /// The spatial region, when it is not the box itself.
+    pub region: Option<crate::Region>,
     pub symbols: Symbols,
     /// Initial guesses of the unknown parameters (inverse problems), in `symbols.trainable` order.
     pub unknown_initial: Vec<f64>,
@@ -171,7 +178,7 @@ impl Resolver<'_> {
     }
 
     fn resolve(&self, spec: ProblemSpec) -> Result<Problem, ProblemError> {
-        // Axes, in x, y, z, t order.
+        // Axes, in x, y, z, t order: spatial ones from [domain] or from [geometry].
         for name in spec.domain.keys() {
             if !AXES.contains(&name.as_str()) {
                 return Err(self.key(
@@ -180,25 +187,41 @@ impl Resolver<'_> {
                 ));
             }
         }
-        let axes: Vec<String> = AXES
-            .iter()
-            .filter(|a| spec.domain.contains_key(**a))
-            .map(|a| a.to_string())
-            .collect();
-        if axes.is_empty() {
-            return Err(self.key(
-                "domain",
-                "no axes; expected e.g. x = [-1.0, 1.0] and t = [0.0, 1.0]",
-            ));
+        let region = spec
+            .geometry
+            .as_ref()
+            .map(|g| self.region(g, "geometry"))
+            .transpose()?;
+        if let Some(r) = &region {
+            if spec.domain.keys().any(|k| k != "t") {
+                return Err(self.key("domain", "with a [geometry], [domain] takes only the time axis t (the region gives x, y, z)"));
+            }
+            if r.bounds()
+                .0
+                .iter()
+                .zip(&r.bounds().1)
+                .any(|(l, h)| l.partial_cmp(h) != Some(std::cmp::Ordering::Less))
+            {
+                return Err(self.key("geometry", "the region is empty or degenerate"));
+            }
         }
-        if axes.len() == 1 && axes[0] == "t" {
-            return Err(self.key(
-                "domain",
-                "a time axis alone is not a PDE domain; add a spatial axis",
-            ));
+        let spatial: Vec<String> = match &region {
+            Some(r) => AXES[..r.dims()].iter().map(|a| a.to_string()).collect(),
+            None => AXES[..3]
+                .iter()
+                .filter(|a| spec.domain.contains_key(**a))
+                .map(|a| a.to_string())
+                .collect(),
+        };
+        if spatial.is_empty() {
+            return Err(self.key("domain", "no spatial axis; expected e.g. x = [-1.0, 1.0] (and t = [0.0, 1.0]), or a [geometry]"));
         }
-        let (mut lo, mut hi) = (Vec::new(), Vec::new());
-        for a in &axes {
+        let mut axes = spatial;
+        if spec.domain.contains_key("t") {
+            axes.push("t".into());
+        }
+        let (mut lo, mut hi) = region.as_ref().map_or((vec![], vec![]), |r| r.bounds());
+        for a in axes.iter().skip(lo.len()) {
             let [l, h] = spec.domain[a];
             if !(l.is_finite() && h.is_finite() && l < h) {
                 return Err(self.key(format!("domain.{a}"), format!("[{l}, {h}] is empty or not finite; expected [lower, upper] with lower < upper")));
@@ -353,6 +376,8 @@ impl Resolver<'_> {
                         target,
                         periodic_axis: None,
                         data: None,
+                        boundary: vec![],
+                        normal_derivative: false,
                     });
                     if let Some(rate) = &c.rate {
                         let target = Some(self.compile(rate, &coords_only)?);
@@ -366,6 +391,8 @@ impl Resolver<'_> {
                             target,
                             periodic_axis: None,
                             data: None,
+                            boundary: vec![],
+                            normal_derivative: false,
                         });
                     }
                 }
@@ -375,6 +402,42 @@ impl Resolver<'_> {
                             format!("{key}.on"),
                             "no boundaries; expected e.g. on = [\"left\", \"right\"]",
                         ));
+                    }
+                    if let Some(r) = &region {
+                        let known = r.boundary_names();
+                        if let Some(name) = c.on.iter().find(|n| !known.contains(n)) {
+                            return Err(self.key(
+                                format!("{key}.on"),
+                                format!(
+                                    "`{name}` is not a boundary of the geometry (boundaries: {})",
+                                    known.join(", ")
+                                ),
+                            ));
+                        }
+                        let neumann = c.kind == ConditionKind::Neumann;
+                        let equations = match neumann {
+                            true => axes
+                                .iter()
+                                .filter(|a| *a != "t")
+                                .map(|a| program(&format!("{field}_{a}")))
+                                .collect(),
+                            false => vec![program(&field)],
+                        };
+                        let kind = if neumann { "neumann" } else { "dirichlet" };
+                        conditions.push(Condition {
+                            name: format!("{kind} {field} on {}", c.on.join(", ")),
+                            kind: c.kind,
+                            weight: c.weight,
+                            points: c.points,
+                            faces: vec![],
+                            equations,
+                            target,
+                            periodic_axis: None,
+                            data: None,
+                            boundary: c.on.clone(),
+                            normal_derivative: neumann,
+                        });
+                        continue;
                     }
                     let faces =
                         c.on.iter()
@@ -391,6 +454,8 @@ impl Resolver<'_> {
                             target,
                             periodic_axis: None,
                             data: None,
+                            boundary: vec![],
+                            normal_derivative: false,
                         });
                     } else {
                         // The outward normal derivative: −∂/∂x_a on the lower face, +∂/∂x_a on the upper.
@@ -407,6 +472,8 @@ impl Resolver<'_> {
                                 target: target.clone(),
                                 periodic_axis: None,
                                 data: None,
+                                boundary: vec![],
+                                normal_derivative: false,
                             });
                         }
                     }
@@ -430,9 +497,17 @@ impl Resolver<'_> {
                         target: None,
                         periodic_axis: None,
                         data: Some((points, values)),
+                        boundary: vec![],
+                        normal_derivative: false,
                     });
                 }
                 ConditionKind::Periodic => {
+                    if region.is_some() {
+                        return Err(self.key(
+                            &key,
+                            "periodic conditions need a box domain (use [domain], not [geometry])",
+                        ));
+                    }
                     if c.value.is_some() {
                         return Err(self.key(
                             format!("{key}.value"),
@@ -452,6 +527,8 @@ impl Resolver<'_> {
                             target: None,
                             periodic_axis: Some(axis),
                             data: None,
+                            boundary: vec![],
+                            normal_derivative: false,
                         });
                     }
                 }
@@ -499,6 +576,7 @@ impl Resolver<'_> {
 
         self.check_settings(&spec, &axes)?;
         Ok(Problem {
+            region,
             path: self.path.to_path_buf(),
             spec,
             axes,
@@ -509,6 +587,93 @@ impl Resolver<'_> {
             residuals,
             conditions,
             reference,
+        })
+    }
+
+    fn region(&self, g: &ShapeSpec, key: &str) -> Result<Region, ProblemError> {
+        let positive = |r: f64, k: &str| {
+            if r > 0.0 && r.is_finite() {
+                Ok(r)
+            } else {
+                Err(self.key(format!("{key}.{k}"), "expected a positive radius"))
+            }
+        };
+        let pair =
+            |a: &ShapeSpec, b: &ShapeSpec| -> Result<(Box<Region>, Box<Region>), ProblemError> {
+                let (ra, rb) = (
+                    self.region(a, &format!("{key}.a"))?,
+                    self.region(b, &format!("{key}.b"))?,
+                );
+                if ra.dims() != rb.dims() {
+                    return Err(self.key(
+                        key,
+                        format!("`a` is {}D and `b` is {}D", ra.dims(), rb.dims()),
+                    ));
+                }
+                Ok((Box::new(ra), Box::new(rb)))
+            };
+        Ok(match g {
+            ShapeSpec::Box { lo, hi } => {
+                if lo.len() != hi.len()
+                    || lo.is_empty()
+                    || lo.len() > 3
+                    || lo
+                        .iter()
+                        .zip(hi)
+                        .any(|(l, h)| l.partial_cmp(h) != Some(std::cmp::Ordering::Less))
+                {
+                    return Err(self.key(
+                        key,
+                        "a box needs lo and hi of equal length (1 to 3) with lo < hi",
+                    ));
+                }
+                Region::Box {
+                    lo: lo.clone(),
+                    hi: hi.clone(),
+                }
+            }
+            ShapeSpec::Disk {
+                center,
+                radius,
+                name,
+            } => Region::Ball {
+                center: center.to_vec(),
+                radius: positive(*radius, "radius")?,
+                name: name.clone(),
+            },
+            ShapeSpec::Ball {
+                center,
+                radius,
+                name,
+            } => Region::Ball {
+                center: center.to_vec(),
+                radius: positive(*radius, "radius")?,
+                name: name.clone(),
+            },
+            ShapeSpec::Polygon { vertices, name } => {
+                if vertices.len() < 3 {
+                    return Err(self.key(
+                        format!("{key}.vertices"),
+                        "a polygon needs at least 3 vertices",
+                    ));
+                }
+                Region::Polygon {
+                    vertices: vertices.clone(),
+                    name: name.clone(),
+                }
+            }
+            ShapeSpec::Union { a, b } => {
+                let (a, b) = pair(a, b)?;
+                Region::Union(a, b)
+            }
+            ShapeSpec::Intersection { a, b } => {
+                let (a, b) = pair(a, b)?;
+                Region::Intersection(a, b)
+            }
+            ShapeSpec::Difference { a, b } => {
+                let (a, b) = pair(a, b)?;
+                Region::Difference(a, b)
+            }
         })
     }
 

@@ -13,7 +13,11 @@ pub struct ProblemSpec {
     #[serde(default)]
     pub description: String,
     /// Coordinate name → [lower, upper]; `t` is the time axis. Order of axes: x, y, z, t.
+    /// With a `[geometry]`, only `t` (if any) goes here.
+    #[serde(default)]
     pub domain: BTreeMap<String, [f64; 2]>,
+    /// A spatial region other than a box (its axes are x, y, z by its dimension).
+    pub geometry: Option<ShapeSpec>,
     #[serde(default)]
     pub fields: FieldsSpec,
     /// Name → a number, an expression (`"0.01/pi"`), or `{ unknown = true, initial = 0.1 }`
@@ -32,6 +36,50 @@ pub struct ProblemSpec {
     pub training: TrainingSpec,
     #[serde(default)]
     pub output: OutputSpec,
+}
+
+/// A shape of `[geometry]`: primitives and CSG combinations (nest with `a` and `b`).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ShapeSpec {
+    /// An axis-aligned box (faces named left/right, bottom/top, back/front).
+    Box { lo: Vec<f64>, hi: Vec<f64> },
+    /// A disk in 2D.
+    Disk {
+        center: [f64; 2],
+        radius: f64,
+        #[serde(default = "outer")]
+        name: String,
+    },
+    /// A ball in 3D.
+    Ball {
+        center: [f64; 3],
+        radius: f64,
+        #[serde(default = "outer")]
+        name: String,
+    },
+    /// A simple polygon in 2D, vertices in order.
+    Polygon {
+        vertices: Vec<[f64; 2]>,
+        #[serde(default = "outer")]
+        name: String,
+    },
+    Union {
+        a: Box<ShapeSpec>,
+        b: Box<ShapeSpec>,
+    },
+    Intersection {
+        a: Box<ShapeSpec>,
+        b: Box<ShapeSpec>,
+    },
+    Difference {
+        a: Box<ShapeSpec>,
+        b: Box<ShapeSpec>,
+    },
+}
+
+fn outer() -> String {
+    "outer".into()
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

@@ -70,6 +70,7 @@ pub fn burgers_loss<T: Real>(setup: &BurgersSetup, rng: &mut Rng) -> PinnLoss<T,
             },
             resample: setup.resample,
             causal: None,
+            normal_derivative: false,
         },
         TermSpec {
             name: "initial".into(),
@@ -87,6 +88,7 @@ pub fn burgers_loss<T: Real>(setup: &BurgersSetup, rng: &mut Rng) -> PinnLoss<T,
             },
             resample: setup.resample,
             causal: None,
+            normal_derivative: false,
         },
         TermSpec {
             name: "boundary".into(),
@@ -110,6 +112,7 @@ pub fn burgers_loss<T: Real>(setup: &BurgersSetup, rng: &mut Rng) -> PinnLoss<T,
             },
             resample: setup.resample,
             causal: None,
+            normal_derivative: false,
         },
     ];
     PinnLoss::new(net, specs, 0, setup.chunk, rng)

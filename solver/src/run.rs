@@ -162,7 +162,8 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
 
     // Fields on the output grid, and errors against the reference on its own grid.
     let field_names = &p.symbols.fields;
-    let prediction = predict(&loss.field, &trainer.params, &grid.points::<T>());
+    let mut prediction = predict(&loss.field, &trainer.params, &grid.points::<T>());
+    let mask = inside_mask(p, &grid);
     let mut errors = serde_json::Map::new();
     let mut reference_on_grid = None;
     if let Some(r) = &reference {
@@ -171,13 +172,24 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
         } else {
             predict(&loss.field, &trainer.params, &r.grid.points::<T>())
         };
+        let ref_mask = if r.grid == grid {
+            mask.clone()
+        } else {
+            inside_mask(p, &r.grid)
+        };
         for (name, (u, v)) in field_names.iter().zip(on_ref.iter().zip(&r.fields)) {
-            errors.insert(name.clone(), json!(relative_l2(u, v)));
+            errors.insert(
+                name.clone(),
+                json!(masked_relative_l2(u, v, ref_mask.as_deref())),
+            );
         }
         if r.grid == grid {
-            reference_on_grid = Some(r.fields.clone());
+            let mut fields = r.fields.clone();
+            blank_outside(&mut fields, mask.as_deref());
+            reference_on_grid = Some(fields);
         }
     }
+    blank_outside(&mut prediction, mask.as_deref());
     let n_net = loss.field.n_params();
     let unknowns: serde_json::Map<String, serde_json::Value> = p
         .symbols
@@ -231,6 +243,7 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
         field_names,
         &prediction,
         reference_on_grid.as_deref(),
+        mask.as_deref(),
     )?;
     write_plots(
         out,
@@ -292,12 +305,13 @@ pub fn evaluate(run_dir: &Path) -> Result<serde_json::Value, RunError> {
         ))
     })?;
     let prediction = predict(&field, &params, &r.grid.points::<f64>());
+    let mask = inside_mask(&p, &r.grid);
     let errors: serde_json::Map<String, serde_json::Value> = p
         .symbols
         .fields
         .iter()
         .zip(prediction.iter().zip(&r.fields))
-        .map(|(n, (u, v))| (n.clone(), json!(relative_l2(u, v))))
+        .map(|(n, (u, v))| (n.clone(), json!(masked_relative_l2(u, v, mask.as_deref()))))
         .collect();
     Ok(
         json!({ "run": run_dir.display().to_string(), "reference": r.source, "relative_l2": errors }),
@@ -336,10 +350,68 @@ pub fn export(
     }
     let grid = Grid::uniform(&p.axes, &p.domain.lo, &p.domain.hi, &n, p.time_axis);
     std::fs::create_dir_all(out.join("fields")).map_err(|e| out_err(out, e))?;
-    let prediction = predict(&field, &params, &grid.points::<f64>());
-    write_vtk(out, &grid, &p.symbols.fields, &prediction, None)?;
+    let mut prediction = predict(&field, &params, &grid.points::<f64>());
+    let mask = inside_mask(&p, &grid);
+    blank_outside(&mut prediction, mask.as_deref());
+    write_vtk(
+        out,
+        &grid,
+        &p.symbols.fields,
+        &prediction,
+        None,
+        mask.as_deref(),
+    )?;
     let path = out.join("fields.h5");
     h5::write_fields(&path, &grid, &p.symbols.fields, &prediction).map_err(|e| out_err(&path, e))
+}
+
+/// Which points of one time slice of `grid` lie inside the problem's region (all for boxes).
+fn inside_mask(p: &Problem, grid: &Grid) -> Option<Vec<bool>> {
+    let region = p.region.as_ref()?;
+    let points = grid.points::<f64>();
+    let spatial = grid.spatial_axes();
+    Some(
+        (0..grid.slice_len())
+            .map(|i| {
+                region.distance(
+                    &spatial
+                        .iter()
+                        .map(|&a| points.axis(a)[i])
+                        .collect::<Vec<_>>(),
+                ) <= 1e-12
+            })
+            .collect(),
+    )
+}
+
+/// Relative L2 error over the points inside the region (`mask` repeats every slice).
+fn masked_relative_l2(u: &[f64], v: &[f64], mask: Option<&[bool]>) -> f64 {
+    match mask {
+        None => relative_l2(u, v),
+        Some(m) => {
+            let keep = |i: usize| m[i % m.len()];
+            let (a, b): (Vec<f64>, Vec<f64>) = u
+                .iter()
+                .zip(v)
+                .enumerate()
+                .filter(|(i, _)| keep(*i))
+                .map(|(_, (x, y))| (*x, *y))
+                .unzip();
+            relative_l2(&a, &b)
+        }
+    }
+}
+
+/// Sets values outside the region to NaN (so no one mistakes them for a solution).
+fn blank_outside(values: &mut [Vec<f64>], mask: Option<&[bool]>) {
+    if let Some(m) = mask {
+        for v in values {
+            v.iter_mut()
+                .enumerate()
+                .filter(|(i, _)| !m[i % m.len()])
+                .for_each(|(_, x)| *x = f64::NAN);
+        }
+    }
 }
 
 /// Drops metric lines logged after `step` (they are redone after a resume).
@@ -369,6 +441,7 @@ fn write_vtk(
     names: &[String],
     fields: &[Vec<f64>],
     reference: Option<&[Vec<f64>]>,
+    inside: Option<&[bool]>,
 ) -> Result<(), RunError> {
     let spatial = grid.spatial_axes();
     let coords: Vec<&[f64]> = spatial.iter().map(|&a| grid.coords[a].as_slice()).collect();
@@ -394,13 +467,43 @@ fn write_vtk(
                 ));
             }
         }
-        let file = format!("fields/solution_{k:04}.vti");
-        let refs: Vec<(&str, &[f64])> = arrays
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_slice()))
-            .collect();
-        vtk::write_vti(&out.join(&file), &coords, &refs)
-            .map_err(|e| out_err(&out.join(&file), e))?;
+        let written = match inside {
+            // Boxes: ImageData. Other regions: the grid points inside, as a point cloud.
+            None => {
+                let file = format!("fields/solution_{k:04}.vti");
+                let refs: Vec<(&str, &[f64])> = arrays
+                    .iter()
+                    .map(|(n, v)| (n.as_str(), v.as_slice()))
+                    .collect();
+                vtk::write_vti(&out.join(&file), &coords, &refs).map(|_| file)
+            }
+            Some(mask) => {
+                let file = format!("fields/solution_{k:04}.vtu");
+                let keep: Vec<usize> = (0..m).filter(|&i| mask[i]).collect();
+                let points: Vec<[f64; 3]> = keep
+                    .iter()
+                    .map(|&i| {
+                        let mut xyz = [0.0; 3];
+                        let mut rest = i;
+                        for (d, c) in coords.iter().enumerate() {
+                            xyz[d] = c[rest % c.len()];
+                            rest /= c.len();
+                        }
+                        xyz
+                    })
+                    .collect();
+                let kept: Vec<(String, Vec<f64>)> = arrays
+                    .iter()
+                    .map(|(n, v)| (n.clone(), keep.iter().map(|&i| v[i]).collect()))
+                    .collect();
+                let refs: Vec<(&str, &[f64])> = kept
+                    .iter()
+                    .map(|(n, v)| (n.as_str(), v.as_slice()))
+                    .collect();
+                vtk::write_vtu_points(&out.join(&file), &points, &refs).map(|_| file)
+            }
+        };
+        let file = written.map_err(|e| out_err(&out.join("fields"), e))?;
         entries.push((t, file));
     }
     vtk::write_pvd(&out.join("solution.pvd"), &entries)

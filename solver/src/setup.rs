@@ -75,20 +75,47 @@ pub fn term_specs(p: &Problem) -> Vec<TermSpec> {
         weight: t.residual_weight,
         equations: p.residuals.clone(),
         target: None,
-        source: PointSource::Interior {
-            domain: p.domain.clone(),
-            n: t.collocation,
-            sampling: sampling(p),
+        source: match &p.region {
+            Some(region) => PointSource::Region {
+                region: region.clone(),
+                boundary: vec![],
+                time: time_range(p),
+                n: t.collocation,
+            },
+            None => PointSource::Interior {
+                domain: p.domain.clone(),
+                n: t.collocation,
+                sampling: sampling(p),
+            },
         },
         resample: t.resample_every > 0,
         causal,
+        normal_derivative: false,
     }];
     for c in &p.conditions {
-        let faces = || PointSource::Faces {
-            domain: p.domain.clone(),
-            faces: c.faces.clone(),
-            n: c.points,
-            sampling: sampling(p),
+        let faces = || match &p.region {
+            // On a region: named boundary pieces over time, or (initial conditions) the interior at t0.
+            Some(region) if c.boundary.is_empty() => {
+                let t0 = p.domain.lo[p.time_axis.expect("initial conditions have a time axis")];
+                PointSource::Region {
+                    region: region.clone(),
+                    boundary: vec![],
+                    time: Some((t0, t0)),
+                    n: c.points,
+                }
+            }
+            Some(region) => PointSource::Region {
+                region: region.clone(),
+                boundary: c.boundary.clone(),
+                time: time_range(p),
+                n: c.points,
+            },
+            None => PointSource::Faces {
+                domain: p.domain.clone(),
+                faces: c.faces.clone(),
+                n: c.points,
+                sampling: sampling(p),
+            },
         };
         let (source, target, resample) = match (&c.data, c.periodic_axis) {
             (Some((points, values)), _) => (
@@ -120,9 +147,15 @@ pub fn term_specs(p: &Problem) -> Vec<TermSpec> {
             source,
             resample,
             causal: None,
+            normal_derivative: c.normal_derivative,
         });
     }
     specs
+}
+
+/// The time interval, for points on regions (time is the last coordinate).
+fn time_range(p: &Problem) -> Option<(f64, f64)> {
+    p.time_axis.map(|t| (p.domain.lo[t], p.domain.hi[t]))
 }
 
 /// The optimizer schedule of `[training]` and `[method]`.

@@ -42,6 +42,7 @@ fn poisson_1d_reaches_1e_3() {
             },
             resample: false,
             causal: None,
+            normal_derivative: false,
         },
         TermSpec {
             name: "boundary".into(),
@@ -65,6 +66,7 @@ fn poisson_1d_reaches_1e_3() {
             },
             resample: false,
             causal: None,
+            normal_derivative: false,
         },
     ];
     let mut loss = PinnLoss::<f64, _>::new(net, specs, 0, 64, &mut rng);
@@ -141,6 +143,7 @@ fn causal_heat_equation_reaches_1e_2_and_opens_every_weight() {
                 bins: 8,
                 eps: 1.0,
             }),
+            normal_derivative: false,
         },
         TermSpec {
             name: "initial".into(),
@@ -160,6 +163,7 @@ fn causal_heat_equation_reaches_1e_2_and_opens_every_weight() {
             },
             resample: false,
             causal: None,
+            normal_derivative: false,
         },
         TermSpec {
             name: "boundary".into(),
@@ -183,6 +187,7 @@ fn causal_heat_equation_reaches_1e_2_and_opens_every_weight() {
             },
             resample: false,
             causal: None,
+            normal_derivative: false,
         },
     ];
     let mut loss = PinnLoss::<f64, _>::new(net, specs, 0, 128, &mut rng);
@@ -275,6 +280,7 @@ fn time_marching_hands_the_solution_to_the_next_window() {
                 },
                 resample: false,
                 causal: None,
+                normal_derivative: false,
             },
             TermSpec {
                 name: "initial".into(),
@@ -284,6 +290,7 @@ fn time_marching_hands_the_solution_to_the_next_window() {
                 source: PointSource::Fixed(initial_points),
                 resample: false,
                 causal: None,
+                normal_derivative: false,
             },
             TermSpec {
                 name: "boundary".into(),
@@ -307,6 +314,7 @@ fn time_marching_hands_the_solution_to_the_next_window() {
                 },
                 resample: false,
                 causal: None,
+                normal_derivative: false,
             },
         ];
         let mut loss = PinnLoss::<f64, _>::new(net, specs, 0, 128, &mut rng);

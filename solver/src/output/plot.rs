@@ -129,6 +129,8 @@ pub fn heat_map(
     chart.draw_series(
         (0..ny)
             .flat_map(|j| (0..nx).map(move |i| (i, j)))
+            // Cells without a finite value (outside a region) stay blank.
+            .filter(|&(i, j)| values[j * nx + i].is_finite())
             .map(|(i, j)| {
                 let v = (values[j * nx + i] - lo) / span;
                 let (x, y) = (horizontal.1[i], vertical.1[j]);

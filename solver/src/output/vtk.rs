@@ -3,8 +3,8 @@
 
 use std::path::Path;
 use vtkio::model::{
-    Attribute, Attributes, ByteOrder, DataArray, DataSet, Extent, ImageDataPiece, Piece, Version,
-    Vtk,
+    Attribute, Attributes, ByteOrder, CellType, Cells, DataArray, DataSet, Extent, ImageDataPiece,
+    Piece, UnstructuredGridPiece, Version, VertexNumbers, Vtk,
 };
 
 /// Writes point data on a uniform grid of 1 to 3 axes (`coords` per axis, values x fastest).
@@ -49,6 +49,50 @@ pub fn write_vti(
                     cell: vec![],
                 },
             }))],
+        },
+    };
+    vtk.export(path)
+}
+
+/// Writes point data on scattered points (a point cloud of vertex cells) as .vtu, for
+/// regions that are not boxes. `points` holds x, y, z per point.
+pub fn write_vtu_points(
+    path: &Path,
+    points: &[[f64; 3]],
+    arrays: &[(&str, &[f64])],
+) -> Result<(), vtkio::Error> {
+    let n = points.len() as u64;
+    let point = arrays
+        .iter()
+        .map(|(name, v)| Attribute::DataArray(DataArray::scalars(*name, 1).with_data(v.to_vec())))
+        .collect();
+    let piece = UnstructuredGridPiece {
+        points: points
+            .iter()
+            .flatten()
+            .copied()
+            .collect::<Vec<f64>>()
+            .into(),
+        cells: Cells {
+            cell_verts: VertexNumbers::XML {
+                connectivity: (0..n).collect(),
+                offsets: (1..=n).collect(),
+            },
+            types: vec![CellType::Vertex; n as usize],
+        },
+        data: Attributes {
+            point,
+            cell: vec![],
+        },
+    };
+    let vtk = Vtk {
+        version: Version::new_xml(1, 0),
+        title: String::new(),
+        byte_order: ByteOrder::LittleEndian,
+        file_path: None,
+        data: DataSet::UnstructuredGrid {
+            meta: None,
+            pieces: vec![Piece::Inline(Box::new(piece))],
         },
     };
     vtk.export(path)

@@ -1,7 +1,7 @@
 //! Where a term's points come from, so they can be drawn again.
 
 use operators::{Points, Real, Rng};
-use problems::{BoxDomain, Face, Sampling};
+use problems::{BoxDomain, Face, Region, Sampling};
 
 /// Points inside a box, or on some of its faces (split evenly), or given once.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,9 +26,49 @@ pub enum PointSource {
         n: usize,
         sampling: Sampling,
     },
+    /// Points inside a region (`boundary` empty) or on its named boundary pieces, with time
+    /// (the last coordinate) uniform in `time` when there is one (fixed if lo = hi).
+    Region {
+        region: Region,
+        boundary: Vec<String>,
+        time: Option<(f64, f64)>,
+        n: usize,
+    },
 }
 
 impl PointSource {
+    /// The points, and the outward unit normals (one row per point) where they lie on a boundary.
+    pub fn draw_with_normals<T: Real>(&self, rng: &mut Rng) -> (Points<T>, Option<Vec<Vec<f64>>>) {
+        let PointSource::Region {
+            region,
+            boundary,
+            time,
+            n,
+        } = self
+        else {
+            return (self.draw(rng), None);
+        };
+        let (mut rows, normals) = if boundary.is_empty() {
+            (region.sample_interior(*n, rng), None)
+        } else {
+            let b = region.sample_boundary(*n, boundary, rng);
+            (
+                b.iter().map(|p| p.point.clone()).collect(),
+                Some(b.into_iter().map(|p| p.normal).collect()),
+            )
+        };
+        if let Some((lo, hi)) = time {
+            rows.iter_mut().for_each(|r| {
+                r.push(if lo == hi {
+                    *lo
+                } else {
+                    rng.uniform_in(*lo, *hi)
+                })
+            });
+        }
+        (Points::from_rows(&rows), normals)
+    }
+
     /// Whether the points come in (lower, upper) pairs.
     pub fn is_pairs(&self) -> bool {
         matches!(self, PointSource::Pairs { .. })
@@ -69,6 +109,7 @@ impl PointSource {
                 Points::new(dims, coords)
             }
             PointSource::Fixed(rows) => Points::from_rows(rows),
+            PointSource::Region { .. } => self.draw_with_normals(rng).0,
             PointSource::Pairs {
                 domain,
                 axis,

@@ -20,6 +20,9 @@ pub struct TermSpec {
     pub source: PointSource,
     pub resample: bool,
     pub causal: Option<Causal>,
+    /// The equations are the spatial gradient of a field; the residual is its component along
+    /// the boundary's outward normal (Neumann conditions on curved boundaries).
+    pub normal_derivative: bool,
 }
 
 /// The right-hand side of a condition.
@@ -33,6 +36,8 @@ pub enum Target {
 
 /// Per-chunk scratch: expression registers, adjoints, PDE-parameter gradients, causal bins.
 struct Scratch<T> {
+    /// The combined residual of a normal-derivative term.
+    combined: Vec<T>,
     /// Equation values of the chunk (paired terms).
     vals: Vec<T>,
     regs: Vec<T>,
@@ -54,6 +59,8 @@ pub struct Term<T: Real, F: Field<T>> {
     bin_count: Vec<f64>,
     /// Equation values at every point (paired terms).
     values: Vec<T>,
+    /// Outward normals, `points × spatial dims` column-major (normal-derivative terms).
+    normals: Vec<T>,
     value: f64,
 }
 
@@ -67,7 +74,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
             .map(|(_, p)| p)
             .collect();
         let layout = JetLayout::new(dims, &partials);
-        let points: Points<T> = spec.source.draw(rng);
+        let (points, normals) = spec.source.draw_with_normals::<T>(rng);
         let batch = Batched::new(field, layout.clone(), &points, chunk);
         let regs = spec
             .equations
@@ -85,6 +92,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         let scratch = (0..batch.chunks())
             .map(|_| {
                 Mutex::new(Scratch {
+                    combined: vec![T::zero(); chunk],
                     vals: if paired {
                         vec![T::zero(); n_eq * chunk]
                     } else {
@@ -108,6 +116,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
             bin_loss: vec![0.0; bins],
             bin_weight: vec![1.0; bins],
             bin_count: vec![0.0; bins],
+            normals: Vec::new(),
             values: if paired {
                 vec![T::zero(); n_eq * points.len()]
             } else {
@@ -116,6 +125,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
             value: 0.0,
         };
         term.set_targets(&points);
+        term.set_normals(normals);
         term
     }
 
@@ -153,10 +163,26 @@ impl<T: Real, F: Field<T>> Term<T, F> {
 
     pub fn resample(&mut self, rng: &mut Rng) {
         if self.spec.resample {
-            let points = self.spec.source.draw(rng);
+            let (points, normals) = self.spec.source.draw_with_normals(rng);
+            self.set_normals(normals);
             self.batch.set_points(&points);
             self.set_targets(&points);
         }
+    }
+
+    fn set_normals(&mut self, normals: Option<Vec<Vec<f64>>>) {
+        if !self.spec.normal_derivative {
+            return;
+        }
+        let rows = normals.expect("a normal-derivative term draws boundary points");
+        let dims = self.spec.equations.len();
+        assert!(
+            rows.iter().all(|r| r.len() == dims),
+            "one equation per spatial axis"
+        );
+        self.normals = (0..dims)
+            .flat_map(|a| rows.iter().map(move |r| T::from_f64(r[a])))
+            .collect();
     }
 
     fn set_targets(&mut self, points: &Points<T>) {
@@ -202,6 +228,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
                 &self.scratch,
                 &self.layout,
             );
+            let (normals, total) = (&self.normals, self.batch.len());
             self.batch.value_and_grad(
                 field,
                 net,
@@ -218,6 +245,36 @@ impl<T: Real, F: Field<T>> Term<T, F> {
                     let target =
                         |p: usize| targets.get(chunk.offset + p).copied().unwrap_or(T::zero());
                     let mut sum = 0.0;
+                    if !normals.is_empty() {
+                        // r = Σ_a n_a ∂_a u − target; each equation's seed is 2·scale·r·n_a.
+                        let normal = |a: usize, p: usize| normals[a * total + chunk.offset + p];
+                        let Scratch {
+                            combined,
+                            regs,
+                            seed,
+                            bars,
+                            pbar,
+                            ..
+                        } = sc;
+                        combined[..chunk.n].fill(T::zero());
+                        for (a, eq) in equations.iter().enumerate() {
+                            for (p, &r) in eq.eval(&inp, regs).iter().enumerate() {
+                                combined[p] += normal(a, p) * r;
+                            }
+                        }
+                        for (p, c) in combined[..chunk.n].iter_mut().enumerate() {
+                            *c -= target(p);
+                            sum += c.to_f64() * c.to_f64();
+                        }
+                        for (a, eq) in equations.iter().enumerate() {
+                            eq.eval(&inp, regs);
+                            for (p, s) in seed[..chunk.n].iter_mut().enumerate() {
+                                *s = T::from_f64(2.0 * scale) * combined[p] * normal(a, p);
+                            }
+                            eq.adjoint(&inp, regs, &seed[..chunk.n], bars, bar, pbar);
+                        }
+                        return scale * sum;
+                    }
                     for eq in equations {
                         let r = eq.eval(&inp, &mut sc.regs);
                         for (p, (s, &r)) in sc.seed.iter_mut().zip(r).enumerate() {
