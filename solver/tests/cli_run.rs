@@ -299,3 +299,37 @@ print("region readback ok")
         String::from_utf8_lossy(&r.stderr)
     );
 }
+
+/// A loss that overflows stops the run with the step and the term, leaves FAILED and no
+/// summary.json (nothing that looks like a success), and exits non-zero.
+#[test]
+fn non_finite_loss_stops_with_step_and_term() {
+    let dir = scratch("diverge");
+    let file = dir.join("overflow.toml");
+    std::fs::write(
+        &file,
+        HEAT.replace(
+            r#"residuals = ["u_t - k*u_xx"]"#,
+            r#"residuals = ["u_t - k*u_xx + 1e200*(u^2 + 1)*1e200"]"#,
+        ),
+    )
+    .unwrap();
+    let out = dir.join("run");
+    let r = Command::new(ANSATZ)
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert!(!r.status.success());
+    assert!(
+        stderr.contains("non-finite at step 0 (term `residual`)"),
+        "{stderr}"
+    );
+    assert!(out.join("FAILED").is_file() && !out.join("summary.json").exists());
+}

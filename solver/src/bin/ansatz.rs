@@ -8,11 +8,7 @@ use solver::run::{run, RunOptions};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Problem files bundled with Ansatz (problems/*.toml).
-const LIBRARY: &[(&str, &str)] = &[(
-    "burgers.toml",
-    include_str!("../../../problems/burgers.toml"),
-)];
+include!(concat!(env!("OUT_DIR"), "/library.rs"));
 
 #[derive(Parser)]
 #[command(
