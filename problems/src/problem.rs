@@ -598,20 +598,23 @@ impl Resolver<'_> {
                 Err(self.key(format!("{key}.{k}"), "expected a positive radius"))
             }
         };
-        let pair =
-            |a: &ShapeSpec, b: &ShapeSpec| -> Result<(Box<Region>, Box<Region>), ProblemError> {
-                let (ra, rb) = (
-                    self.region(a, &format!("{key}.a"))?,
-                    self.region(b, &format!("{key}.b"))?,
-                );
-                if ra.dims() != rb.dims() {
-                    return Err(self.key(
-                        key,
-                        format!("`a` is {}D and `b` is {}D", ra.dims(), rb.dims()),
-                    ));
-                }
-                Ok((Box::new(ra), Box::new(rb)))
-            };
+        // Union, intersection or difference of two sub-shapes of the same dimension.
+        let combine = |op: fn(Box<Region>, Box<Region>) -> Region,
+                       a: &ShapeSpec,
+                       b: &ShapeSpec|
+         -> Result<Region, ProblemError> {
+            let (ra, rb) = (
+                self.region(a, &format!("{key}.a"))?,
+                self.region(b, &format!("{key}.b"))?,
+            );
+            if ra.dims() != rb.dims() {
+                return Err(self.key(
+                    key,
+                    format!("`a` is {}D and `b` is {}D", ra.dims(), rb.dims()),
+                ));
+            }
+            Ok(op(Box::new(ra), Box::new(rb)))
+        };
         Ok(match g {
             ShapeSpec::Box { lo, hi } => {
                 if lo.len() != hi.len()
@@ -662,18 +665,9 @@ impl Resolver<'_> {
                     name: name.clone(),
                 }
             }
-            ShapeSpec::Union { a, b } => {
-                let (a, b) = pair(a, b)?;
-                Region::Union(a, b)
-            }
-            ShapeSpec::Intersection { a, b } => {
-                let (a, b) = pair(a, b)?;
-                Region::Intersection(a, b)
-            }
-            ShapeSpec::Difference { a, b } => {
-                let (a, b) = pair(a, b)?;
-                Region::Difference(a, b)
-            }
+            ShapeSpec::Union { a, b } => combine(Region::Union, a, b)?,
+            ShapeSpec::Intersection { a, b } => combine(Region::Intersection, a, b)?,
+            ShapeSpec::Difference { a, b } => combine(Region::Difference, a, b)?,
         })
     }
 

@@ -2,7 +2,7 @@
 
 use super::parse::{parse, Ast, BinOp};
 use super::{ExprError, Symbols};
-use crate::{JetLayout, Partial, Real};
+use crate::{ChunkView, JetLayout, Partial, Points, Real};
 
 /// Elementary functions an expression may call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,6 +111,29 @@ pub struct Inputs<'a, T> {
     pub params: &'a [T],
 }
 
+impl<'a, T: Real> Inputs<'a, T> {
+    /// What a program reads on one chunk of a batch, with trainable parameters `params`.
+    pub fn of_chunk(chunk: &ChunkView<'a, T>, layout: &'a JetLayout, params: &'a [T]) -> Self {
+        Inputs {
+            n: chunk.n,
+            layout,
+            jets: chunk.jets,
+            x: chunk.x,
+            params,
+        }
+    }
+
+    /// Where the values of a field's partial derivative sit in `jets`.
+    fn jet_range(&self, field: usize, partial: &Partial) -> core::ops::Range<usize> {
+        let slot = self
+            .layout
+            .slot(partial)
+            .expect("layout carries every partial the program reads");
+        let start = field * self.layout.len() * self.n + slot * self.n;
+        start..start + self.n
+    }
+}
+
 /// A compiled expression.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Program {
@@ -162,6 +185,24 @@ impl Program {
         out
     }
 
+    /// Values at `points` of a program that reads only coordinates (targets, references).
+    pub fn eval_at_points<T: Real>(&self, points: &Points<T>) -> Vec<T> {
+        let n = points.len();
+        let coords: Vec<T> = (0..points.dims())
+            .flat_map(|a| points.axis(a).iter().copied())
+            .collect();
+        let layout = JetLayout::value_only(points.dims());
+        let inp = Inputs {
+            n,
+            layout: &layout,
+            jets: &[],
+            x: &coords,
+            params: &[],
+        };
+        let mut regs = vec![T::zero(); self.registers() * n];
+        self.eval(&inp, &mut regs).to_vec()
+    }
+
     /// The value if the program does not depend on points or trainable parameters.
     pub fn constant(&self) -> Option<f64> {
         match self.ops.as_slice() {
@@ -173,7 +214,6 @@ impl Program {
     /// Evaluates over a chunk; `regs` holds `registers()·n` values; returns the result row.
     pub fn eval<'r, T: Real>(&self, inp: &Inputs<'_, T>, regs: &'r mut [T]) -> &'r [T] {
         let n = inp.n;
-        let s = inp.layout.len();
         for (i, op) in self.ops.iter().enumerate() {
             let (done, rest) = regs.split_at_mut(i * n);
             let out = &mut rest[..n];
@@ -181,12 +221,7 @@ impl Program {
             match *op {
                 Op::Const(v) => out.fill(T::from_f64(v)),
                 Op::Jet { field, partial } => {
-                    let slot = inp
-                        .layout
-                        .slot(&partial)
-                        .expect("layout carries every partial the program reads");
-                    let start = field * s * n + slot * n;
-                    out.copy_from_slice(&inp.jets[start..start + n]);
+                    out.copy_from_slice(&inp.jets[inp.jet_range(field, &partial)])
                 }
                 Op::Coord(a) => out.copy_from_slice(&inp.x[a * n..(a + 1) * n]),
                 Op::Param(k) => out.fill(inp.params[k]),
@@ -216,7 +251,6 @@ impl Program {
         params_bar: &mut [T],
     ) {
         let n = inp.n;
-        let s = inp.layout.len();
         let last = self.ops.len() - 1;
         bars.fill(T::zero());
         bars[last * n..(last + 1) * n].copy_from_slice(seed);
@@ -233,12 +267,7 @@ impl Program {
             match *op {
                 Op::Const(_) | Op::Coord(_) => {}
                 Op::Jet { field, partial } => {
-                    let slot = inp
-                        .layout
-                        .slot(&partial)
-                        .expect("layout carries every partial the program reads");
-                    let start = field * s * n + slot * n;
-                    jets_bar[start..start + n]
+                    jets_bar[inp.jet_range(field, &partial)]
                         .iter_mut()
                         .zip(g)
                         .for_each(|(b, &g)| *b += g);

@@ -155,6 +155,16 @@ impl<T: Real> Mlp<T> {
     }
 }
 
+/// What dense layer `l` reads: the embedded input for the first, else the previous layer's
+/// output (its gated mix `h` in a modified MLP, where `h` is kept; its activation `a` otherwise).
+fn layer_input<'a, T>(l: usize, h0: &'a [T], h: &'a [Vec<T>], a: &'a [Vec<T>]) -> &'a [T] {
+    match l {
+        0 => h0,
+        _ if !h[l - 1].is_empty() => &h[l - 1],
+        _ => &a[l - 1],
+    }
+}
+
 /// Buffers of one batch: input jets, each layer's pre- and post-activation jets, adjoints.
 pub struct MlpTape<T> {
     layout: JetLayout,
@@ -289,11 +299,7 @@ impl<T: Real> Field<T> for Mlp<T> {
         let gated = self.gate.is_some();
         for (l, d) in self.layers[..self.layers.len() - 1].iter().enumerate() {
             let (w, b) = d.params(params);
-            let input: &[T] = match l {
-                0 => h0,
-                _ if gated => &t.h[l - 1],
-                _ => &t.a[l - 1],
-            };
+            let input = layer_input(l, h0, &t.h, &t.a);
             dense_forward(input, w, b, &mut t.z[l], rows, n);
             for (zc, yc) in t.z[l].chunks(rows).zip(t.a[l].chunks_mut(rows)) {
                 chain_forward(layout, act, zc, yc, &mut t.chain);
@@ -315,11 +321,7 @@ impl<T: Real> Field<T> for Mlp<T> {
             }
         }
         let last = self.layers.len() - 1;
-        let input: &[T] = match last {
-            0 => h0,
-            _ if gated => &t.h[last - 1],
-            _ => &t.a[last - 1],
-        };
+        let input = layer_input(last, h0, &t.h, &t.a);
         let (w, b) = self.layers[last].params(params);
         dense_forward(input, w, b, &mut t.out, rows, n);
     }
@@ -394,11 +396,7 @@ impl<T: Real> Field<T> for Mlp<T> {
                 }
                 &t.zbar[..rows * d.dout]
             };
-            let input: &[T] = match l {
-                0 => h0,
-                _ if gated => &t.h[l - 1],
-                _ => &t.a[l - 1],
-            };
+            let input = layer_input(l, h0, &t.h, &t.a);
             let (gw, gb) = d.grads(grad);
             // The adjoint of the layer's input flows on into hidden layer l-1 (the gates collect theirs above).
             let hbar = (l > 0).then(|| &mut t.hbar[..rows * d.din]);

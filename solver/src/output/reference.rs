@@ -1,8 +1,7 @@
 //! The reference solution on its grid: read from HDF5 or evaluated from closed forms.
 
 use super::Grid;
-use operators::expr::Inputs;
-use operators::{JetLayout, Points};
+use operators::Points;
 use problems::{Problem, Reference};
 use std::path::Path;
 
@@ -28,24 +27,9 @@ pub fn load_reference(p: &Problem, grid: &Grid) -> Result<Option<ReferenceData>,
         Some(Reference::File(path)) => read_file(p, path).map(Some),
         Some(Reference::Analytic(programs)) => {
             let points: Points<f64> = grid.points();
-            let n = points.len();
-            let coords: Vec<f64> = (0..points.dims())
-                .flat_map(|a| points.axis(a).to_vec())
-                .collect();
-            let layout = JetLayout::value_only(points.dims());
-            let inp = Inputs {
-                n,
-                layout: &layout,
-                jets: &[],
-                x: &coords,
-                params: &[],
-            };
             let fields = programs
                 .iter()
-                .map(|prog| {
-                    let mut regs = vec![0.0; prog.registers() * n];
-                    prog.eval(&inp, &mut regs).to_vec()
-                })
+                .map(|prog| prog.eval_at_points(&points))
                 .collect();
             Ok(Some(ReferenceData {
                 grid: grid.clone(),

@@ -192,22 +192,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
                 assert_eq!(v.len(), points.len(), "one target value per point");
                 v.iter().map(|&v| T::from_f64(v)).collect()
             }
-            Some(Target::Expression(target)) => {
-                let n = points.len();
-                let coords: Vec<T> = (0..points.dims())
-                    .flat_map(|a| points.axis(a).to_vec())
-                    .collect();
-                let layout = JetLayout::value_only(points.dims());
-                let inp = Inputs {
-                    n,
-                    layout: &layout,
-                    jets: &[],
-                    x: &coords,
-                    params: &[],
-                };
-                let mut regs = vec![T::zero(); target.registers() * n];
-                target.eval(&inp, &mut regs).to_vec()
-            }
+            Some(Target::Expression(target)) => target.eval_at_points(points),
         };
     }
 
@@ -235,13 +220,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
                 |chunk, bar| {
                     bar.fill(T::zero());
                     let sc = &mut *scratch[chunk.index].lock().unwrap();
-                    let inp = Inputs {
-                        n: chunk.n,
-                        layout,
-                        jets: chunk.jets,
-                        x: chunk.x,
-                        params: extra,
-                    };
+                    let inp = Inputs::of_chunk(&chunk, layout, extra);
                     let target =
                         |p: usize| targets.get(chunk.offset + p).copied().unwrap_or(T::zero());
                     let mut sum = 0.0;
@@ -322,13 +301,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
                 bin_count,
                 ..
             } = sc;
-            let inp = Inputs {
-                n: chunk.n,
-                layout,
-                jets: chunk.jets,
-                x: chunk.x,
-                params: extra,
-            };
+            let inp = Inputs::of_chunk(&chunk, layout, extra);
             for eq in equations {
                 for (p, &r) in eq.eval(&inp, regs).iter().enumerate() {
                     let d =
@@ -368,13 +341,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
             |chunk, bar| {
                 bar.fill(T::zero());
                 let sc = &mut *scratch[chunk.index].lock().unwrap();
-                let inp = Inputs {
-                    n: chunk.n,
-                    layout,
-                    jets: chunk.jets,
-                    x: chunk.x,
-                    params: extra,
-                };
+                let inp = Inputs::of_chunk(&chunk, layout, extra);
                 for eq in equations {
                     let r = eq.eval(&inp, &mut sc.regs);
                     for (p, (s, &r)) in sc.seed.iter_mut().zip(r).enumerate() {
@@ -406,13 +373,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         self.batch.forward(field, net);
         self.batch.map_chunks(field, |chunk| {
             let sc = &mut *scratch[chunk.index].lock().unwrap();
-            let inp = Inputs {
-                n: chunk.n,
-                layout,
-                jets: chunk.jets,
-                x: chunk.x,
-                params: extra,
-            };
+            let inp = Inputs::of_chunk(&chunk, layout, extra);
             for (e, eq) in equations.iter().enumerate() {
                 let r = eq.eval(&inp, &mut sc.regs);
                 sc.vals[e * chunk.n..(e + 1) * chunk.n].copy_from_slice(r);
@@ -441,13 +402,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
             |chunk, bar| {
                 bar.fill(T::zero());
                 let sc = &mut *scratch[chunk.index].lock().unwrap();
-                let inp = Inputs {
-                    n: chunk.n,
-                    layout,
-                    jets: chunk.jets,
-                    x: chunk.x,
-                    params: extra,
-                };
+                let inp = Inputs::of_chunk(&chunk, layout, extra);
                 for (e, eq) in equations.iter().enumerate() {
                     eq.eval(&inp, &mut sc.regs);
                     for (p, s) in sc.seed[..chunk.n].iter_mut().enumerate() {
