@@ -32,6 +32,9 @@ pub struct Condition {
     pub boundary: Vec<String>,
     /// The equations are the spatial gradient; the residual is its outward normal component.
     pub normal_derivative: bool,
+    /// Keeps only boundary points where this expression of the coordinates vanishes
+    /// (a boundary given as `on = ["x == -1"]`).
+    pub predicate: Option<Program>,
 }
 
 /// Where the reference solution comes from.
@@ -144,6 +147,41 @@ fn read_csv(
         return Err("no data lines".into());
     }
     Ok((points, values))
+}
+
+/// Reads 1-D datasets named like `axes` and `field` (one entry per point) from an HDF5 file.
+fn read_h5_points(
+    path: &Path,
+    axes: &[String],
+    field: &str,
+) -> Result<(Vec<Vec<f64>>, Vec<f64>), String> {
+    let file = hdf5::File::open(path).map_err(|e| format!("cannot open as HDF5: {e}"))?;
+    let read = |name: &str| -> Result<Vec<f64>, String> {
+        let ds = file
+            .dataset(name)
+            .map_err(|_| format!("no dataset `{name}`"))?;
+        let v: Vec<f64> = ds
+            .read_raw()
+            .map_err(|e| format!("dataset `{name}`: {e}"))?;
+        if v.iter().any(|x| !x.is_finite()) {
+            return Err(format!("dataset `{name}` holds non-finite values"));
+        }
+        Ok(v)
+    };
+    let values = read(field)?;
+    let columns: Vec<Vec<f64>> = axes.iter().map(|a| read(a)).collect::<Result<_, _>>()?;
+    if values.is_empty() || columns.iter().any(|c| c.len() != values.len()) {
+        return Err(format!(
+            "datasets {} and `{field}` must hold the same, positive number of points",
+            axes.join(", ")
+        ));
+    }
+    Ok((
+        (0..values.len())
+            .map(|i| columns.iter().map(|c| c[i]).collect())
+            .collect(),
+        values,
+    ))
 }
 
 struct Resolver<'a> {
@@ -378,6 +416,7 @@ impl Resolver<'_> {
                         data: None,
                         boundary: vec![],
                         normal_derivative: false,
+                        predicate: None,
                     });
                     if let Some(rate) = &c.rate {
                         let target = Some(self.compile(rate, &coords_only)?);
@@ -393,6 +432,7 @@ impl Resolver<'_> {
                             data: None,
                             boundary: vec![],
                             normal_derivative: false,
+                            predicate: None,
                         });
                     }
                 }
@@ -403,9 +443,33 @@ impl Resolver<'_> {
                             "no boundaries; expected e.g. on = [\"left\", \"right\"]",
                         ));
                     }
-                    if let Some(r) = &region {
+                    let predicate = match c.on.iter().find(|o| o.contains("==")) {
+                        None => None,
+                        Some(text) => Some(self.predicate(
+                            text,
+                            c.on.len(),
+                            &coords_only,
+                            &format!("{key}.on"),
+                        )?),
+                    };
+                    // Predicates select among all boundary points, of the region or of the box.
+                    let spatial_dims = axes.len() - usize::from(time_axis.is_some());
+                    let boxed = || Region::Box {
+                        lo: domain.lo[..spatial_dims].to_vec(),
+                        hi: domain.hi[..spatial_dims].to_vec(),
+                    };
+                    let selection = region
+                        .clone()
+                        .or_else(|| predicate.as_ref().map(|_| boxed()));
+                    if let Some(r) = &selection {
                         let known = r.boundary_names();
-                        if let Some(name) = c.on.iter().find(|n| !known.contains(n)) {
+                        if let Some(pred) = &predicate {
+                            self.check_predicate_selects(r, pred, &c.on[0], &format!("{key}.on"))?;
+                        }
+                        if let Some(name) =
+                            c.on.iter()
+                                .find(|n| predicate.is_none() && !known.contains(n))
+                        {
                             return Err(self.key(
                                 format!("{key}.on"),
                                 format!(
@@ -434,8 +498,13 @@ impl Resolver<'_> {
                             target,
                             periodic_axis: None,
                             data: None,
-                            boundary: c.on.clone(),
+                            boundary: if predicate.is_some() {
+                                known.clone()
+                            } else {
+                                c.on.clone()
+                            },
                             normal_derivative: neumann,
+                            predicate: predicate.clone(),
                         });
                         continue;
                     }
@@ -456,6 +525,7 @@ impl Resolver<'_> {
                             data: None,
                             boundary: vec![],
                             normal_derivative: false,
+                            predicate: None,
                         });
                     } else {
                         // The outward normal derivative: −∂/∂x_a on the lower face, +∂/∂x_a on the upper.
@@ -474,16 +544,22 @@ impl Resolver<'_> {
                                 data: None,
                                 boundary: vec![],
                                 normal_derivative: false,
+                                predicate: None,
                             });
                         }
                     }
                 }
                 ConditionKind::Data => {
                     let file = c.file.as_ref().ok_or_else(|| {
-                        self.key(format!("{key}.file"), "a data condition needs a CSV file")
+                        self.key(
+                            format!("{key}.file"),
+                            "a data condition needs a file (.csv or .h5)",
+                        )
                     })?;
                     let full = self.path.parent().unwrap_or(Path::new(".")).join(file);
-                    let (points, values) = read_csv(&full, &axes, &field).map_err(|m| {
+                    let is_h5 = full.extension().is_some_and(|e| e == "h5" || e == "hdf5");
+                    let read = if is_h5 { read_h5_points } else { read_csv };
+                    let (points, values) = read(&full, &axes, &field).map_err(|m| {
                         self.key(format!("{key}.file"), format!("{}: {m}", full.display()))
                     })?;
                     let name = format!("data {field} ({} points)", values.len());
@@ -499,6 +575,7 @@ impl Resolver<'_> {
                         data: Some((points, values)),
                         boundary: vec![],
                         normal_derivative: false,
+                        predicate: None,
                     });
                 }
                 ConditionKind::Periodic => {
@@ -529,6 +606,7 @@ impl Resolver<'_> {
                             data: None,
                             boundary: vec![],
                             normal_derivative: false,
+                            predicate: None,
                         });
                     }
                 }
@@ -669,6 +747,73 @@ impl Resolver<'_> {
             ShapeSpec::Intersection { a, b } => combine(Region::Intersection, a, b)?,
             ShapeSpec::Difference { a, b } => combine(Region::Difference, a, b)?,
         })
+    }
+
+    /// `lhs == rhs` as the program lhs − rhs over the coordinates.
+    fn predicate(
+        &self,
+        text: &str,
+        entries: usize,
+        coords: &Symbols,
+        key: &str,
+    ) -> Result<Program, ProblemError> {
+        if entries != 1 {
+            return Err(self.key(key, "a predicate selects the boundary by itself; give it alone, e.g. on = [\"x == -1\"]"));
+        }
+        let (lhs, rhs) = text.split_once("==").expect("contains ==");
+        Program::compile(&format!("({}) - ({})", lhs.trim(), rhs.trim()), coords)
+            .map_err(|e| self.key(key, format!("predicate `{text}`: {}", e.message)))
+    }
+
+    /// A predicate must select some of the boundary (not, say, a single corner).
+    fn check_predicate_selects(
+        &self,
+        r: &Region,
+        pred: &Program,
+        text: &str,
+        key: &str,
+    ) -> Result<(), ProblemError> {
+        let mut rng = operators::Rng::new(0);
+        let names = r.boundary_names();
+        let rows: Vec<Vec<f64>> = r
+            .sample_boundary(400, &names, &mut rng)
+            .into_iter()
+            .map(|b| b.point)
+            .collect();
+        let dims = rows[0].len();
+        let points = operators::Points::<f64>::from_rows(&rows);
+        // Time-dependent predicates are evaluated at the domain's start time.
+        let coords = if pred
+            .ops()
+            .iter()
+            .any(|op| matches!(op, operators::expr::Op::Coord(a) if *a >= dims))
+        {
+            return Err(self.key(
+                key,
+                format!("predicate `{text}` may use the spatial coordinates only"),
+            ));
+        } else {
+            points
+        };
+        let size = {
+            let (lo, hi) = r.bounds();
+            lo.iter().zip(&hi).map(|(a, b)| b - a).fold(0.0, f64::max)
+        };
+        let hits = pred
+            .eval_at_points(&coords)
+            .iter()
+            .filter(|v| v.abs() <= 1e-9 * size)
+            .count();
+        if hits < 4 {
+            return Err(self.key(
+                key,
+                format!(
+                    "predicate `{text}` selects no part of the boundary (boundaries: {})",
+                    names.join(", ")
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn face(&self, name: &str, axes: &[String], key: &str) -> Result<Face, ProblemError> {

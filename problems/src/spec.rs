@@ -115,7 +115,8 @@ pub enum ConditionKind {
     Neumann,
     /// Field (and first derivative) equal on opposite boundaries of the named axes.
     Periodic,
-    /// Measured values at points, from a CSV `file` whose header names the axes and the field.
+    /// Measured values at points: a CSV `file` whose header names the axes and the field, or
+    /// an HDF5 file (.h5) with one 1-D dataset per axis and one for the field.
     Data,
 }
 
@@ -136,7 +137,7 @@ pub struct ConditionSpec {
     pub weight: f64,
     #[serde(default = "default_condition_points")]
     pub points: usize,
-    /// For data conditions: a CSV file, relative to the problem file.
+    /// For data conditions: a .csv or .h5 file, relative to the problem file.
     pub file: Option<String>,
 }
 

@@ -46,3 +46,38 @@ fn broken_files_fail_with_located_errors() {
     assert!(mismatches.is_empty(), "\n{}", mismatches.join("\n"));
     assert!(n >= 10);
 }
+
+/// Data conditions read the same points and values from HDF5 datasets as from CSV.
+#[test]
+fn data_from_hdf5_matches_data_from_csv() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let csv = Problem::load(dir.join("heat_inverse.toml")).unwrap();
+    let (points, values) = csv.conditions.iter().find_map(|c| c.data.clone()).unwrap();
+    let h5 = std::env::temp_dir().join(format!("ansatz-obs-{}.h5", std::process::id()));
+    {
+        let f = hdf5::File::create(&h5).unwrap();
+        for (a, name) in ["x", "t"].iter().enumerate() {
+            let col: Vec<f64> = points.iter().map(|p| p[a]).collect();
+            f.new_dataset::<f64>()
+                .shape([col.len()])
+                .create(*name)
+                .unwrap()
+                .write_raw(&col)
+                .unwrap();
+        }
+        f.new_dataset::<f64>()
+            .shape([values.len()])
+            .create("u")
+            .unwrap()
+            .write_raw(&values)
+            .unwrap();
+    }
+    let text = std::fs::read_to_string(dir.join("heat_inverse.toml"))
+        .unwrap()
+        .replace("data/heat_inverse.csv", h5.to_str().unwrap());
+    let p = Problem::from_str(&text, &dir.join("heat_inverse.toml")).unwrap();
+    assert_eq!(
+        p.conditions.iter().find_map(|c| c.data.clone()).unwrap(),
+        (points, values)
+    );
+}

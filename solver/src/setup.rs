@@ -5,7 +5,7 @@ use crate::pinn::{Causal, PinnLoss, PointSource, Target, TermSpec};
 use crate::train::{CausalSchedule, TrainConfig};
 use operators::{Activation, Embedding, Init, Mlp, MlpConfig, Real, Rng};
 use problems::spec::EmbeddingSpec;
-use problems::{Problem, Sampling};
+use problems::{Problem, Region, Sampling};
 
 /// The network the problem's `[model]` section describes.
 pub fn model_config(p: &Problem) -> MlpConfig {
@@ -81,6 +81,7 @@ pub fn term_specs(p: &Problem) -> Vec<TermSpec> {
                 boundary: vec![],
                 time: time_range(p),
                 n: t.collocation,
+                keep: None,
             },
             None => PointSource::Interior {
                 domain: p.domain.clone(),
@@ -93,22 +94,32 @@ pub fn term_specs(p: &Problem) -> Vec<TermSpec> {
         normal_derivative: false,
     }];
     for c in &p.conditions {
-        let faces = || match &p.region {
-            // On a region: named boundary pieces over time, or (initial conditions) the interior at t0.
+        // Points on a region (or, for a predicate boundary, on the box as a region).
+        let spatial = p.dims() - usize::from(p.time_axis.is_some());
+        let region = p.region.clone().or_else(|| {
+            c.predicate.as_ref().map(|_| Region::Box {
+                lo: p.domain.lo[..spatial].to_vec(),
+                hi: p.domain.hi[..spatial].to_vec(),
+            })
+        });
+        let faces = || match region.clone() {
+            // Initial conditions on a region: its interior at t0.
             Some(region) if c.boundary.is_empty() => {
                 let t0 = p.domain.lo[p.time_axis.expect("initial conditions have a time axis")];
                 PointSource::Region {
-                    region: region.clone(),
+                    region,
                     boundary: vec![],
                     time: Some((t0, t0)),
                     n: c.points,
+                    keep: None,
                 }
             }
             Some(region) => PointSource::Region {
-                region: region.clone(),
+                region,
                 boundary: c.boundary.clone(),
                 time: time_range(p),
                 n: c.points,
+                keep: c.predicate.clone(),
             },
             None => PointSource::Faces {
                 domain: p.domain.clone(),

@@ -333,3 +333,30 @@ fn non_finite_loss_stops_with_step_and_term() {
     );
     assert!(out.join("FAILED").is_file() && !out.join("summary.json").exists());
 }
+
+/// Boundaries selected by predicates (`x == 0`, `x == 1`) instead of names train the same
+/// problem to the same accuracy.
+#[test]
+fn predicate_boundaries_select_the_same_faces() {
+    let dir = scratch("predicate");
+    let file = dir.join("heat_predicates.toml");
+    let named = "[[conditions]]\nkind = \"dirichlet\"\non = [\"left\", \"right\"]\npoints = 64\n";
+    assert!(HEAT.contains(named));
+    let predicates = "[[conditions]]\nkind = \"dirichlet\"\non = [\"x == 0\"]\npoints = 32\n[[conditions]]\nkind = \"dirichlet\"\non = [\"x == 1\"]\npoints = 32\n";
+    std::fs::write(&file, HEAT.replace(named, predicates)).unwrap();
+    let check = run(&["check", file.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&check.stdout).contains("dirichlet u on x == 0"));
+    let out = dir.join("run");
+    run(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(
+        error_of(&out) < 2e-2,
+        "heat with predicate boundaries: {}",
+        error_of(&out)
+    );
+}

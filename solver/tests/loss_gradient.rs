@@ -234,6 +234,7 @@ fn normal_derivative_term_gradient_matches_finite_differences() {
             boundary: vec!["hole".into()],
             time: None,
             n: 37,
+            keep: None,
         },
         resample: false,
         causal: None,

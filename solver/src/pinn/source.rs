@@ -1,5 +1,6 @@
 //! Where a term's points come from, so they can be drawn again.
 
+use operators::expr::Program;
 use operators::{Points, Real, Rng};
 use problems::{BoxDomain, Face, Region, Sampling};
 
@@ -28,11 +29,13 @@ pub enum PointSource {
     },
     /// Points inside a region (`boundary` empty) or on its named boundary pieces, with time
     /// (the last coordinate) uniform in `time` when there is one (fixed if lo = hi).
+    /// `keep` (an expression of the coordinates) selects boundary points where it vanishes.
     Region {
         region: Region,
         boundary: Vec<String>,
         time: Option<(f64, f64)>,
         n: usize,
+        keep: Option<Program>,
     },
 }
 
@@ -44,6 +47,7 @@ impl PointSource {
             boundary,
             time,
             n,
+            keep,
         } = self
         else {
             return (self.draw(rng), None);
@@ -51,10 +55,28 @@ impl PointSource {
         let (mut rows, normals) = if boundary.is_empty() {
             (region.sample_interior(*n, rng), None)
         } else {
-            let b = region.sample_boundary(*n, boundary, rng);
+            let mut kept = Vec::with_capacity(*n);
+            let (lo, hi) = region.bounds();
+            let tol = 1e-9 * lo.iter().zip(&hi).map(|(a, b)| b - a).fold(0.0, f64::max);
+            while kept.len() < *n {
+                let batch = region.sample_boundary(*n, boundary, rng);
+                let values = keep.as_ref().map(|k| {
+                    k.eval_at_points(&Points::<f64>::from_rows(
+                        &batch.iter().map(|b| b.point.clone()).collect::<Vec<_>>(),
+                    ))
+                });
+                kept.extend(
+                    batch
+                        .into_iter()
+                        .enumerate()
+                        .filter(|(i, _)| values.as_ref().is_none_or(|v| v[*i].abs() <= tol))
+                        .map(|(_, b)| b),
+                );
+            }
+            kept.truncate(*n);
             (
-                b.iter().map(|p| p.point.clone()).collect(),
-                Some(b.into_iter().map(|p| p.normal).collect()),
+                kept.iter().map(|p| p.point.clone()).collect(),
+                Some(kept.into_iter().map(|p| p.normal).collect()),
             )
         };
         if let Some((lo, hi)) = time {
