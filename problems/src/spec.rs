@@ -275,6 +275,14 @@ pub struct TrainingSpec {
     /// Draw fresh collocation points every N Adam steps (0: never).
     #[serde(default)]
     pub resample_every: usize,
+    /// Residual-based adaptive refinement: every N Adam steps (0: never) evaluate the residual
+    /// on `adaptive_candidates` fresh points and add the `adaptive_points` where it is largest.
+    #[serde(default)]
+    pub adaptive_every: usize,
+    #[serde(default = "default_adaptive_points")]
+    pub adaptive_points: usize,
+    #[serde(default = "default_adaptive_candidates")]
+    pub adaptive_candidates: usize,
     #[serde(default = "default_adam_steps")]
     pub adam_steps: usize,
     #[serde(default = "default_lr")]
@@ -304,6 +312,12 @@ fn default_collocation() -> usize {
 }
 fn default_sampling() -> String {
     "sobol".into()
+}
+fn default_adaptive_points() -> usize {
+    100
+}
+fn default_adaptive_candidates() -> usize {
+    4096
 }
 fn default_adam_steps() -> usize {
     5000

@@ -2,7 +2,7 @@
 
 use crate::optim::{AdamConfig, LbfgsConfig, Schedule};
 use crate::pinn::{Causal, PinnLoss, PointSource, Target, TermSpec};
-use crate::train::{CausalSchedule, TrainConfig};
+use crate::train::{Adaptive, CausalSchedule, TrainConfig};
 use operators::{Activation, Embedding, Init, Mlp, MlpConfig, Real, Rng};
 use problems::spec::EmbeddingSpec;
 use problems::{Problem, Region, Sampling};
@@ -193,6 +193,11 @@ pub fn train_config(p: &Problem) -> TrainConfig {
             check_every: c.check_every.max(1),
         }),
         checkpoint_every: t.checkpoint_every,
+        adaptive: (t.adaptive_every > 0).then_some(Adaptive {
+            every: t.adaptive_every,
+            candidates: t.adaptive_candidates,
+            add: t.adaptive_points,
+        }),
     }
 }
 

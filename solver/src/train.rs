@@ -39,6 +39,16 @@ pub struct TrainConfig {
     pub causal: Option<CausalSchedule>,
     /// Emit [`Event::Checkpoint`] every this many steps (0: never).
     pub checkpoint_every: usize,
+    pub adaptive: Option<Adaptive>,
+}
+
+/// Residual-based adaptive refinement: every `every` Adam steps, add the `add` points of
+/// `candidates` fresh ones where the residual is largest.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Adaptive {
+    pub every: usize,
+    pub candidates: usize,
+    pub add: usize,
 }
 
 impl Default for TrainConfig {
@@ -52,6 +62,7 @@ impl Default for TrainConfig {
             log_every: 100,
             causal: None,
             checkpoint_every: 0,
+            adaptive: None,
         }
     }
 }
@@ -163,6 +174,9 @@ impl<T: Real> Trainer<T> {
         while self.step < config.adam_steps {
             if due(config.resample_every, self.step) {
                 loss.resample(&mut self.rng);
+            }
+            if let Some(a) = config.adaptive.filter(|a| due(a.every, self.step)) {
+                loss.refine(&self.params, &mut self.rng, a.candidates, a.add);
             }
             value = loss.value_and_grad(&self.params, &mut self.grad);
             if !value.is_finite() || self.grad.iter().any(|g| !g.is_finite()) {

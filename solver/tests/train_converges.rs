@@ -6,7 +6,7 @@ use operators::model::Field;
 use operators::{Mlp, MlpConfig, Points, Rng};
 use problems::{BoxDomain, Face, Sampling};
 use solver::march::{MarchedField, TimeMarching};
-use solver::optim::{AdamConfig, Schedule};
+use solver::optim::{AdamConfig, Objective, Schedule};
 use solver::pinn::{Causal, PinnLoss, PointSource, Target, TermSpec};
 use solver::train::{CausalSchedule, TrainConfig, Trainer};
 use solver::{predict, relative_l2};
@@ -349,4 +349,56 @@ fn time_marching_hands_the_solution_to_the_next_window() {
         err < 5e-3,
         "relative L2 error of the marched solution {err:.2e}"
     );
+}
+
+/// Adaptive refinement adds the requested number of points, chosen where the residual is
+/// largest: the mean squared residual over the enlarged set exceeds that of the drawn set.
+#[test]
+fn adaptive_refinement_adds_high_residual_points() {
+    let sym = Symbols {
+        coords: vec!["x".into()],
+        fields: vec!["u".into()],
+        ..Default::default()
+    };
+    let domain = BoxDomain::new(vec![-1.0], vec![1.0]);
+    let mut rng = Rng::new(3);
+    let net = Mlp::new(
+        MlpConfig {
+            inputs: 1,
+            hidden: vec![16, 16],
+            ..Default::default()
+        },
+        &mut rng,
+    );
+    let spec = TermSpec {
+        name: "residual".into(),
+        weight: 1.0,
+        equations: vec![Program::compile("u_xx + pi^2*sin(pi*x)", &sym).unwrap()],
+        target: None,
+        source: PointSource::Interior {
+            domain,
+            n: 128,
+            sampling: Sampling::Sobol,
+        },
+        resample: true,
+        causal: None,
+        normal_derivative: false,
+    };
+    let mut loss = PinnLoss::<f64, _>::new(net, vec![spec], 0, 64, &mut rng);
+    let params = loss.field.init_params(&mut rng);
+    let mut grad = vec![0.0; params.len()];
+    let before = loss.value_and_grad(&params, &mut grad);
+    loss.refine(&params, &mut rng, 512, 16);
+    assert_eq!(
+        (loss.terms[0].added_points(), loss.terms[0].len()),
+        (16, 144)
+    );
+    let after = loss.value_and_grad(&params, &mut grad);
+    assert!(
+        after > before,
+        "mean squared residual {before:.3e} -> {after:.3e}"
+    );
+    // Added points survive resampling.
+    loss.resample(&mut rng);
+    assert_eq!(loss.terms[0].len(), 144);
 }

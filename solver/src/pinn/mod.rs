@@ -48,7 +48,14 @@ impl<T: Real, F: Field<T>> PinnLoss<T, F> {
     /// Draws fresh points for every term marked for resampling.
     pub fn resample(&mut self, rng: &mut Rng) {
         for t in &mut self.terms {
-            t.resample(rng);
+            t.resample(&self.field, rng);
+        }
+    }
+
+    /// Residual-based adaptive refinement of every plain residual term (see [`Term::refine`]).
+    pub fn refine(&mut self, params: &[T], rng: &mut Rng, candidates: usize, add: usize) {
+        for t in &mut self.terms {
+            t.refine(&self.field, params, rng, candidates, add);
         }
     }
 

@@ -91,6 +91,25 @@ impl PointSource {
         (Points::from_rows(&rows), normals)
     }
 
+    /// Whether the points fill the interior (of a box or a region).
+    pub fn is_interior(&self) -> bool {
+        matches!(self, PointSource::Interior { .. })
+            || matches!(self, PointSource::Region { boundary, .. } if boundary.is_empty())
+    }
+
+    /// The same source drawing `n` points.
+    pub fn with_n(&self, n: usize) -> PointSource {
+        let mut s = self.clone();
+        match &mut s {
+            PointSource::Interior { n: m, .. }
+            | PointSource::Faces { n: m, .. }
+            | PointSource::Pairs { n: m, .. }
+            | PointSource::Region { n: m, .. } => *m = n,
+            PointSource::Fixed(_) => {}
+        }
+        s
+    }
+
     /// Whether the points come in (lower, upper) pairs.
     pub fn is_pairs(&self) -> bool {
         matches!(self, PointSource::Pairs { .. })

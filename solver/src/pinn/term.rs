@@ -34,6 +34,41 @@ pub enum Target {
     Values(Vec<f64>),
 }
 
+/// Scratch for every chunk of a term's batch.
+fn make_scratch<T: Real>(
+    spec: &TermSpec,
+    chunks: usize,
+    chunk: usize,
+    n_extra: usize,
+) -> Vec<Mutex<Scratch<T>>> {
+    let regs = spec
+        .equations
+        .iter()
+        .map(Program::registers)
+        .max()
+        .unwrap_or(1);
+    let bins = spec.causal.as_ref().map_or(0, |c| c.bins);
+    let vals = if spec.source.is_pairs() {
+        spec.equations.len() * chunk
+    } else {
+        0
+    };
+    (0..chunks)
+        .map(|_| {
+            Mutex::new(Scratch {
+                combined: vec![T::zero(); chunk],
+                vals: vec![T::zero(); vals],
+                regs: vec![T::zero(); regs * chunk],
+                bars: vec![T::zero(); regs * chunk],
+                seed: vec![T::zero(); chunk],
+                pbar: vec![T::zero(); n_extra],
+                bin_sum: vec![0.0; bins],
+                bin_count: vec![0.0; bins],
+            })
+        })
+        .collect()
+}
+
 /// Per-chunk scratch: expression registers, adjoints, PDE-parameter gradients, causal bins.
 struct Scratch<T> {
     /// The combined residual of a normal-derivative term.
@@ -61,6 +96,11 @@ pub struct Term<T: Real, F: Field<T>> {
     values: Vec<T>,
     /// Outward normals, `points × spatial dims` column-major (normal-derivative terms).
     normals: Vec<T>,
+    /// The drawn points and those added by adaptive refinement (kept across resampling).
+    points: Points<T>,
+    added: Vec<Vec<f64>>,
+    chunk: usize,
+    n_extra: usize,
     value: f64,
 }
 
@@ -76,12 +116,6 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         let layout = JetLayout::new(dims, &partials);
         let (points, normals) = spec.source.draw_with_normals::<T>(rng);
         let batch = Batched::new(field, layout.clone(), &points, chunk);
-        let regs = spec
-            .equations
-            .iter()
-            .map(Program::registers)
-            .max()
-            .unwrap_or(1);
         let bins = spec.causal.as_ref().map_or(0, |c| c.bins);
         let paired = spec.source.is_pairs();
         let n_eq = spec.equations.len();
@@ -89,24 +123,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
             !(paired && (spec.causal.is_some() || spec.target.is_some())),
             "paired terms take no target and no causal weights"
         );
-        let scratch = (0..batch.chunks())
-            .map(|_| {
-                Mutex::new(Scratch {
-                    combined: vec![T::zero(); chunk],
-                    vals: if paired {
-                        vec![T::zero(); n_eq * chunk]
-                    } else {
-                        vec![]
-                    },
-                    regs: vec![T::zero(); regs * chunk],
-                    bars: vec![T::zero(); regs * chunk],
-                    seed: vec![T::zero(); chunk],
-                    pbar: vec![T::zero(); n_extra],
-                    bin_sum: vec![0.0; bins],
-                    bin_count: vec![0.0; bins],
-                })
-            })
-            .collect();
+        let scratch = make_scratch(&spec, batch.chunks(), chunk, n_extra);
         let mut term = Term {
             spec,
             layout,
@@ -117,6 +134,10 @@ impl<T: Real, F: Field<T>> Term<T, F> {
             bin_weight: vec![1.0; bins],
             bin_count: vec![0.0; bins],
             normals: Vec::new(),
+            points: points.clone(),
+            added: Vec::new(),
+            chunk,
+            n_extra,
             values: if paired {
                 vec![T::zero(); n_eq * points.len()]
             } else {
@@ -161,13 +182,98 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         (&self.bin_loss, &self.bin_weight)
     }
 
-    pub fn resample(&mut self, rng: &mut Rng) {
+    pub fn resample(&mut self, field: &F, rng: &mut Rng) {
         if self.spec.resample {
             let (points, normals) = self.spec.source.draw_with_normals(rng);
             self.set_normals(normals);
-            self.batch.set_points(&points);
+            self.points = points;
+            if self.added.is_empty() {
+                self.batch.set_points(&self.points);
+            } else {
+                self.rebuild(field);
+            }
+            let points = self.points.clone();
             self.set_targets(&points);
         }
+    }
+
+    /// Whether adaptive refinement applies: a plain residual on interior points.
+    pub fn refinable(&self) -> bool {
+        self.spec.causal.is_none()
+            && !self.spec.normal_derivative
+            && self.spec.target.is_none()
+            && self.spec.source.is_interior()
+    }
+
+    /// Residual-based adaptive refinement: draws `candidates` fresh points, evaluates the
+    /// residual there, and adds the `add` points where it is largest.
+    pub fn refine(
+        &mut self,
+        field: &F,
+        params: &[T],
+        rng: &mut Rng,
+        candidates: usize,
+        add: usize,
+    ) {
+        if !self.refinable() || add == 0 {
+            return;
+        }
+        let pool: Points<T> = self.spec.source.with_n(candidates).draw(rng);
+        let mut batch = Batched::new(field, self.layout.clone(), &pool, self.chunk);
+        let n_net = field.n_params();
+        batch.forward(field, &params[..n_net]);
+        let (equations, layout) = (&self.spec.equations, &self.layout);
+        let extra = &params[n_net..];
+        let squared: Vec<f64> = batch
+            .map_chunks(field, |chunk| {
+                let inp = Inputs::of_chunk(&chunk, layout, extra);
+                let mut regs = vec![
+                    T::zero();
+                    equations.iter().map(Program::registers).max().unwrap_or(1)
+                        * chunk.n
+                ];
+                let mut sq = vec![0.0; chunk.n];
+                for eq in equations {
+                    for (s, r) in sq.iter_mut().zip(eq.eval(&inp, &mut regs)) {
+                        *s += r.to_f64() * r.to_f64();
+                    }
+                }
+                sq
+            })
+            .concat();
+        let mut order: Vec<usize> = (0..squared.len()).collect();
+        order.sort_by(|&a, &b| squared[b].total_cmp(&squared[a]));
+        let dims = pool.dims();
+        self.added.extend(
+            order
+                .into_iter()
+                .take(add)
+                .map(|p| (0..dims).map(|a| pool.axis(a)[p].to_f64()).collect()),
+        );
+        self.rebuild(field);
+    }
+
+    /// Number of points added by adaptive refinement so far.
+    pub fn added_points(&self) -> usize {
+        self.added.len()
+    }
+
+    /// A new batch over the drawn and the added points.
+    fn rebuild(&mut self, field: &F) {
+        let dims = self.points.dims();
+        let n = self.points.len() + self.added.len();
+        let mut coords = Vec::with_capacity(n * dims);
+        for a in 0..dims {
+            coords.extend_from_slice(self.points.axis(a));
+            coords.extend(self.added.iter().map(|r| T::from_f64(r[a])));
+        }
+        self.batch = Batched::new(
+            field,
+            self.layout.clone(),
+            &Points::new(dims, coords),
+            self.chunk,
+        );
+        self.scratch = make_scratch(&self.spec, self.batch.chunks(), self.chunk, self.n_extra);
     }
 
     fn set_normals(&mut self, normals: Option<Vec<Vec<f64>>>) {
