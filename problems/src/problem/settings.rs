@@ -1,0 +1,99 @@
+//! Checks of the `[model]`, `[method]`, `[training]` and `[output]` settings.
+
+use super::Resolver;
+use crate::error::ProblemError;
+use crate::spec::ProblemSpec;
+
+impl Resolver<'_> {
+    pub(super) fn check_settings(
+        &self,
+        spec: &ProblemSpec,
+        axes: &[String],
+    ) -> Result<(), ProblemError> {
+        let m = &spec.model;
+        if !["mlp", "modified_mlp", "siren"].contains(&m.kind.as_str()) {
+            return Err(self.key(
+                "model.kind",
+                format!(
+                    "`{}` is not a model; expected mlp, modified_mlp or siren",
+                    m.kind
+                ),
+            ));
+        }
+        if operators::Activation::from_name(&m.activation).is_none() {
+            return Err(self.key(
+                "model.activation",
+                format!(
+                    "`{}` is not an activation; expected tanh, sin or sigmoid",
+                    m.activation
+                ),
+            ));
+        }
+        if m.hidden.is_empty() || m.hidden.contains(&0) {
+            return Err(self.key(
+                "model.hidden",
+                "expected at least one hidden layer, each of positive width",
+            ));
+        }
+        if m.kind == "modified_mlp" && m.hidden.iter().any(|&w| w != m.hidden[0]) {
+            return Err(self.key("model.hidden", "a modified MLP needs equal hidden widths"));
+        }
+        if let Some(crate::spec::EmbeddingSpec::Periodic { axes: names, .. }) = &m.embedding {
+            for a in names {
+                if !axes.contains(a) || a == "t" {
+                    return Err(self.key(
+                        "model.embedding.axes",
+                        format!("`{a}` is not a spatial axis of the domain"),
+                    ));
+                }
+            }
+        }
+        if spec.method.kind != "pinn" {
+            return Err(self.key(
+                "method.kind",
+                format!("`{}` is not available yet; expected pinn", spec.method.kind),
+            ));
+        }
+        if spec.method.windows != 1 {
+            return Err(self.key("method.windows", "time marching from problem files is not available yet (the Rust API has it: solver::march); expected 1"));
+        }
+        if spec.method.causal.is_some() && !axes.iter().any(|a| a == "t") {
+            return Err(self.key("method.causal", "causal training needs a time axis"));
+        }
+        let t = &spec.training;
+        if !["uniform", "sobol", "grid"].contains(&t.sampling.as_str()) {
+            return Err(self.key(
+                "training.sampling",
+                format!("`{}`: expected uniform, sobol or grid", t.sampling),
+            ));
+        }
+        if !["f32", "f64"].contains(&t.precision.as_str()) {
+            return Err(self.key(
+                "training.precision",
+                format!("`{}`: expected f32 or f64", t.precision),
+            ));
+        }
+        if !(t.learning_rate > 0.0 && t.learning_rate.is_finite()) {
+            return Err(self.key("training.learning_rate", "expected a positive number"));
+        }
+        if t.collocation == 0 {
+            return Err(self.key(
+                "training.collocation",
+                "expected a positive number of points",
+            ));
+        }
+        if let Some(g) = &spec.output.grid {
+            if g.len() != axes.len() || g.iter().any(|&n| n < 2) {
+                return Err(self.key(
+                    "output.grid",
+                    format!(
+                        "expected {} numbers ≥ 2 (points along {})",
+                        axes.len(),
+                        axes.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
