@@ -34,6 +34,31 @@ pub enum Target {
     Values(Vec<f64>),
 }
 
+impl<T: Real> Scratch<T> {
+    /// Evaluates `eq` on a chunk, seeds each point with `seed(p, r_p)` (∂loss/∂r_p) and adds
+    /// the adjoint to the chunk's output adjoint `bar` and to the PDE-parameter gradient.
+    fn backprop(
+        &mut self,
+        eq: &Program,
+        inp: &Inputs<'_, T>,
+        bar: &mut [T],
+        mut seed: impl FnMut(usize, T) -> T,
+    ) {
+        let Scratch {
+            regs,
+            seed: seeds,
+            bars,
+            pbar,
+            ..
+        } = self;
+        let r = eq.eval(inp, regs);
+        for (p, (s, &r)) in seeds[..inp.n].iter_mut().zip(r).enumerate() {
+            *s = seed(p, r);
+        }
+        eq.adjoint(inp, regs, &seeds[..inp.n], bars, bar, pbar);
+    }
+}
+
 /// Scratch for every chunk of a term's batch.
 fn make_scratch<T: Real>(
     spec: &TermSpec,
@@ -361,20 +386,11 @@ impl<T: Real, F: Field<T>> Term<T, F> {
                         return scale * sum;
                     }
                     for eq in equations {
-                        let r = eq.eval(&inp, &mut sc.regs);
-                        for (p, (s, &r)) in sc.seed.iter_mut().zip(r).enumerate() {
+                        sc.backprop(eq, &inp, bar, |p, r| {
                             let d = r - target(p);
                             sum += d.to_f64() * d.to_f64();
-                            *s = T::from_f64(2.0 * scale) * d;
-                        }
-                        eq.adjoint(
-                            &inp,
-                            &sc.regs,
-                            &sc.seed[..chunk.n],
-                            &mut sc.bars,
-                            bar,
-                            &mut sc.pbar,
-                        );
+                            T::from_f64(2.0 * scale) * d
+                        });
                     }
                     scale * sum
                 },
@@ -449,20 +465,11 @@ impl<T: Real, F: Field<T>> Term<T, F> {
                 let sc = &mut *scratch[chunk.index].lock().unwrap();
                 let inp = Inputs::of_chunk(&chunk, layout, extra);
                 for eq in equations {
-                    let r = eq.eval(&inp, &mut sc.regs);
-                    for (p, (s, &r)) in sc.seed.iter_mut().zip(r).enumerate() {
+                    sc.backprop(eq, &inp, bar, |p, r| {
                         let k = causal.bin(chunk.x[t_axis * chunk.n + p].to_f64());
                         let d = r - targets.get(chunk.offset + p).copied().unwrap_or(T::zero());
-                        *s = T::from_f64(2.0 * w * weights[k] / (occupied * counts[k])) * d;
-                    }
-                    eq.adjoint(
-                        &inp,
-                        &sc.regs,
-                        &sc.seed[..chunk.n],
-                        &mut sc.bars,
-                        bar,
-                        &mut sc.pbar,
-                    );
+                        T::from_f64(2.0 * w * weights[k] / (occupied * counts[k])) * d
+                    });
                 }
             },
             gnet,
@@ -510,20 +517,11 @@ impl<T: Real, F: Field<T>> Term<T, F> {
                 let sc = &mut *scratch[chunk.index].lock().unwrap();
                 let inp = Inputs::of_chunk(&chunk, layout, extra);
                 for (e, eq) in equations.iter().enumerate() {
-                    eq.eval(&inp, &mut sc.regs);
-                    for (p, s) in sc.seed[..chunk.n].iter_mut().enumerate() {
+                    sc.backprop(eq, &inp, bar, |p, _| {
                         let g = chunk.offset + p;
                         let (q, sign) = if g < half { (g, 1.0) } else { (g - half, -1.0) };
-                        *s = T::from_f64(sign * 2.0 * w / half as f64) * diff(e, q);
-                    }
-                    eq.adjoint(
-                        &inp,
-                        &sc.regs,
-                        &sc.seed[..chunk.n],
-                        &mut sc.bars,
-                        bar,
-                        &mut sc.pbar,
-                    );
+                        T::from_f64(sign * 2.0 * w / half as f64) * diff(e, q)
+                    });
                 }
             },
             gnet,
