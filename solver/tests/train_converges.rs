@@ -11,6 +11,45 @@ use solver::pinn::{Causal, PinnLoss, PointSource, Target, TermSpec};
 use solver::train::{CausalSchedule, TrainConfig, Trainer};
 use solver::{predict, relative_l2};
 
+/// u = 0 on both faces of the first axis.
+fn zero_on_x_faces(sym: &Symbols, domain: &BoxDomain, n: usize, sampling: Sampling) -> TermSpec {
+    TermSpec {
+        name: "boundary".into(),
+        weight: 1.0,
+        equations: vec![Program::compile("u", sym).unwrap()],
+        target: None,
+        source: PointSource::Faces {
+            domain: domain.clone(),
+            faces: vec![
+                Face {
+                    axis: 0,
+                    upper: false,
+                },
+                Face {
+                    axis: 0,
+                    upper: true,
+                },
+            ],
+            n,
+            sampling,
+        },
+        resample: false,
+        causal: None,
+        normal_derivative: false,
+    }
+}
+
+/// x, t, field u and k = 1/π² for u_t = k u_xx with u = sin(πx)·e^(−t).
+fn heat_symbols() -> Symbols {
+    Symbols {
+        coords: vec!["x".into(), "t".into()],
+        time_axis: Some(1),
+        fields: vec!["u".into()],
+        constants: vec![("k".into(), 1.0 / std::f64::consts::PI.powi(2))],
+        trainable: vec![],
+    }
+}
+
 /// u_xx = −π² sin(πx) on [−1, 1], u(±1) = 0: u = sin(πx).
 #[test]
 fn poisson_1d_reaches_1e_3() {
@@ -44,30 +83,7 @@ fn poisson_1d_reaches_1e_3() {
             causal: None,
             normal_derivative: false,
         },
-        TermSpec {
-            name: "boundary".into(),
-            weight: 1.0,
-            equations: vec![Program::compile("u", &sym).unwrap()],
-            target: None,
-            source: PointSource::Faces {
-                domain,
-                faces: vec![
-                    Face {
-                        axis: 0,
-                        upper: false,
-                    },
-                    Face {
-                        axis: 0,
-                        upper: true,
-                    },
-                ],
-                n: 2,
-                sampling: Sampling::Uniform,
-            },
-            resample: false,
-            causal: None,
-            normal_derivative: false,
-        },
+        zero_on_x_faces(&sym, &domain, 2, Sampling::Uniform),
     ];
     let mut loss = PinnLoss::<f64, _>::new(net, specs, 0, 64, &mut rng);
     let config = TrainConfig {
@@ -103,13 +119,7 @@ fn poisson_1d_reaches_1e_3() {
 /// weights and ε annealing: the schedule must reach its last ε and the error 1e-2.
 #[test]
 fn causal_heat_equation_reaches_1e_2_and_opens_every_weight() {
-    let sym = Symbols {
-        coords: vec!["x".into(), "t".into()],
-        time_axis: Some(1),
-        fields: vec!["u".into()],
-        constants: vec![("k".into(), 1.0 / std::f64::consts::PI.powi(2))],
-        trainable: vec![],
-    };
+    let sym = heat_symbols();
     let coords_only = Symbols {
         fields: vec![],
         ..sym.clone()
@@ -165,30 +175,7 @@ fn causal_heat_equation_reaches_1e_2_and_opens_every_weight() {
             causal: None,
             normal_derivative: false,
         },
-        TermSpec {
-            name: "boundary".into(),
-            weight: 1.0,
-            equations: vec![Program::compile("u", &sym).unwrap()],
-            target: None,
-            source: PointSource::Faces {
-                domain,
-                faces: vec![
-                    Face {
-                        axis: 0,
-                        upper: false,
-                    },
-                    Face {
-                        axis: 0,
-                        upper: true,
-                    },
-                ],
-                n: 64,
-                sampling: Sampling::Sobol,
-            },
-            resample: false,
-            causal: None,
-            normal_derivative: false,
-        },
+        zero_on_x_faces(&sym, &domain, 64, Sampling::Sobol),
     ];
     let mut loss = PinnLoss::<f64, _>::new(net, specs, 0, 128, &mut rng);
     let config = TrainConfig {
@@ -234,13 +221,7 @@ fn causal_heat_equation_reaches_1e_2_and_opens_every_weight() {
 /// the first window's prediction at t = 0.5 (no exact data crosses the window boundary).
 #[test]
 fn time_marching_hands_the_solution_to_the_next_window() {
-    let sym = Symbols {
-        coords: vec!["x".into(), "t".into()],
-        time_axis: Some(1),
-        fields: vec!["u".into()],
-        constants: vec![("k".into(), 1.0 / std::f64::consts::PI.powi(2))],
-        trainable: vec![],
-    };
+    let sym = heat_symbols();
     let coords_only = Symbols {
         fields: vec![],
         ..sym.clone()

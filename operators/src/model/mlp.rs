@@ -155,6 +155,13 @@ impl<T: Real> Mlp<T> {
     }
 }
 
+/// out = u − v: the gate's spread, which the modified MLP multiplies by the activation.
+fn difference<T: Real>(out: &mut [T], u: &[T], v: &[T]) {
+    out.iter_mut()
+        .zip(u.iter().zip(v))
+        .for_each(|(c, (&u, &v))| *c = u - v);
+}
+
 /// What dense layer `l` reads: the embedded input for the first, else the previous layer's
 /// output (its gated mix `h` in a modified MLP, where `h` is kept; its activation `a` otherwise).
 fn layer_input<'a, T>(l: usize, h0: &'a [T], h: &'a [Vec<T>], a: &'a [Vec<T>]) -> &'a [T] {
@@ -310,10 +317,7 @@ impl<T: Real> Field<T> for Mlp<T> {
                 for j in 0..d.dout {
                     let r = j * rows..(j + 1) * rows;
                     let (uj, vj) = (&u[r.clone()], &v[r.clone()]);
-                    t.col
-                        .iter_mut()
-                        .zip(uj.iter().zip(vj))
-                        .for_each(|(c, (&u, &v))| *c = u - v);
+                    difference(&mut t.col, uj, vj);
                     let hj = &mut t.h[l][r.clone()];
                     product_forward(layout, &t.a[l][r], &t.col, hj);
                     hj.iter_mut().zip(vj).for_each(|(h, &v)| *h += v);
@@ -358,10 +362,7 @@ impl<T: Real> Field<T> for Mlp<T> {
                     for j in 0..d.dout {
                         let r = j * rows..(j + 1) * rows;
                         let (uj, vj) = (&u[r.clone()], &v[r.clone()]);
-                        t.col
-                            .iter_mut()
-                            .zip(uj.iter().zip(vj))
-                            .for_each(|(c, (&u, &v))| *c = u - v);
+                        difference(&mut t.col, uj, vj);
                         t.col_bar.fill(T::zero());
                         product_backward(
                             layout,
