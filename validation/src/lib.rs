@@ -1,0 +1,18 @@
+//! # validation
+//!
+//! Does Ansatz solve it: benchmark cases (a problem file, a reference, a target) run through
+//! the public solver API, classical reference solvers for problems without data, and the
+//! report that puts measured errors beside the published ones.
+
+pub mod spectral;
+
+use problems::ProblemError;
+
+/// Everything that can go wrong while validating.
+#[derive(Debug, thiserror::Error)]
+pub enum ValidationError {
+    #[error(transparent)]
+    Problem(#[from] ProblemError),
+    #[error("{0}")]
+    Unsupported(String),
+}
