@@ -4,6 +4,8 @@
 //! the public solver API, classical reference solvers for problems without data, and the
 //! report that puts measured errors beside the published ones.
 
+pub mod evolution;
+pub mod finite_difference;
 pub mod spectral;
 
 use problems::ProblemError;

@@ -6,10 +6,8 @@
 //! of the equation: the part of -F that is linear in u at u = 0 (constant coefficients) is
 //! integrated exactly, everything else explicitly.
 
+use crate::evolution::{output_times, Evolution, Solution};
 use crate::ValidationError;
-use operators::expr::{Inputs, Program};
-use operators::{JetLayout, Partial, Points};
-use problems::spec::ConditionKind;
 use problems::Problem;
 use rustfft::num_complex::Complex64 as C;
 use rustfft::{Fft, FftPlanner};
@@ -36,40 +34,24 @@ fn default_snapshots() -> usize {
     101
 }
 
-/// A solution on the periodic grid x_j = lo + j·L/n at the output times; `u[t][x]`.
-#[derive(Clone, Debug)]
-pub struct SpectralSolution {
-    pub x: Vec<f64>,
-    pub t: Vec<f64>,
-    pub u: Vec<f64>,
-}
-
-impl SpectralSolution {
-    /// The solution at output time index `k`.
-    pub fn at(&self, k: usize) -> &[f64] {
-        let n = self.x.len();
-        &self.u[k * n..(k + 1) * n]
-    }
-
-    /// The solution at output time index `k` and any points `xs`, by its Fourier series
-    /// (exact interpolation of a resolved solution), e.g. onto a grid that includes both ends.
-    pub fn sample(&self, k: usize, xs: &[f64]) -> Vec<f64> {
-        let n = self.x.len();
-        let length = (self.x[1] - self.x[0]) * n as f64;
-        let mut v: Vec<C> = self.at(k).iter().map(|&u| C::new(u, 0.0)).collect();
-        FftPlanner::new().plan_fft_forward(n).process(&mut v);
-        let wavenumbers = wavenumbers(n, length);
-        xs.iter()
-            .map(|&x| {
-                let phase = x - self.x[0];
-                v.iter()
-                    .zip(&wavenumbers)
-                    .map(|(vj, kj)| (vj * C::from_polar(1.0, kj * phase)).re)
-                    .sum::<f64>()
-                    / n as f64
-            })
-            .collect()
-    }
+/// The solution at output time index `k` at any points `xs`, by its Fourier series (exact
+/// interpolation of a resolved periodic solution), e.g. onto a grid that includes both ends.
+pub fn interpolate(s: &Solution, k: usize, xs: &[f64]) -> Vec<f64> {
+    let n = s.x.len();
+    let length = (s.x[1] - s.x[0]) * n as f64;
+    let mut v: Vec<C> = s.at(k).iter().map(|&u| C::new(u, 0.0)).collect();
+    FftPlanner::new().plan_fft_forward(n).process(&mut v);
+    let wavenumbers = wavenumbers(n, length);
+    xs.iter()
+        .map(|&x| {
+            let phase = x - s.x[0];
+            v.iter()
+                .zip(&wavenumbers)
+                .map(|(vj, kj)| (vj * C::from_polar(1.0, kj * phase)).re)
+                .sum::<f64>()
+                / n as f64
+        })
+        .collect()
 }
 
 /// 2πj/L for j in FFT order (0, 1, …, n/2, -n/2 + 1, …, -1).
@@ -87,49 +69,39 @@ fn wavenumbers(n: usize, length: f64) -> Vec<f64> {
 }
 
 /// Solves a 1-D periodic problem (axes x, t; one field) from its initial condition.
-pub fn solve(p: &Problem, s: &SpectralSettings) -> Result<SpectralSolution, ValidationError> {
-    let unsupported = |m: String| ValidationError::Unsupported(format!("spectral solver: {m}"));
-    if p.axes != ["x", "t"] || p.symbols.fields.len() != 1 || p.residuals.len() != 1 {
-        return Err(unsupported(format!(
-            "needs one field of (x, t) and one residual; {} has axes ({}) and {} residuals",
-            p.path.display(),
-            p.axes.join(", "),
-            p.residuals.len()
-        )));
-    }
+pub fn solve(p: &Problem, s: &SpectralSettings) -> Result<Solution, ValidationError> {
     if s.modes < 8 || !s.modes.is_multiple_of(2) || s.dt <= 0.0 || s.snapshots < 2 {
-        return Err(unsupported(
-            "modes must be even and at least 8, dt positive, snapshots at least 2".into(),
+        return Err(ValidationError::Unsupported(
+            "spectral solver: modes must be even and at least 8, dt positive, snapshots at least 2"
+                .into(),
         ));
     }
-    let initial = p
-        .conditions
-        .iter()
-        .find(|c| c.kind == ConditionKind::Initial)
-        .and_then(|c| c.target.clone())
-        .ok_or_else(|| unsupported("the problem has no initial value".into()))?;
     let (lo, hi) = (p.domain.lo[0], p.domain.hi[0]);
-    let (t0, t1) = (p.domain.lo[1], p.domain.hi[1]);
     let n = s.modes;
     let x: Vec<f64> = (0..n)
         .map(|j| lo + (hi - lo) * j as f64 / n as f64)
         .collect();
-    let mut rhs = Rhs::new(&p.residuals[0], x.clone(), hi - lo, s.dealias)?;
-    let u0 = initial.eval_at_points(&Points::new(2, [x.clone(), vec![t0; n]].concat()));
-    rhs.check_first_order_in_time(&u0, t0)?;
-
-    let t: Vec<f64> = (0..s.snapshots)
-        .map(|k| t0 + (t1 - t0) * k as f64 / (s.snapshots - 1) as f64)
-        .collect();
-    let interval = (t1 - t0) / (s.snapshots - 1) as f64;
-    let substeps = (interval / s.dt).ceil().max(1.0) as usize;
-    let h = interval / substeps as f64;
+    let spectral = |e: ValidationError| match e {
+        ValidationError::Unsupported(m) => {
+            ValidationError::Unsupported(format!("spectral solver: {m}"))
+        }
+        e => e,
+    };
+    let mut evolution = Evolution::new(p, x.clone()).map_err(spectral)?;
+    let u0 = Evolution::initial_value(p, &x)?;
+    let (t, substeps, h) = output_times(p, s.snapshots, s.dt);
+    evolution.slot_mut(0).copy_from_slice(&u0);
+    let mut rhs = Rhs::new(evolution, hi - lo, s.dealias).map_err(spectral)?;
+    let mut v: Vec<C> = u0.iter().map(|&u| C::new(u, 0.0)).collect();
+    rhs.fwd.process(&mut v);
+    rhs.fill_jets(&v);
+    rhs.evolution
+        .check_first_order_in_time(t[0])
+        .map_err(spectral)?;
     let mut stepper = Etdrk4::new(rhs, h);
 
-    let mut v: Vec<C> = u0.iter().map(|&u| C::new(u, 0.0)).collect();
-    stepper.rhs.fwd.process(&mut v);
     let mut u = u0;
-    let mut time = t0;
+    let mut time = t[0];
     for &next in &t[1..] {
         for _ in 0..substeps {
             stepper.step(&mut v, time);
@@ -138,21 +110,18 @@ pub fn solve(p: &Problem, s: &SpectralSettings) -> Result<SpectralSolution, Vali
         time = next;
         let row = stepper.rhs.physical(&v, 0);
         if row.iter().any(|v| !v.is_finite()) {
-            return Err(unsupported(format!(
-                "the solution blew up before t = {time}; use more modes or a smaller dt"
+            return Err(ValidationError::Unsupported(format!(
+                "spectral solver: the solution blew up before t = {time}; use more modes or a smaller dt"
             )));
         }
         u.extend_from_slice(&row);
     }
-    Ok(SpectralSolution { x, t, u })
+    Ok(Solution { x, t, u })
 }
 
 /// The right-hand side N̂(v̂, t) = FFT(-F(u)) - L·v̂ and the symbol of L, with scratch memory.
 struct Rhs {
-    residual: Program,
-    layout: JetLayout,
-    /// For each jet slot: the x-derivative order it holds, or None for u_t.
-    orders: Vec<Option<usize>>,
+    evolution: Evolution,
     /// Wavenumbers 2πj/L in FFT order.
     k: Vec<f64>,
     /// The symbol of the linear part L = Σ c_m ∂_x^m.
@@ -160,140 +129,36 @@ struct Rhs {
     dealias: bool,
     fwd: Arc<dyn Fft<f64>>,
     inv: Arc<dyn Fft<f64>>,
-    /// Grid coordinates then the time, as the program reads them (`n × 2`).
-    coords: Vec<f64>,
-    jets: Vec<f64>,
-    regs: Vec<f64>,
     spectrum: Vec<C>,
 }
 
 impl Rhs {
-    fn new(
-        residual: &Program,
-        x: Vec<f64>,
-        length: f64,
-        dealias: bool,
-    ) -> Result<Rhs, ValidationError> {
-        let n = x.len();
-        let partials: Vec<Partial> = residual.partials().into_iter().map(|(_, p)| p).collect();
-        let layout = JetLayout::new(2, &partials);
-        let orders = layout
-            .slots()
-            .iter()
-            .map(|p| match (p.count(0), p.count(1)) {
-                (m, 0) => Ok(Some(m)),
-                (0, 1) => Ok(None),
-                _ => Err(ValidationError::Unsupported(format!(
-                    "spectral solver: `{}` reads a time derivative other than u_t",
-                    residual.source()
-                ))),
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+    fn new(mut evolution: Evolution, length: f64, dealias: bool) -> Result<Rhs, ValidationError> {
+        let n = evolution.len();
         let k = wavenumbers(n, length);
+        let linear = evolution.linear_part()?;
+        let linear = (0..n)
+            .map(|j| {
+                linear
+                    .iter()
+                    .map(|&(m, c)| derivative_symbol(&k, j, m) * c)
+                    .sum()
+            })
+            .collect();
         let mut planner = FftPlanner::new();
-        let coords = [x, vec![0.0; n]].concat();
-        let mut rhs = Rhs {
-            residual: residual.clone(),
-            jets: vec![0.0; layout.len() * n],
-            regs: vec![0.0; residual.registers() * n],
-            layout,
-            orders,
+        Ok(Rhs {
+            evolution,
             k,
-            linear: Vec::new(),
+            linear,
             dealias,
             fwd: planner.plan_fft_forward(n),
             inv: planner.plan_fft_inverse(n),
-            coords,
             spectrum: vec![C::new(0.0, 0.0); n],
-        };
-        rhs.linear = rhs.linear_symbol()?;
-        Ok(rhs)
+        })
     }
 
     fn n(&self) -> usize {
         self.k.len()
-    }
-
-    /// F at time `t` with every jet slot already filled.
-    fn eval(&mut self, t: f64) -> &[f64] {
-        let n = self.n();
-        self.coords[n..].fill(t);
-        let inp = Inputs {
-            n,
-            layout: &self.layout,
-            jets: &self.jets,
-            x: &self.coords,
-            params: &[],
-        };
-        self.residual.eval(&inp, &mut self.regs)
-    }
-
-    /// c_m = -∂F/∂(∂_x^m u) at u = 0 by central differences (exact for linear terms; the
-    /// explicit part absorbs any remainder, so only stiffness, not accuracy, rests on it).
-    fn linear_symbol(&mut self) -> Result<Vec<C>, ValidationError> {
-        let n = self.n();
-        let delta = 1e-4;
-        let mut coefficients = Vec::new();
-        for slot in 0..self.orders.len() {
-            let Some(m) = self.orders[slot] else { continue };
-            let side = |sign: f64, rhs: &mut Rhs| {
-                rhs.jets.fill(0.0);
-                rhs.jets[slot * n..(slot + 1) * n].fill(sign * delta);
-                rhs.eval(0.0).to_vec()
-            };
-            let (plus, minus) = (side(1.0, self), side(-1.0, self));
-            let c: Vec<f64> = plus
-                .iter()
-                .zip(&minus)
-                .map(|(a, b)| -(a - b) / (2.0 * delta))
-                .collect();
-            let mean = c.iter().sum::<f64>() / n as f64;
-            if c.iter()
-                .any(|v| (v - mean).abs() > 1e-8 * mean.abs().max(1.0))
-            {
-                return Err(ValidationError::Unsupported(format!(
-                    "spectral solver: the coefficient of the order-{m} x-derivative in `{}` varies with x",
-                    self.residual.source()
-                )));
-            }
-            coefficients.push((m, mean));
-        }
-        Ok((0..n)
-            .map(|j| {
-                coefficients
-                    .iter()
-                    .map(|&(m, c)| derivative_symbol(&self.k, j, m) * c)
-                    .sum()
-            })
-            .collect())
-    }
-
-    /// The residual must read u_t + F: its change with u_t is one, checked at the initial state.
-    fn check_first_order_in_time(&mut self, u0: &[f64], t0: f64) -> Result<(), ValidationError> {
-        let n = self.n();
-        let mut v: Vec<C> = u0.iter().map(|&u| C::new(u, 0.0)).collect();
-        self.fwd.process(&mut v);
-        self.fill_jets(&v);
-        let Some(slot) = self.orders.iter().position(Option::is_none) else {
-            return Err(ValidationError::Unsupported(format!(
-                "spectral solver: `{}` has no u_t",
-                self.residual.source()
-            )));
-        };
-        let without = self.eval(t0).to_vec();
-        self.jets[slot * n..(slot + 1) * n].fill(1.0);
-        let with = self.eval(t0).to_vec();
-        if with
-            .iter()
-            .zip(&without)
-            .any(|(a, b)| (a - b - 1.0).abs() > 1e-9)
-        {
-            return Err(ValidationError::Unsupported(format!(
-                "spectral solver: `{}` is not of the form u_t + F(u, x-derivatives, x, t)",
-                self.residual.source()
-            )));
-        }
-        Ok(())
     }
 
     /// Physical values of the x-derivative of order `m` of the field with spectrum `v`.
@@ -303,14 +168,12 @@ impl Rhs {
         out
     }
 
-    /// Every jet slot from the spectrum `v` (u_t is zero: F does not read it).
+    /// Every x-derivative slot from the spectrum `v`.
     fn fill_jets(&mut self, v: &[C]) {
-        let n = self.n();
-        for (slot, jet) in self.jets.chunks_exact_mut(n).enumerate() {
-            match self.orders[slot] {
-                Some(m) => inverse(&self.inv, &self.k, &mut self.spectrum, v, m, jet),
-                None => jet.fill(0.0),
-            }
+        let slots: Vec<(usize, usize)> = self.evolution.orders().collect();
+        for (slot, m) in slots {
+            let jet = self.evolution.slot_mut(slot);
+            inverse(&self.inv, &self.k, &mut self.spectrum, v, m, jet);
         }
     }
 
@@ -318,7 +181,7 @@ impl Rhs {
     fn nonlinear(&mut self, v: &[C], t: f64, out: &mut [C]) {
         let n = self.n();
         self.fill_jets(v);
-        let f = self.eval(t);
+        let f = self.evolution.eval(t);
         for (o, &fi) in out.iter_mut().zip(f) {
             *o = C::new(-fi, 0.0);
         }

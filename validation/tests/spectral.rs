@@ -3,7 +3,7 @@
 
 use problems::Problem;
 use std::path::{Path, PathBuf};
-use validation::spectral::{solve, SpectralSettings};
+use validation::spectral::{interpolate, solve, SpectralSettings};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -37,7 +37,7 @@ fn errors_against(p: &Problem, file: &str, modes: usize, dt: f64) -> (f64, f64) 
         assert!((a - b).abs() < 1e-12, "output times differ: {a} vs {b}");
     }
     let errors: Vec<f64> = (0..t.len())
-        .map(|k| relative_l2(&s.sample(k, &x), &u[k * x.len()..(k + 1) * x.len()]))
+        .map(|k| relative_l2(&interpolate(&s, k, &x), &u[k * x.len()..(k + 1) * x.len()]))
         .collect();
     (
         errors.iter().cloned().fold(0.0, f64::max),
