@@ -4,8 +4,11 @@
 //! the public solver API, classical reference solvers for problems without data, and the
 //! report that puts measured errors beside the published ones.
 
+pub mod case;
 pub mod evolution;
 pub mod finite_difference;
+pub mod report;
+pub mod runner;
 pub mod spectral;
 
 use problems::ProblemError;
@@ -17,4 +20,8 @@ pub enum ValidationError {
     Problem(#[from] ProblemError),
     #[error("{0}")]
     Unsupported(String),
+    #[error("{path}: {message}")]
+    Case { path: String, message: String },
+    #[error(transparent)]
+    Run(#[from] solver::run::RunError),
 }

@@ -140,6 +140,26 @@ pub fn write_fields(
     })
 }
 
+/// A reference file as a problem's `[reference] file` reads it: one dataset per axis at the
+/// root and each field indexed [t, …, x], with a `source` attribute.
+pub fn write_reference(
+    path: &Path,
+    grid: &Grid,
+    names: &[String],
+    fields: &[Vec<f64>],
+    source: &str,
+) -> hdf5::Result<()> {
+    create_atomic(path, |f| {
+        for (a, c) in grid.axes.iter().zip(&grid.coords) {
+            dataset(f, a, &[c.len()], c)?;
+        }
+        for (name, v) in names.iter().zip(fields) {
+            dataset(f, name, &grid.shape(), v)?;
+        }
+        text_attr(f, "source", source)
+    })
+}
+
 /// Writes the trainer's complete state.
 pub fn write_checkpoint<T: Real>(
     path: &Path,

@@ -95,9 +95,37 @@ pub fn heat_map(
     vertical: (&str, &[f64]),
     values: &[f64],
 ) -> PlotResult {
-    let (nx, ny) = (horizontal.1.len(), vertical.1.len());
     let root = BitMapBackend::new(path, (900, 560)).into_drawing_area();
     root.fill(&WHITE)?;
+    heat_map_on(&root, title, horizontal, vertical, values)?;
+    root.present()?;
+    Ok(())
+}
+
+/// Fields over the same two axes side by side, e.g. reference, prediction and error.
+pub fn heat_maps(
+    path: &Path,
+    panels: &[(&str, &[f64])],
+    horizontal: (&str, &[f64]),
+    vertical: (&str, &[f64]),
+) -> PlotResult {
+    let root = BitMapBackend::new(path, (620 * panels.len() as u32, 480)).into_drawing_area();
+    root.fill(&WHITE)?;
+    for (area, (title, values)) in root.split_evenly((1, panels.len())).iter().zip(panels) {
+        heat_map_on(area, title, horizontal, vertical, values)?;
+    }
+    root.present()?;
+    Ok(())
+}
+
+fn heat_map_on<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    title: &str,
+    horizontal: (&str, &[f64]),
+    vertical: (&str, &[f64]),
+    values: &[f64],
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let (nx, ny) = (horizontal.1.len(), vertical.1.len());
     let (lo, hi) = values
         .iter()
         .filter(|v| v.is_finite())
@@ -107,7 +135,7 @@ pub fn heat_map(
     let span = if hi > lo { hi - lo } else { 1.0 };
     let (x0, x1) = (horizontal.1[0], horizontal.1[nx - 1]);
     let (y0, y1) = (vertical.1[0], vertical.1[ny - 1]);
-    let mut chart = ChartBuilder::on(&root)
+    let mut chart = ChartBuilder::on(root)
         .caption(
             format!("{title}   [{lo:.3e}, {hi:.3e}]"),
             ("sans-serif", 22),
@@ -140,7 +168,6 @@ pub fn heat_map(
                 )
             }),
     )?;
-    root.present()?;
     Ok(())
 }
 

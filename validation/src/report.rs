@@ -1,0 +1,156 @@
+//! REPORT.md: one table of measured errors beside the published ones, then a section per
+//! case with its figure. Every number comes from the run that wrote the file.
+
+use crate::case::{Case, Mode};
+use crate::runner::Outcome;
+
+/// How a case ended.
+pub enum Verdict {
+    Within,
+    Above,
+    Failed(String),
+}
+
+impl Verdict {
+    pub fn of(result: &Result<Outcome, String>, tolerance: f64) -> Verdict {
+        match result {
+            Ok(o) if o.error <= tolerance => Verdict::Within,
+            Ok(_) => Verdict::Above,
+            Err(e) => Verdict::Failed(e.clone()),
+        }
+    }
+
+    pub fn passed(&self) -> bool {
+        matches!(self, Verdict::Within)
+    }
+
+    fn text(&self, mode: Mode, tolerance: f64) -> String {
+        match (self, mode) {
+            (Verdict::Within, Mode::Quick) => format!("pass (≤ {tolerance:.1e})"),
+            (Verdict::Above, Mode::Quick) => format!("**REGRESSION** (> {tolerance:.1e})"),
+            (Verdict::Within, Mode::Full) => format!("meets target {tolerance:.1e}"),
+            (Verdict::Above, Mode::Full) => format!("**misses** target {tolerance:.1e}"),
+            (Verdict::Failed(_), _) => "**FAILED**".into(),
+        }
+    }
+}
+
+/// The machine in one line: CPU model, cores, threads used.
+pub fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    format!(
+        "{cpu}, {cores} cores, {} threads",
+        rayon::current_num_threads()
+    )
+}
+
+/// The report's text for the cases run, in order.
+pub fn render(
+    mode: Mode,
+    command: &str,
+    total_s: f64,
+    rows: &[(&Case, Result<Outcome, String>)],
+) -> String {
+    let mut s = String::new();
+    s.push_str("# Validation report\n\n");
+    s.push_str(&format!(
+        "Written by `{command}` ({} mode) on {}; {} cases in {:.1} min. Do not edit: rerun the command.\n\n",
+        mode.name(),
+        machine(),
+        rows.len(),
+        total_s / 60.0
+    ));
+    s.push_str(match mode {
+        Mode::Quick => "Quick mode runs every case with reduced settings (each case file's `[quick]`), so errors are larger than the papers'; a case passes when its error stays within the regression tolerance its case file states and justifies. The published column is the paper-size number, for scale.\n\n",
+        Mode::Full => "Full mode runs the paper-size settings (each case file's `[full]`); a case meets its target when its error is within the published error, or, where none exists, the threshold its case file justifies.\n\n",
+    });
+    s.push_str("| case | method | model (parameters) | steps | wall time | relative L2 | published (source) | verdict |\n");
+    s.push_str("|---|---|---|---|---|---|---|---|\n");
+    for (case, result) in rows {
+        let tolerance = case.mode(mode).tolerance;
+        let verdict = Verdict::of(result, tolerance).text(mode, tolerance);
+        let published = case
+            .spec
+            .published
+            .as_ref()
+            .map(|p| format!("{:.2e} ({})", p.error, p.source))
+            .unwrap_or_else(|| "none known".into());
+        match result {
+            Ok(o) => s.push_str(&format!(
+                "| {} | {} | {} ({}) | {} | {:.0} s | {:.2e} | {} | {} |\n",
+                o.case,
+                o.method,
+                o.model,
+                thousands(o.parameters),
+                thousands(o.steps),
+                o.wall_s,
+                o.error,
+                published,
+                verdict
+            )),
+            Err(_) => s.push_str(&format!(
+                "| {} | {} | | | | | {} | {} |\n",
+                case.name, case.spec.method, published, verdict
+            )),
+        }
+    }
+    for (case, result) in rows {
+        s.push_str(&format!(
+            "\n## {}\n\n{}\n\n",
+            case.name, case.spec.description
+        ));
+        match result {
+            Ok(o) => {
+                s.push_str(&format!(
+                    "Problem `{}`, reference: {}. Settings: `validation/cases/{}.toml` `[{}]`.\n",
+                    case.spec.problem.trim_start_matches("../../"),
+                    o.reference,
+                    case.name,
+                    mode.name()
+                ));
+                if let Some(f) = &o.figure {
+                    s.push_str(&format!("\n![{}]({f})\n", case.name));
+                }
+            }
+            Err(e) => s.push_str(&format!("Failed: {e}\n")),
+        }
+    }
+    s
+}
+
+/// 12345 → "12,345".
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thousands;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(7), "7");
+        assert_eq!(thousands(1234), "1,234");
+        assert_eq!(thousands(52609), "52,609");
+        assert_eq!(thousands(1000000), "1,000,000");
+    }
+}
