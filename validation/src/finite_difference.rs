@@ -92,10 +92,8 @@ pub fn solve(
     let x: Vec<f64> = (0..n)
         .map(|j| lo + (hi - lo) * j as f64 / (n - 1) as f64)
         .collect();
-    let evolution = Evolution::new(p, x.clone()).map_err(|e| match e {
-        ValidationError::Unsupported(m) => unsupported(m),
-        e => e,
-    })?;
+    let evolution =
+        Evolution::new(p, x.clone()).map_err(|e| e.in_solver("finite-difference solver"))?;
     if let Some((_, m)) = evolution.orders().find(|&(_, m)| m > 2) {
         return Err(unsupported(format!(
             "`{}` reads an order-{m} x-derivative; at most u_xx",
@@ -120,7 +118,7 @@ pub fn solve(
     stepper
         .evolution
         .check_first_order_in_time(t[0])
-        .map_err(|e| unsupported(e.to_string()))?;
+        .map_err(|e| e.in_solver("finite-difference solver"))?;
 
     let mut u = u0.clone();
     let mut current = u0;

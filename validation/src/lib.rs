@@ -25,3 +25,15 @@ pub enum ValidationError {
     #[error(transparent)]
     Run(#[from] solver::run::RunError),
 }
+
+impl ValidationError {
+    /// Prefixes an `Unsupported` message with the solver that refused.
+    pub fn in_solver(self, solver: &str) -> ValidationError {
+        match self {
+            ValidationError::Unsupported(m) => {
+                ValidationError::Unsupported(format!("{solver}: {m}"))
+            }
+            e => e,
+        }
+    }
+}

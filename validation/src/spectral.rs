@@ -81,16 +81,10 @@ pub fn solve(p: &Problem, s: &SpectralSettings) -> Result<Solution, ValidationEr
     let x: Vec<f64> = (0..n)
         .map(|j| lo + (hi - lo) * j as f64 / n as f64)
         .collect();
-    let spectral = |e: ValidationError| match e {
-        ValidationError::Unsupported(m) => {
-            ValidationError::Unsupported(format!("spectral solver: {m}"))
-        }
-        e => e,
-    };
-    let mut evolution = Evolution::new(p, x.clone()).map_err(spectral)?;
+    let spectral = |e: ValidationError| e.in_solver("spectral solver");
+    let evolution = Evolution::new(p, x.clone()).map_err(spectral)?;
     let u0 = Evolution::initial_value(p, &x)?;
     let (t, substeps, h) = output_times(p, s.snapshots, s.dt);
-    evolution.slot_mut(0).copy_from_slice(&u0);
     let mut rhs = Rhs::new(evolution, hi - lo, s.dealias).map_err(spectral)?;
     let mut v: Vec<C> = u0.iter().map(|&u| C::new(u, 0.0)).collect();
     rhs.fwd.process(&mut v);

@@ -2,6 +2,7 @@
 //! and its own refinements on diffusion-sorption.
 
 use problems::Problem;
+use solver::relative_l2;
 use std::path::{Path, PathBuf};
 use validation::finite_difference::{end_conditions, solve, EndCondition, FdSettings};
 
@@ -13,12 +14,6 @@ fn library(name: &str, edit: impl Fn(String) -> String) -> Problem {
     let path = root().join("problems").join(name);
     let text = edit(std::fs::read_to_string(&path).unwrap());
     Problem::from_str(&text, &path).unwrap()
-}
-
-fn relative_l2(a: &[f64], b: &[f64]) -> f64 {
-    let num: f64 = a.iter().zip(b).map(|(a, b)| (a - b).powi(2)).sum();
-    let den: f64 = b.iter().map(|b| b * b).sum();
-    (num / den).sqrt()
 }
 
 fn scientific(v: &[f64]) -> String {

@@ -2,6 +2,7 @@
 //! and against closed forms.
 
 use problems::Problem;
+use solver::relative_l2;
 use std::path::{Path, PathBuf};
 use validation::spectral::{interpolate, solve, SpectralSettings};
 
@@ -11,12 +12,6 @@ fn root() -> PathBuf {
 
 fn problem(name: &str) -> Problem {
     Problem::load(root().join("problems").join(name)).unwrap()
-}
-
-fn relative_l2(a: &[f64], b: &[f64]) -> f64 {
-    let num: f64 = a.iter().zip(b).map(|(a, b)| (a - b).powi(2)).sum();
-    let den: f64 = b.iter().map(|b| b * b).sum();
-    (num / den).sqrt()
 }
 
 /// The largest relative L2 error over the snapshots of a reference file `u[t, x]`, and the
