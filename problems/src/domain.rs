@@ -11,6 +11,13 @@ pub struct Face {
     pub upper: bool,
 }
 
+impl Face {
+    /// Both faces across `axis`, lower first (e.g. the two ends of an interval).
+    pub fn both(axis: usize) -> Vec<Face> {
+        vec![Face { axis, upper: false }, Face { axis, upper: true }]
+    }
+}
+
 /// The box [lo_0, hi_0] × … × [lo_{d-1}, hi_{d-1}].
 #[derive(Clone, Debug, PartialEq)]
 pub struct BoxDomain {

@@ -97,16 +97,7 @@ pub fn burgers_loss<T: Real>(setup: &BurgersSetup, rng: &mut Rng) -> PinnLoss<T,
             target: None,
             source: PointSource::Faces {
                 domain,
-                faces: vec![
-                    Face {
-                        axis: 0,
-                        upper: false,
-                    },
-                    Face {
-                        axis: 0,
-                        upper: true,
-                    },
-                ],
+                faces: Face::both(0),
                 n: setup.boundary,
                 sampling: setup.sampling,
             },

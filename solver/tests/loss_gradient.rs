@@ -85,16 +85,7 @@ fn loss(causal: bool, chunk: usize) -> PinnLoss<f64, Mlp<f64>> {
             target: None,
             source: PointSource::Faces {
                 domain,
-                faces: vec![
-                    Face {
-                        axis: 0,
-                        upper: false,
-                    },
-                    Face {
-                        axis: 0,
-                        upper: true,
-                    },
-                ],
+                faces: Face::both(0),
                 n: 21,
                 sampling: Sampling::Uniform,
             },

@@ -20,16 +20,7 @@ fn zero_on_x_faces(sym: &Symbols, domain: &BoxDomain, n: usize, sampling: Sampli
         target: None,
         source: PointSource::Faces {
             domain: domain.clone(),
-            faces: vec![
-                Face {
-                    axis: 0,
-                    upper: false,
-                },
-                Face {
-                    axis: 0,
-                    upper: true,
-                },
-            ],
+            faces: Face::both(0),
             n,
             sampling,
         },
@@ -280,16 +271,7 @@ fn time_marching_hands_the_solution_to_the_next_window() {
                 target: None,
                 source: PointSource::Faces {
                     domain,
-                    faces: vec![
-                        Face {
-                            axis: 0,
-                            upper: false,
-                        },
-                        Face {
-                            axis: 0,
-                            upper: true,
-                        },
-                    ],
+                    faces: Face::both(0),
                     n: 32,
                     sampling: Sampling::Sobol,
                 },
