@@ -118,8 +118,10 @@ impl Evolution {
         self.residual.eval(&inp, &mut self.regs)
     }
 
-    /// ∂F/∂(each slot) per point at time `t`, slot-major like the jets.
-    pub fn jacobian(&mut self, t: f64) -> &[f64] {
+    /// F and ∂F/∂(each slot) per point at time `t` (slot-major like the jets), from one
+    /// evaluation and its adjoint.
+    pub fn value_and_jacobian(&mut self, t: f64) -> (&[f64], &[f64]) {
+        let n = self.len();
         self.eval(t);
         let inp = Inputs {
             n: self.len(),
@@ -137,7 +139,8 @@ impl Evolution {
             &mut self.jets_bar,
             &mut [],
         );
-        &self.jets_bar
+        let last = self.residual.registers() - 1;
+        (&self.regs[last * n..(last + 1) * n], &self.jets_bar)
     }
 
     /// The residual must read u_t + F: its change with u_t is one, at the state in the slots.

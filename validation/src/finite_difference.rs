@@ -225,8 +225,7 @@ impl Bdf2 {
         let slots: Vec<(usize, usize)> = self.evolution.orders().collect();
         for _ in 0..30 {
             self.grid.fill(&mut self.evolution, &w);
-            let f = self.evolution.eval(t).to_vec();
-            let jac = self.evolution.jacobian(t);
+            let (f, jac) = self.evolution.value_and_jacobian(t);
             // Per node: ∂F_j/∂w_{j-1}, ∂F_j/∂w_j, ∂F_j/∂w_{j+1} from ∂F/∂(u, u_x, u_xx).
             self.lower.fill(0.0);
             self.diagonal.fill(c);
