@@ -212,13 +212,58 @@ pub enum EmbeddingSpec {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MethodSpec {
-    /// `pinn` (the others arrive with their issues).
+    /// `pinn`, or `lpinn` (a Lagrangian PINN, for convection-dominated problems).
     #[serde(default = "default_method")]
     pub kind: String,
     pub causal: Option<CausalSpec>,
     /// Time-marching windows (1: none; more are available through the Rust API for now).
     #[serde(default = "one_usize")]
     pub windows: usize,
+    /// The characteristic speed c of a Lagrangian PINN, an expression in u, x, t and the
+    /// parameters: the PDE must read u_t + c·u_x + (the rest), e.g. `beta` or `u` (Burgers).
+    pub speed: Option<Spanned<String>>,
+    #[serde(default)]
+    pub lagrangian: LagrangianSpec,
+}
+
+/// Settings of a Lagrangian PINN (Mojgani et al.); the defaults are the paper's.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LagrangianSpec {
+    /// Hidden widths of the characteristic branch ([model] describes the state branch).
+    #[serde(default = "default_characteristic_hidden")]
+    pub characteristic_hidden: Vec<usize>,
+    /// Weight of the characteristic residual X_t − c (the state residual has
+    /// `training.residual_weight`).
+    #[serde(default = "default_characteristic_weight")]
+    pub characteristic_weight: f64,
+    /// Weight of the initial terms, u(x0, t0) = u0(x0) and X(x0, t0) = x0; it replaces the
+    /// `weight` of the problem's initial conditions.
+    #[serde(default = "default_initial_weight")]
+    pub initial_weight: f64,
+    /// `norm` (Euclidean norms of the residuals over the points, the paper's) or
+    /// `mean_square` (the usual PINN loss).
+    #[serde(default = "default_lagrangian_loss")]
+    pub loss: String,
+}
+
+fn default_characteristic_hidden() -> Vec<usize> {
+    vec![50, 50]
+}
+fn default_characteristic_weight() -> f64 {
+    10.0
+}
+fn default_initial_weight() -> f64 {
+    1000.0
+}
+fn default_lagrangian_loss() -> String {
+    "norm".into()
+}
+
+impl Default for LagrangianSpec {
+    fn default() -> Self {
+        toml::from_str("").expect("every Lagrangian key has a default")
+    }
 }
 
 fn default_method() -> String {
@@ -234,6 +279,8 @@ impl Default for MethodSpec {
             kind: default_method(),
             causal: None,
             windows: 1,
+            speed: None,
+            lagrangian: LagrangianSpec::default(),
         }
     }
 }

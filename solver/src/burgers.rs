@@ -1,7 +1,7 @@
 //! The viscous Burgers benchmark (Raissi et al.), built through the Rust API: used by
 //! the example, the benchmark and the tests, so all three measure the same problem.
 
-use crate::pinn::{PinnLoss, PointSource, Target, TermSpec};
+use crate::pinn::{PinnLoss, PointSource, Reduction, Target, TermSpec};
 use operators::expr::{Program, Symbols};
 use operators::{Mlp, MlpConfig, Real, Rng};
 use problems::{BoxDomain, Face, Sampling};
@@ -71,6 +71,7 @@ pub fn burgers_loss<T: Real>(setup: &BurgersSetup, rng: &mut Rng) -> PinnLoss<T,
             resample: setup.resample,
             causal: None,
             normal_derivative: false,
+            reduction: Reduction::MeanSquare,
         },
         TermSpec {
             name: "initial".into(),
@@ -89,6 +90,7 @@ pub fn burgers_loss<T: Real>(setup: &BurgersSetup, rng: &mut Rng) -> PinnLoss<T,
             resample: setup.resample,
             causal: None,
             normal_derivative: false,
+            reduction: Reduction::MeanSquare,
         },
         TermSpec {
             name: "boundary".into(),
@@ -104,6 +106,7 @@ pub fn burgers_loss<T: Real>(setup: &BurgersSetup, rng: &mut Rng) -> PinnLoss<T,
             resample: setup.resample,
             causal: None,
             normal_derivative: false,
+            reduction: Reduction::MeanSquare,
         },
     ];
     PinnLoss::new(net, specs, 0, setup.chunk, rng)

@@ -1,7 +1,7 @@
 //! From a validated problem to what training needs: the network, the loss terms, the schedule.
 
 use crate::optim::{AdamConfig, LbfgsConfig, Schedule};
-use crate::pinn::{Causal, PinnLoss, PointSource, Target, TermSpec};
+use crate::pinn::{Causal, PinnLoss, PointSource, Reduction, Target, TermSpec};
 use crate::train::{Adaptive, CausalSchedule, TrainConfig};
 use operators::{Activation, Embedding, Init, Mlp, MlpConfig, Real, Rng};
 use problems::spec::EmbeddingSpec;
@@ -92,6 +92,7 @@ pub fn term_specs(p: &Problem) -> Vec<TermSpec> {
         resample: t.resample_every > 0,
         causal,
         normal_derivative: false,
+        reduction: Reduction::MeanSquare,
     }];
     for c in &p.conditions {
         // Points on a region (or, for a predicate boundary, on the box as a region).
@@ -159,6 +160,7 @@ pub fn term_specs(p: &Problem) -> Vec<TermSpec> {
             resample,
             causal: None,
             normal_derivative: c.normal_derivative,
+            reduction: Reduction::MeanSquare,
         });
     }
     specs

@@ -1,12 +1,12 @@
-//! The whole PINN loss (residual, conditions with targets, causal weights, a trainable
-//! PDE parameter) against finite differences, and determinism across thread counts.
+//! The whole PINN loss (residual, conditions with targets, causal weights or norms, a
+//! trainable PDE parameter) against finite differences, and determinism across thread counts.
 
 use operators::expr::{Program, Symbols};
 use operators::model::Field;
 use operators::{Mlp, MlpConfig, Rng};
 use problems::{BoxDomain, Face, Sampling};
 use solver::optim::Objective;
-use solver::pinn::{Causal, PinnLoss, PointSource, Target, TermSpec};
+use solver::pinn::{Causal, PinnLoss, PointSource, Reduction, Target, TermSpec};
 
 fn symbols() -> Symbols {
     Symbols {
@@ -18,7 +18,20 @@ fn symbols() -> Symbols {
     }
 }
 
-fn loss(causal: bool, chunk: usize) -> PinnLoss<f64, Mlp<f64>> {
+/// How the residual and initial terms reduce: mean squares, causal, or norms.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Kind {
+    Plain,
+    Causal,
+    Norm,
+}
+
+fn loss(kind: Kind, chunk: usize) -> PinnLoss<f64, Mlp<f64>> {
+    let causal = kind == Kind::Causal;
+    let norm = |scales: Vec<f64>| match kind {
+        Kind::Norm => Reduction::Norm { scales },
+        _ => Reduction::MeanSquare,
+    };
     let s = symbols();
     let domain = BoxDomain::new(vec![-1.0, 0.0], vec![1.0, 1.0]);
     let mut rng = Rng::new(1);
@@ -57,6 +70,7 @@ fn loss(causal: bool, chunk: usize) -> PinnLoss<f64, Mlp<f64>> {
                 eps: 3.0,
             }),
             normal_derivative: false,
+            reduction: norm(vec![1.0, 10.0]),
         },
         TermSpec {
             name: "initial".into(),
@@ -77,6 +91,7 @@ fn loss(causal: bool, chunk: usize) -> PinnLoss<f64, Mlp<f64>> {
             resample: false,
             causal: None,
             normal_derivative: false,
+            reduction: norm(vec![1.0]),
         },
         TermSpec {
             name: "boundary".into(),
@@ -92,6 +107,7 @@ fn loss(causal: bool, chunk: usize) -> PinnLoss<f64, Mlp<f64>> {
             resample: false,
             causal: None,
             normal_derivative: false,
+            reduction: Reduction::MeanSquare,
         },
     ];
     PinnLoss::new(net, specs, 1, chunk, &mut rng)
@@ -105,8 +121,9 @@ fn params(l: &PinnLoss<f64, Mlp<f64>>) -> Vec<f64> {
 
 #[test]
 fn loss_gradient_matches_finite_differences() {
-    for causal in [false, true] {
-        let mut l = loss(causal, 16);
+    for kind in [Kind::Plain, Kind::Causal, Kind::Norm] {
+        let causal = kind == Kind::Causal;
+        let mut l = loss(kind, 16);
         let x = params(&l);
         let mut g = vec![0.0; x.len()];
         l.value_and_grad(&x, &mut g);
@@ -132,7 +149,7 @@ fn loss_gradient_matches_finite_differences() {
             let exact: f64 = g.iter().zip(&d).map(|(a, b)| a * b).sum();
             assert!(
                 (fd - exact).abs() < 1e-6 * (1.0 + exact.abs()),
-                "causal={causal}: {exact} vs {fd}"
+                "{kind:?}: {exact} vs {fd}"
             );
         }
     }
@@ -141,7 +158,7 @@ fn loss_gradient_matches_finite_differences() {
 /// The causal loss with weights frozen at `x`: Σ_k w_k(x) L_k(·) / bins, by differences of
 /// the per-bin losses (the other terms have no weights).
 fn frozen_causal_difference(x: &[f64], xp: &[f64], xm: &[f64], h: f64) -> f64 {
-    let mut l = loss(true, 16);
+    let mut l = loss(Kind::Causal, 16);
     let mut g = vec![0.0; x.len()];
     let eval = |l: &mut PinnLoss<f64, Mlp<f64>>, at: &[f64], g: &mut Vec<f64>| {
         let total = l.value_and_grad(at, g);
@@ -162,23 +179,25 @@ fn frozen_causal_difference(x: &[f64], xp: &[f64], xm: &[f64], h: f64) -> f64 {
 
 #[test]
 fn same_seed_same_result_for_any_thread_count_and_chunking() {
-    let run = |threads: usize, chunk: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        pool.install(|| {
-            let mut l = loss(true, chunk);
-            let x = params(&l);
-            let mut g = vec![0.0; x.len()];
-            let v = l.value_and_grad(&x, &mut g);
-            (v, g)
-        })
-    };
-    let (v1, g1) = run(1, 16);
-    let (v2, g2) = run(2, 16);
-    assert_eq!(v1.to_bits(), v2.to_bits());
-    assert!(g1.iter().zip(&g2).all(|(a, b)| a.to_bits() == b.to_bits()));
+    for kind in [Kind::Causal, Kind::Norm] {
+        let run = |threads: usize, chunk: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let mut l = loss(kind, chunk);
+                let x = params(&l);
+                let mut g = vec![0.0; x.len()];
+                let v = l.value_and_grad(&x, &mut g);
+                (v, g)
+            })
+        };
+        let (v1, g1) = run(1, 16);
+        let (v2, g2) = run(2, 16);
+        assert_eq!(v1.to_bits(), v2.to_bits());
+        assert!(g1.iter().zip(&g2).all(|(a, b)| a.to_bits() == b.to_bits()));
+    }
 }
 
 /// A Neumann term on a curved boundary (the hole of an annulus): the residual is the normal
@@ -230,6 +249,7 @@ fn normal_derivative_term_gradient_matches_finite_differences() {
         resample: false,
         causal: None,
         normal_derivative: true,
+        reduction: Reduction::MeanSquare,
     };
     let mut l = PinnLoss::<f64, _>::new(net, vec![spec], 0, 16, &mut rng);
     let x = l.field.init_params(&mut Rng::new(6));

@@ -7,7 +7,7 @@ use operators::{Mlp, MlpConfig, Points, Rng};
 use problems::{BoxDomain, Face, Sampling};
 use solver::march::{MarchedField, TimeMarching};
 use solver::optim::{AdamConfig, Objective, Schedule};
-use solver::pinn::{Causal, PinnLoss, PointSource, Target, TermSpec};
+use solver::pinn::{Causal, PinnLoss, PointSource, Reduction, Target, TermSpec};
 use solver::train::{CausalSchedule, TrainConfig, Trainer};
 use solver::{predict, relative_l2};
 
@@ -27,6 +27,7 @@ fn zero_on_x_faces(sym: &Symbols, domain: &BoxDomain, n: usize, sampling: Sampli
         resample: false,
         causal: None,
         normal_derivative: false,
+        reduction: Reduction::MeanSquare,
     }
 }
 
@@ -73,6 +74,7 @@ fn poisson_1d_reaches_1e_3() {
             resample: false,
             causal: None,
             normal_derivative: false,
+            reduction: Reduction::MeanSquare,
         },
         zero_on_x_faces(&sym, &domain, 2, Sampling::Uniform),
     ];
@@ -145,6 +147,7 @@ fn causal_heat_equation_reaches_1e_2_and_opens_every_weight() {
                 eps: 1.0,
             }),
             normal_derivative: false,
+            reduction: Reduction::MeanSquare,
         },
         TermSpec {
             name: "initial".into(),
@@ -165,6 +168,7 @@ fn causal_heat_equation_reaches_1e_2_and_opens_every_weight() {
             resample: false,
             causal: None,
             normal_derivative: false,
+            reduction: Reduction::MeanSquare,
         },
         zero_on_x_faces(&sym, &domain, 64, Sampling::Sobol),
     ];
@@ -253,6 +257,7 @@ fn time_marching_hands_the_solution_to_the_next_window() {
                 resample: false,
                 causal: None,
                 normal_derivative: false,
+                reduction: Reduction::MeanSquare,
             },
             TermSpec {
                 name: "initial".into(),
@@ -263,6 +268,7 @@ fn time_marching_hands_the_solution_to_the_next_window() {
                 resample: false,
                 causal: None,
                 normal_derivative: false,
+                reduction: Reduction::MeanSquare,
             },
             TermSpec {
                 name: "boundary".into(),
@@ -278,6 +284,7 @@ fn time_marching_hands_the_solution_to_the_next_window() {
                 resample: false,
                 causal: None,
                 normal_derivative: false,
+                reduction: Reduction::MeanSquare,
             },
         ];
         let mut loss = PinnLoss::<f64, _>::new(net, specs, 0, 128, &mut rng);
@@ -346,6 +353,7 @@ fn adaptive_refinement_adds_high_residual_points() {
         resample: true,
         causal: None,
         normal_derivative: false,
+        reduction: Reduction::MeanSquare,
     };
     let mut loss = PinnLoss::<f64, _>::new(net, vec![spec], 0, 64, &mut rng);
     let params = loss.field.init_params(&mut rng);

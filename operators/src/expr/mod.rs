@@ -3,6 +3,7 @@
 //! network's backward pass.
 
 mod parse;
+mod print;
 mod program;
 
 pub use parse::{parse, Ast, BinOp};

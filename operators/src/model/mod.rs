@@ -1,9 +1,11 @@
 //! Neural fields: networks whose input jets give the derivatives a PDE needs.
 
+mod branches;
 mod dense;
 mod embedding;
 mod mlp;
 
+pub use branches::{Branches, BranchesTape};
 pub use embedding::Embedding;
 pub use mlp::{Init, Mlp, MlpConfig};
 

@@ -2,13 +2,16 @@
 
 mod conditions;
 mod data;
+mod lagrangian;
 mod settings;
 mod shapes;
+
+pub use lagrangian::{Lagrangian, DISPLACEMENT};
 
 use crate::error::{line_column, ProblemError};
 use crate::spec::{ConditionKind, ProblemSpec};
 use crate::{BoxDomain, Face, Region};
-use operators::expr::{Program, Symbols};
+use operators::expr::{ExprError, Program, Symbols};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
@@ -69,6 +72,8 @@ pub struct Problem {
     pub residuals: Vec<Program>,
     pub conditions: Vec<Condition>,
     pub reference: Option<Reference>,
+    /// The PDE on characteristics, for a Lagrangian PINN (`[method] kind = "lpinn"`).
+    pub lagrangian: Option<Lagrangian>,
 }
 
 impl Problem {
@@ -131,19 +136,22 @@ impl Resolver<'_> {
 
     /// Compiles an expression written as a TOML string; errors point inside the string.
     fn compile(&self, expr: &Spanned<String>, symbols: &Symbols) -> Result<Program, ProblemError> {
-        Program::compile(expr.get_ref(), symbols).map_err(|e| {
-            // The span includes the opening quote.
-            let (line, column) = line_column(
-                self.text,
-                expr.span().start + 1 + e.column.saturating_sub(1),
-            );
-            ProblemError::At {
-                path: self.path.to_path_buf(),
-                line,
-                column,
-                message: e.to_string(),
-            }
-        })
+        Program::compile(expr.get_ref(), symbols).map_err(|e| self.located(expr, e))
+    }
+
+    /// An error in an expression written as a TOML string, at its line and column in the file.
+    fn located(&self, expr: &Spanned<String>, e: ExprError) -> ProblemError {
+        // The span includes the opening quote.
+        let (line, column) = line_column(
+            self.text,
+            expr.span().start + 1 + e.column.saturating_sub(1),
+        );
+        ProblemError::At {
+            path: self.path.to_path_buf(),
+            line,
+            column,
+            message: e.to_string(),
+        }
     }
 
     fn resolve(&self, spec: ProblemSpec) -> Result<Problem, ProblemError> {
@@ -351,7 +359,16 @@ impl Resolver<'_> {
         };
 
         self.check_settings(&spec, &axes)?;
+        let lagrangian = self.lagrangian(
+            &spec,
+            &axes,
+            &domain,
+            &symbols,
+            &unknown_initial,
+            &conditions,
+        )?;
         Ok(Problem {
+            lagrangian,
             region,
             path: self.path.to_path_buf(),
             spec,

@@ -48,10 +48,13 @@ impl Resolver<'_> {
                 }
             }
         }
-        if spec.method.kind != "pinn" {
+        if !["pinn", "lpinn"].contains(&spec.method.kind.as_str()) {
             return Err(self.key(
                 "method.kind",
-                format!("`{}` is not available yet; expected pinn", spec.method.kind),
+                format!(
+                    "`{}` is not available yet; expected pinn or lpinn",
+                    spec.method.kind
+                ),
             ));
         }
         if spec.method.windows != 1 {

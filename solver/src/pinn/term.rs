@@ -23,6 +23,18 @@ pub struct TermSpec {
     /// The equations are the spatial gradient of a field; the residual is its component along
     /// the boundary's outward normal (Neumann conditions on curved boundaries).
     pub normal_derivative: bool,
+    pub reduction: Reduction,
+}
+
+/// How a term reduces its residuals over points.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reduction {
+    /// weight · mean over points of Σ_e r_e².
+    MeanSquare,
+    /// weight · Σ_e scale_e · ‖r_e‖₂: Euclidean norms over the points, one per equation (the
+    /// loss of Lagrangian PINNs, Mojgani et al.). Not a mean, so it does not shrink as
+    /// points are added, and its gradient has the same size whatever the residual's.
+    Norm { scales: Vec<f64> },
 }
 
 /// The right-hand side of a condition.
@@ -72,7 +84,12 @@ fn make_scratch<T: Real>(
         .map(Program::registers)
         .max()
         .unwrap_or(1);
-    let bins = spec.causal.as_ref().map_or(0, |c| c.bins);
+    // Causal terms sum per time bin; norm terms per equation.
+    let bins = match (&spec.causal, &spec.reduction) {
+        (Some(c), _) => c.bins,
+        (None, Reduction::Norm { .. }) => spec.equations.len(),
+        (None, Reduction::MeanSquare) => 0,
+    };
     let vals = if spec.source.is_pairs() {
         spec.equations.len() * chunk
     } else {
@@ -148,6 +165,13 @@ impl<T: Real, F: Field<T>> Term<T, F> {
             !(paired && (spec.causal.is_some() || spec.target.is_some())),
             "paired terms take no target and no causal weights"
         );
+        if let Reduction::Norm { scales } = &spec.reduction {
+            assert!(
+                !paired && spec.causal.is_none() && !spec.normal_derivative,
+                "norm terms are plain residuals or conditions"
+            );
+            assert_eq!(scales.len(), n_eq, "one norm scale per equation");
+        }
         let scratch = make_scratch(&spec, batch.chunks(), chunk, n_extra);
         let mut term = Term {
             spec,
@@ -334,6 +358,9 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         let (gnet, gextra) = grad.split_at_mut(n_net);
         let value = if self.spec.causal.is_some() {
             self.causal_value_and_grad(field, net, extra, gnet)
+        } else if let Reduction::Norm { scales } = &self.spec.reduction {
+            let scales = scales.clone();
+            self.norm_value_and_grad(field, net, extra, gnet, &scales)
         } else if self.spec.source.is_pairs() {
             self.paired_value_and_grad(field, net, extra, gnet)
         } else {
@@ -469,6 +496,68 @@ impl<T: Real, F: Field<T>> Term<T, F> {
                         let k = causal.bin(chunk.x[t_axis * chunk.n + p].to_f64());
                         let d = r - targets.get(chunk.offset + p).copied().unwrap_or(T::zero());
                         T::from_f64(2.0 * w * weights[k] / (occupied * counts[k])) * d
+                    });
+                }
+            },
+            gnet,
+        );
+        value
+    }
+
+    /// Norms: forward everything, sum each equation's squares, then backward with the
+    /// adjoint of weight · Σ_e scale_e · √(S_e), which is weight · scale_e · r / √(S_e).
+    fn norm_value_and_grad(
+        &mut self,
+        field: &F,
+        net: &[T],
+        extra: &[T],
+        gnet: &mut [T],
+        scales: &[f64],
+    ) -> f64 {
+        let (equations, targets, scratch, layout) = (
+            &self.spec.equations,
+            &self.targets,
+            &self.scratch,
+            &self.layout,
+        );
+        let target = |offset: usize| targets.get(offset).copied().unwrap_or(T::zero());
+        self.batch.forward(field, net);
+        self.batch.map_chunks(field, |chunk| {
+            let sc = &mut *scratch[chunk.index].lock().unwrap();
+            let inp = Inputs::of_chunk(&chunk, layout, extra);
+            for (e, eq) in equations.iter().enumerate() {
+                sc.bin_sum[e] = eq
+                    .eval(&inp, &mut sc.regs)
+                    .iter()
+                    .enumerate()
+                    .map(|(p, &r)| (r - target(chunk.offset + p)).to_f64().powi(2))
+                    .sum();
+            }
+        });
+        // Chunk order, so the sums do not depend on the thread count.
+        let mut norms = vec![0.0; equations.len()];
+        for sc in scratch {
+            let sc = sc.lock().unwrap();
+            norms.iter_mut().zip(&sc.bin_sum).for_each(|(n, s)| *n += s);
+        }
+        norms.iter_mut().for_each(|n| *n = n.sqrt());
+        let w = self.spec.weight;
+        let value = w * norms.iter().zip(scales).map(|(n, s)| n * s).sum::<f64>();
+        let factors: Vec<f64> = norms
+            .iter()
+            .zip(scales)
+            .map(|(&n, s)| if n > 0.0 { w * s / n } else { 0.0 })
+            .collect();
+        self.batch.backward(
+            field,
+            net,
+            |chunk, bar| {
+                bar.fill(T::zero());
+                let sc = &mut *scratch[chunk.index].lock().unwrap();
+                let inp = Inputs::of_chunk(&chunk, layout, extra);
+                for (eq, &f) in equations.iter().zip(&factors) {
+                    sc.backprop(eq, &inp, bar, |p, r| {
+                        T::from_f64(f) * (r - target(chunk.offset + p))
                     });
                 }
             },
