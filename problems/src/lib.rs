@@ -14,6 +14,8 @@ pub mod spec;
 pub use domain::{BoxDomain, Face};
 pub use error::ProblemError;
 pub use geometry::{BoundaryPoint, Region};
-pub use problem::{Condition, Lagrangian, Problem, Reference, AXES, DISPLACEMENT, FACE_NAMES};
+pub use problem::{
+    Condition, Lagrangian, Problem, Reference, AXES, DISPLACEMENT, DRIFT, FACE_NAMES,
+};
 pub use sampling::Sampling;
 pub use sobol::Sobol;

@@ -1,14 +1,16 @@
 //! # solver
 //!
-//! How to solve: optimizers, the PINN loss with causal weights, and the training loop.
+//! How to solve: optimizers, the PINN loss with causal weights, Lagrangian PINNs, the
+//! training loop, and the runs and outputs of problem files.
 
 pub mod optim;
 pub mod pinn;
 mod predict;
 pub mod train;
 
-pub use predict::{predict, relative_l2};
+pub use predict::{predict, predict_partials, relative_l2};
 pub mod burgers;
+pub mod lagrangian;
 pub mod march;
 pub mod output;
 pub mod overrides;

@@ -5,8 +5,9 @@ use crate::output::{
     h5, load_reference, plot, vtk, write_atomic, Grid, ReferenceData, ReferenceError,
 };
 use crate::progress::Progress;
+use crate::setup::Network;
 use crate::train::{Event, TrainError, Trainer};
-use crate::{predict, relative_l2, setup};
+use crate::{lagrangian, predict, relative_l2, setup};
 use operators::model::Field;
 use operators::Real;
 use problems::{Problem, ProblemError};
@@ -162,7 +163,7 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
 
     // Fields on the output grid, and errors against the reference on its own grid.
     let field_names = &p.symbols.fields;
-    let mut prediction = predict(&loss.field, &trainer.params, &grid.points::<T>());
+    let mut prediction = solution(p, &loss.field, &trainer.params, &grid);
     let mask = inside_mask(p, &grid);
     let mut errors = serde_json::Map::new();
     let mut reference_on_grid = None;
@@ -170,7 +171,7 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
         let on_ref = if r.grid == grid {
             prediction.clone()
         } else {
-            predict(&loss.field, &trainer.params, &r.grid.points::<T>())
+            solution(p, &loss.field, &trainer.params, &r.grid)
         };
         let ref_mask = if r.grid == grid {
             mask.clone()
@@ -284,8 +285,22 @@ fn resolved_spec(p: &Problem, seed: u64) -> problems::spec::ProblemSpec {
     spec
 }
 
+/// The solution's fields on `grid`: the network's outputs, or for a Lagrangian PINN the
+/// Eulerian field read off along the characteristics.
+pub fn solution<T: Real>(
+    p: &Problem,
+    field: &Network<T>,
+    params: &[T],
+    grid: &Grid,
+) -> Vec<Vec<f64>> {
+    match &p.lagrangian {
+        None => predict(field, params, &grid.points::<T>()),
+        Some(l) => lagrangian::eulerian(field, params, p, l, grid),
+    }
+}
+
 /// A finished (or checkpointed) run: its problem, network and trained parameters (f64).
-pub fn load_trained(run_dir: &Path) -> Result<(Problem, operators::Mlp<f64>, Vec<f64>), RunError> {
+pub fn load_trained(run_dir: &Path) -> Result<(Problem, Network<f64>, Vec<f64>), RunError> {
     let problem = Problem::load(run_dir.join("problem.toml"))?;
     let (loss, params, rng) = setup::build::<f64>(&problem, problem.spec.training.seed);
     let mut trainer = Trainer::new(params, &setup::train_config(&problem), rng);
@@ -304,7 +319,7 @@ pub fn evaluate(run_dir: &Path) -> Result<serde_json::Value, RunError> {
             p.path.display()
         ))
     })?;
-    let prediction = predict(&field, &params, &r.grid.points::<f64>());
+    let prediction = solution(&p, &field, &params, &r.grid);
     let mask = inside_mask(&p, &r.grid);
     let errors: serde_json::Map<String, serde_json::Value> = p
         .symbols
@@ -350,7 +365,7 @@ pub fn export(
     }
     let grid = Grid::uniform(&p.axes, &p.domain.lo, &p.domain.hi, &n, p.time_axis);
     std::fs::create_dir_all(out.join("fields")).map_err(|e| out_err(out, e))?;
-    let mut prediction = predict(&field, &params, &grid.points::<f64>());
+    let mut prediction = solution(&p, &field, &params, &grid);
     let mask = inside_mask(&p, &grid);
     blank_outside(&mut prediction, mask.as_deref());
     write_vtk(

@@ -1,8 +1,10 @@
 //! From a validated problem to what training needs: the network, the loss terms, the schedule.
 
+use crate::lagrangian;
 use crate::optim::{AdamConfig, LbfgsConfig, Schedule};
 use crate::pinn::{Causal, PinnLoss, PointSource, Reduction, Target, TermSpec};
 use crate::train::{Adaptive, CausalSchedule, TrainConfig};
+use operators::model::Branches;
 use operators::{Activation, Embedding, Init, Mlp, MlpConfig, Real, Rng};
 use problems::spec::EmbeddingSpec;
 use problems::{Problem, Region, Sampling};
@@ -203,18 +205,43 @@ pub fn train_config(p: &Problem) -> TrainConfig {
     }
 }
 
-/// Network and loss, seeded: the same seed always gives the same points and weights.
-pub fn build<T: Real>(p: &Problem, seed: u64) -> (PinnLoss<T, Mlp<T>>, Vec<T>, Rng) {
+/// The networks of every method: one branch for a PINN, two for a Lagrangian PINN.
+pub type Network<T> = Branches<Mlp<T>>;
+
+/// Network and loss of the problem's method, seeded: the same seed always gives the same
+/// points and weights.
+pub fn build<T: Real>(p: &Problem, seed: u64) -> (PinnLoss<T, Network<T>>, Vec<T>, Rng) {
     let mut rng = Rng::new(seed);
-    let net = Mlp::new(model_config(p), &mut rng);
+    let (net, specs) = match &p.lagrangian {
+        None => {
+            let name = p.symbols.fields.join(",");
+            let net = Branches::new(vec![(name, Mlp::new(model_config(p), &mut rng))]);
+            (net, term_specs(p))
+        }
+        Some(l) => (
+            lagrangian::network(p, l, &mut rng),
+            lagrangian::term_specs(p, l),
+        ),
+    };
+    // Trainable scalars after the network: the problem's unknowns (and a Lagrangian drift).
+    let extra = p
+        .lagrangian
+        .as_ref()
+        .map_or(&p.symbols, |l| &l.symbols)
+        .trainable
+        .len();
     let loss = PinnLoss::new(
         net,
-        term_specs(p),
-        p.symbols.trainable.len(),
-        operators::Batched::<T, Mlp<T>>::DEFAULT_CHUNK,
+        specs,
+        extra,
+        operators::Batched::<T, Network<T>>::DEFAULT_CHUNK,
         &mut rng,
     );
     let mut params = operators::model::Field::init_params(&loss.field, &mut rng);
     params.extend(p.unknown_initial.iter().map(|&v| T::from_f64(v)));
+    params.resize(loss.n_params(), T::zero());
+    if p.lagrangian.is_some() {
+        lagrangian::start_at_rest(&loss.field, &mut params);
+    }
     (loss, params, rng)
 }

@@ -7,8 +7,7 @@ use crate::{finite_difference, spectral, ValidationError};
 use problems::Problem;
 use solver::output::{h5, plot, Grid};
 use solver::overrides::apply_overrides;
-use solver::predict;
-use solver::run::{load_trained, output_grid, run, RunOptions};
+use solver::run::{load_trained, output_grid, run, solution, RunOptions};
 use std::path::{Path, PathBuf};
 
 /// What a case measured.
@@ -192,7 +191,7 @@ fn figure_of(run_dir: &Path, png: &Path) -> Result<(), Box<dyn std::error::Error
     let (problem, field, params) = load_trained(run_dir)?;
     let (_, reference) = output_grid(&problem)?;
     let r = reference.ok_or("the run has no reference")?;
-    let prediction = predict(&field, &params, &r.grid.points::<f64>()).swap_remove(0);
+    let prediction = solution(&problem, &field, &params, &r.grid).swap_remove(0);
     let reference = &r.fields[0];
     let error: Vec<f64> = prediction
         .iter()

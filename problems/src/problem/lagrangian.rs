@@ -1,14 +1,20 @@
 //! The PDE on characteristics, for Lagrangian PINNs (Mojgani et al.).
 //!
 //! The unknowns become functions of a label x0 and t: the state u(x0, t) = u^E(X(x0, t), t)
-//! and the characteristic X(x0, t) = x0 + scale·ξ(x0, t), with dX/dt = c. The Eulerian
-//! derivatives follow by the chain rule through X, so the residual is exact for any speed:
+//! and the characteristic X(x0, t), with dX/dt = c. The Eulerian derivatives follow by the
+//! chain rule through X, so the residual is exact for any speed:
 //!   u^E_x  = u_x0 / X_x0,
 //!   u^E_xx = (u_x0x0·X_x0 − u_x0·X_x0x0) / X_x0³,
 //!   u^E_t  = du/dt − c·u^E_x          (du/dt along the characteristic),
 //!   x      = X.
 //! With c the speed of the PDE u_t + c·u_x + G = 0, the state residual is du/dt + G; the
 //! characteristic residual is dX/dt − c.
+//!
+//! The characteristic is X = x0 + D(t) + ξ(x0, t): a drift common to all labels,
+//! D = S·(a1·τ + a2·τ² + a3·τ³) with τ = (t − t0)/(t1 − t0), S = (t1 − t0)·max|c| at t0 and
+//! trainable a_k, plus a network ξ for the rest. The drift carries the large transport
+//! (50 for u_t + 50u_x on [0, 1]) without touching X_x0 = 1 + ξ_x, so optimizer steps sized
+//! for the drift never push the chain rule's Jacobian towards its singularity at 0.
 
 use super::{Condition, Resolver};
 use crate::error::ProblemError;
@@ -17,13 +23,16 @@ use crate::BoxDomain;
 use operators::expr::{parse, Ast, BinOp, ExprError, Inputs, Program, Symbols};
 use operators::{JetLayout, Partial, Points};
 
-/// Name of the characteristic displacement field ξ.
+/// Name of the network part ξ of the characteristic.
 pub const DISPLACEMENT: &str = "xi";
+/// Names of the drift coefficients a1, a2, a3 (trainable parameters of the Lagrangian frame).
+pub const DRIFT: [&str; 3] = ["drift1", "drift2", "drift3"];
 
-/// The problem along characteristics. Fields (u, ξ) of the label (coordinate `x`) and t.
+/// The problem along characteristics. Fields (u, ξ) of the label (coordinate `x`) and t;
+/// trainable parameters: the problem's unknowns, then the drift coefficients.
 #[derive(Clone, Debug)]
 pub struct Lagrangian {
-    /// Coordinates (x0, t), fields (u, xi), the problem's parameters.
+    /// Coordinates (x0, t), fields (u, xi), the problem's parameters and the drift's.
     pub symbols: Symbols,
     /// The PDE's residual with Eulerian derivatives written through the characteristic.
     pub state: Program,
@@ -31,10 +40,21 @@ pub struct Lagrangian {
     pub characteristic: Program,
     /// ξ, which vanishes at t0: characteristics start at their labels.
     pub start: Program,
-    /// The unit of ξ: (t1 − t0)·max|c| at t0 (1 if that is zero), so that ξ is of order one.
-    pub scale: f64,
+    /// S: (t1 − t0)·max|c| at t0, or 1 if that is zero.
+    pub drift_scale: f64,
+    /// t0 and t1 − t0.
+    pub t0: f64,
+    pub duration: f64,
     /// The period of x.
     pub period: f64,
+}
+
+impl Lagrangian {
+    /// D(t) for drift coefficients `a` (a1, a2, a3).
+    pub fn drift(&self, t: f64, a: &[f64]) -> f64 {
+        let tau = (t - self.t0) / self.duration;
+        self.drift_scale * (a[0] * tau + a[1] * tau * tau + a[2] * tau.powi(3))
+    }
 }
 
 fn name(n: &str) -> Ast {
@@ -42,6 +62,10 @@ fn name(n: &str) -> Ast {
         name: n.to_string(),
         col: 0,
     }
+}
+
+fn num(v: f64) -> Ast {
+    Ast::Num(v)
 }
 
 fn bin(op: BinOp, lhs: Ast, rhs: Ast) -> Ast {
@@ -52,21 +76,61 @@ fn bin(op: BinOp, lhs: Ast, rhs: Ast) -> Ast {
     }
 }
 
-/// scale·ξ_suffix (ξ itself for an empty suffix).
-fn displacement(scale: f64, suffix: &str) -> Ast {
-    let xi = if suffix.is_empty() {
-        name(DISPLACEMENT)
-    } else {
-        name(&format!("{DISPLACEMENT}_{suffix}"))
+/// ξ or one of its derivatives (`xi_x`, ...).
+fn xi(suffix: &str) -> Ast {
+    match suffix {
+        "" => name(DISPLACEMENT),
+        s => name(&format!("{DISPLACEMENT}_{s}")),
+    }
+}
+
+/// τ = (t − t0)/(t1 − t0), written without the identities.
+fn tau(t0: f64, duration: f64) -> Ast {
+    let shifted = match t0 {
+        0.0 => name("t"),
+        _ => bin(BinOp::Sub, name("t"), num(t0)),
     };
-    bin(BinOp::Mul, Ast::Num(scale), xi)
+    match duration {
+        1.0 => shifted,
+        _ => bin(BinOp::Div, shifted, num(duration)),
+    }
+}
+
+/// D(t) = S·(a1·τ + a2·τ² + a3·τ³) and dD/dt = S·(a1 + 2a2·τ + 3a3·τ²)/(t1 − t0).
+fn drift(scale: f64, t0: f64, duration: f64) -> (Ast, Ast) {
+    let power = |k: i32| match k {
+        1 => tau(t0, duration),
+        _ => bin(BinOp::Pow, tau(t0, duration), num(k as f64)),
+    };
+    let value = (1..=3)
+        .map(|k| bin(BinOp::Mul, name(DRIFT[k as usize - 1]), power(k)))
+        .reduce(|a, b| bin(BinOp::Add, a, b))
+        .expect("three terms");
+    let rate = (1..=3)
+        .map(|k| match k {
+            1 => name(DRIFT[0]),
+            _ => bin(
+                BinOp::Mul,
+                bin(BinOp::Mul, num(k as f64), name(DRIFT[k as usize - 1])),
+                power(k - 1),
+            ),
+        })
+        .reduce(|a, b| bin(BinOp::Add, a, b))
+        .expect("three terms");
+    let rate = bin(BinOp::Mul, num(scale), rate);
+    let rate = match duration {
+        1.0 => rate,
+        _ => bin(BinOp::Div, rate, num(duration)),
+    };
+    (bin(BinOp::Mul, num(scale), value), rate)
 }
 
 /// The Eulerian-to-Lagrangian substitution of one expression.
 struct Rewrite<'a> {
     symbols: &'a Symbols,
     field: &'a str,
-    scale: f64,
+    /// X = x0 + D(t) + ξ.
+    position: Ast,
     /// The speed, already rewritten (None while rewriting the speed itself).
     speed: Option<&'a Ast>,
 }
@@ -84,9 +148,9 @@ impl Rewrite<'_> {
         )
     }
 
-    /// X_x0 = 1 + scale·ξ_x.
+    /// X_x0 = 1 + ξ_x.
     fn jacobian(&self) -> Ast {
-        bin(BinOp::Add, Ast::Num(1.0), displacement(self.scale, "x"))
+        bin(BinOp::Add, num(1.0), xi("x"))
     }
 
     fn u_x(&self) -> Ast {
@@ -102,11 +166,7 @@ impl Rewrite<'_> {
         let numerator = bin(
             BinOp::Sub,
             bin(BinOp::Mul, name(&format!("{f}_xx")), self.jacobian()),
-            bin(
-                BinOp::Mul,
-                name(&format!("{f}_x")),
-                displacement(self.scale, "xx"),
-            ),
+            bin(BinOp::Mul, name(&format!("{f}_x")), xi("xx")),
         );
         bin(
             BinOp::Div,
@@ -136,7 +196,7 @@ impl Rewrite<'_> {
             },
             Ast::Name { name: n, .. } if self.is_parameter(n) => ast.clone(),
             Ast::Name { name: n, col } => match n.strip_prefix(f).and_then(|s| s.strip_prefix('_')) {
-                None if n == "x" => bin(BinOp::Add, name("x"), displacement(self.scale, "")),
+                None if n == "x" => self.position.clone(),
                 None => ast.clone(),
                 Some(suffix) => match (suffix, self.speed) {
                     ("x", Some(_)) => self.u_x(),
@@ -184,13 +244,8 @@ impl Resolver<'_> {
         unknown_initial: &[f64],
         conditions: &[Condition],
     ) -> Result<Option<Lagrangian>, ProblemError> {
+        // Other methods ignore the speed, so one file can be run by either.
         if spec.method.kind != "lpinn" {
-            if spec.method.speed.is_some() {
-                return Err(self.key(
-                    "method.speed",
-                    "only a Lagrangian PINN (kind = \"lpinn\") reads a speed",
-                ));
-            }
             return Ok(None);
         }
         let kind = "method.kind";
@@ -209,10 +264,13 @@ impl Resolver<'_> {
         if spec.method.causal.is_some() {
             return Err(self.key("method.causal", "a Lagrangian PINN is not trained causally"));
         }
-        if spec.parameters.contains_key(DISPLACEMENT) {
+        if let Some(n) = std::iter::once(DISPLACEMENT)
+            .chain(DRIFT)
+            .find(|n| spec.parameters.contains_key(*n))
+        {
             return Err(self.key(
-                format!("parameters.{DISPLACEMENT}"),
-                format!("`{DISPLACEMENT}` names the characteristic displacement of a Lagrangian PINN; rename the parameter"),
+                format!("parameters.{n}"),
+                format!("`{n}` names part of the characteristic of a Lagrangian PINN; rename the parameter"),
             ));
         }
         let l = &spec.method.lagrangian;
@@ -274,14 +332,14 @@ impl Resolver<'_> {
         let unsupported = |text: &toml::Spanned<String>, (column, message): (usize, String)| {
             self.located(text, ExprError::new(text.get_ref(), column, message))
         };
-        let speed_rewrite = |scale| Rewrite {
+        let rewrite = |position: &Ast, speed| Rewrite {
             symbols,
             field,
-            scale,
-            speed: None,
+            position: position.clone(),
+            speed,
         };
         // Refuse derivatives in the speed before evaluating it.
-        speed_rewrite(1.0)
+        rewrite(&name("x"), None)
             .apply(&speed_ast)
             .map_err(|e| unsupported(speed_text, e))?;
         let period = domain.hi[0] - domain.lo[0];
@@ -293,29 +351,29 @@ impl Resolver<'_> {
                 "the speed is not finite at the initial value",
             ));
         }
-        let scale = if peak > 0.0 { peak * (t1 - t0) } else { 1.0 };
+        let drift_scale = if peak > 0.0 { peak * (t1 - t0) } else { 1.0 };
+        let (drift, drift_rate) = drift(drift_scale, t0, t1 - t0);
+        let position = bin(BinOp::Add, bin(BinOp::Add, name("x"), drift), xi(""));
 
-        let c = speed_rewrite(scale)
+        let c = rewrite(&position, None)
             .apply(&speed_ast)
             .map_err(|e| unsupported(speed_text, e))?;
         let residual_ast = parse(residual.get_ref()).expect("the residual compiled");
         if !reads(&residual_ast, &format!("{field}_t")) {
             return Err(self.key("pde.residuals", format!("a Lagrangian PINN needs a PDE of first order in time, u_t + c·u_x + … (`{field}_t` does not appear)")));
         }
-        let state = Rewrite {
-            symbols,
-            field,
-            scale,
-            speed: Some(&c),
-        }
-        .apply(&residual_ast)
-        .map_err(|e| unsupported(residual, e))?;
-        let characteristic = bin(BinOp::Sub, displacement(scale, "t"), c);
+        let state = rewrite(&position, Some(&c))
+            .apply(&residual_ast)
+            .map_err(|e| unsupported(residual, e))?;
+        let characteristic = bin(BinOp::Sub, bin(BinOp::Add, drift_rate, xi("t")), c);
 
-        let lagrangian_symbols = Symbols {
+        let mut lagrangian_symbols = Symbols {
             fields: vec![field.clone(), DISPLACEMENT.to_string()],
             ..symbols.clone()
         };
+        lagrangian_symbols
+            .trainable
+            .extend(DRIFT.iter().map(|d| d.to_string()));
         let compile = |ast: &Ast| {
             Program::compile(&ast.to_string(), &lagrangian_symbols)
                 .expect("a rewritten expression compiles in the Lagrangian frame")
@@ -325,7 +383,9 @@ impl Resolver<'_> {
             characteristic: compile(&characteristic),
             start: compile(&name(DISPLACEMENT)),
             symbols: lagrangian_symbols,
-            scale,
+            drift_scale,
+            t0,
+            duration: t1 - t0,
             period,
         }))
     }

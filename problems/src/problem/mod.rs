@@ -6,7 +6,7 @@ mod lagrangian;
 mod settings;
 mod shapes;
 
-pub use lagrangian::{Lagrangian, DISPLACEMENT};
+pub use lagrangian::{Lagrangian, DISPLACEMENT, DRIFT};
 
 use crate::error::{line_column, ProblemError};
 use crate::spec::{ConditionKind, ProblemSpec};

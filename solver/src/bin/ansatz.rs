@@ -130,6 +130,16 @@ fn check(file: &Path, sets: &[String]) -> Result<(), String> {
     for r in &p.residuals {
         println!("  residual    {}", r.source());
     }
+    let mut fields = &p.symbols.fields;
+    if let Some(l) = &p.lagrangian {
+        fields = &l.symbols.fields;
+        println!(
+            "  method      Lagrangian PINN: x is the label x0, the characteristic X = x0 + D(t) + xi, D = {}*(drift1*tau + drift2*tau^2 + drift3*tau^3)",
+            l.drift_scale
+        );
+        println!("  on X        {}", l.state.source());
+        println!("  dX/dt - c   {}", l.characteristic.source());
+    }
     let names = p
         .symbols
         .coords
@@ -144,9 +154,9 @@ fn check(file: &Path, sets: &[String]) -> Result<(), String> {
             .flat_map(|e| e.partials())
             .map(|(f, d)| {
                 if d.order() == 0 {
-                    p.symbols.fields[f].clone()
+                    fields[f].clone()
                 } else {
-                    format!("{}_{}", p.symbols.fields[f], d.suffix(&names))
+                    format!("{}_{}", fields[f], d.suffix(&names))
                 }
             })
             .collect();
@@ -158,8 +168,15 @@ fn check(file: &Path, sets: &[String]) -> Result<(), String> {
             partials.join(" ")
         );
     }
+    let characteristic = match &p.lagrangian {
+        Some(_) => format!(
+            " + characteristic mlp {:?}",
+            p.spec.method.lagrangian.characteristic_hidden
+        ),
+        None => String::new(),
+    };
     println!(
-        "  model       {} {:?}, {} parameters ({} network)",
+        "  model       {} {:?}{characteristic}, {} parameters ({} network)",
         p.spec.model.kind,
         p.spec.model.hidden,
         params.len(),
