@@ -5,6 +5,7 @@ use crate::finite_difference::{EndCondition, FdSettings};
 use crate::spectral::SpectralSettings;
 use crate::ValidationError;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug, Deserialize)]
@@ -24,6 +25,27 @@ pub struct CaseSpec {
     pub published: Option<Published>,
     pub quick: ModeSpec,
     pub full: ModeSpec,
+    /// Runs the problem once per variant and method (a table of rows × columns in the
+    /// report) instead of once.
+    #[serde(default)]
+    pub sweep: Option<SweepSpec>,
+}
+
+/// Rows (variants of the problem) and columns (methods) of a sweep; each cell is one run
+/// with the mode's overrides, then the variant's, then the method's.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepSpec {
+    pub variants: Vec<Variant>,
+    pub methods: Vec<Variant>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    pub name: String,
+    #[serde(default)]
+    pub set: Vec<String>,
 }
 
 /// A reference computed by a classical solver in this crate, written next to the run.
@@ -54,8 +76,46 @@ pub struct ModeSpec {
     #[serde(default)]
     pub set: Vec<String>,
     /// The run fails (a regression, or a target missed) above this relative L2 error; the
-    /// case file says why this number.
-    pub tolerance: f64,
+    /// case file says why this number. A sweep may give one per method: `{ PINN = 1.5 }`.
+    pub tolerance: Tolerance,
+}
+
+#[derive(Clone, Debug)]
+pub enum Tolerance {
+    Value(f64),
+    PerMethod(BTreeMap<String, f64>),
+}
+
+impl<'de> Deserialize<'de> for Tolerance {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Tolerance;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number, or numbers by method such as { PINN = 1.5, LPINN = 2e-3 }")
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Tolerance, E> {
+                Ok(Tolerance::Value(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Tolerance, E> {
+                Ok(Tolerance::Value(v as f64))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Tolerance, A::Error> {
+                BTreeMap::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(Tolerance::PerMethod)
+            }
+        }
+        d.deserialize_any(Visit)
+    }
+}
+
+impl Default for Tolerance {
+    fn default() -> Self {
+        Tolerance::Value(0.0)
+    }
 }
 
 /// `--quick` (reduced, for CI) or `--full` (the paper-size settings).
@@ -74,16 +134,30 @@ impl Mode {
     }
 }
 
-/// A case file read and checked.
+/// One run of a case file: the whole file, or one cell of its sweep.
 #[derive(Clone, Debug)]
 pub struct Case {
+    /// The file's stem, or `stem.variant.method` for a sweep's cell.
     pub name: String,
     pub path: PathBuf,
+    /// As written, except that a sweep cell's method and overrides are its own.
     pub spec: CaseSpec,
+    /// (the file's stem, variant, method) of a sweep cell.
+    pub cell: Option<(String, String, String)>,
+}
+
+/// `beta 10, nu 0.01` → `beta10-nu0.01`: a name fit for files and the command line.
+fn slug(name: &str) -> String {
+    name.split(',')
+        .map(|part| part.split_whitespace().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+        .to_lowercase()
 }
 
 impl Case {
-    pub fn load(path: &Path) -> Result<Case, ValidationError> {
+    /// The runs a case file describes: one, or one per cell of its sweep.
+    pub fn load(path: &Path) -> Result<Vec<Case>, ValidationError> {
         let err = |message: String| ValidationError::Case {
             path: path.display().to_string(),
             message,
@@ -101,11 +175,63 @@ impl Case {
             .and_then(|s| s.to_str())
             .ok_or_else(|| err("file name is not valid UTF-8".into()))?
             .to_string();
-        Ok(Case {
-            name,
+        let whole = Case {
+            name: name.clone(),
             path: path.to_path_buf(),
-            spec,
-        })
+            spec: spec.clone(),
+            cell: None,
+        };
+        let cases = match &spec.sweep {
+            None => vec![whole],
+            Some(sweep) => {
+                let mut cells = Vec::new();
+                for v in &sweep.variants {
+                    for m in &sweep.methods {
+                        let mut spec = spec.clone();
+                        spec.method = m.name.clone();
+                        for mode in [&mut spec.quick, &mut spec.full] {
+                            mode.set.extend(v.set.iter().chain(&m.set).cloned());
+                        }
+                        cells.push(Case {
+                            name: format!("{name}.{}.{}", slug(&v.name), slug(&m.name)),
+                            cell: Some((name.clone(), v.name.clone(), m.name.clone())),
+                            spec,
+                            ..whole.clone()
+                        });
+                    }
+                }
+                cells
+            }
+        };
+        for c in &cases {
+            for mode in [Mode::Quick, Mode::Full] {
+                if !c.tolerance(mode).is_finite() {
+                    return Err(err(format!(
+                        "[{}] tolerance: no number for method `{}`",
+                        mode.name(),
+                        c.spec.method
+                    )));
+                }
+            }
+        }
+        Ok(cases)
+    }
+
+    /// The tolerance of this run in `mode` (NaN if the file gives none for its method).
+    pub fn tolerance(&self, mode: Mode) -> f64 {
+        match &self.mode(mode).tolerance {
+            Tolerance::Value(v) => *v,
+            Tolerance::PerMethod(m) => m.get(&self.spec.method).copied().unwrap_or(f64::NAN),
+        }
+    }
+
+    /// Whether `selector` (a file's stem or a run's full name) picks this run.
+    pub fn selected_by(&self, selector: &str) -> bool {
+        self.name == selector
+            || self
+                .cell
+                .as_ref()
+                .is_some_and(|(stem, ..)| stem == selector)
     }
 
     /// Every case file in `dir`, in name order.
@@ -119,7 +245,11 @@ impl Case {
             .filter(|p| p.extension().is_some_and(|e| e == "toml"))
             .collect();
         paths.sort();
-        paths.iter().map(|p| Case::load(p)).collect()
+        let mut cases = Vec::new();
+        for p in &paths {
+            cases.extend(Case::load(p)?);
+        }
+        Ok(cases)
     }
 
     pub fn problem_path(&self) -> PathBuf {

@@ -27,7 +27,8 @@ struct Cli {
     /// The paper-size settings (hours).
     #[arg(long)]
     full: bool,
-    /// Cases to run, by file name without .toml (default: all).
+    /// Cases to run, by file name without .toml, or one cell of a sweep by its full name
+    /// (see --list) (default: all).
     cases: Vec<String>,
     /// List the cases and exit.
     #[arg(long)]
@@ -41,17 +42,14 @@ fn main() {
     let all = Case::all(&root.join("cases")).unwrap_or_else(|e| fail(&e.to_string()));
     if cli.list {
         for c in &all {
-            println!(
-                "{:<24} {:<12} {}",
-                c.name, c.spec.method, c.spec.description
-            );
+            println!("{:<40} {:<8} {}", c.name, c.spec.method, c.spec.description);
         }
         return;
     }
     let unknown: Vec<&String> = cli
         .cases
         .iter()
-        .filter(|n| !all.iter().any(|c| &c.name == *n))
+        .filter(|n| !all.iter().any(|c| c.selected_by(n)))
         .collect();
     if !unknown.is_empty() {
         let names: Vec<&str> = all.iter().map(|c| c.name.as_str()).collect();
@@ -62,7 +60,7 @@ fn main() {
     }
     let selected: Vec<&Case> = all
         .iter()
-        .filter(|c| cli.cases.is_empty() || cli.cases.contains(&c.name))
+        .filter(|c| cli.cases.is_empty() || cli.cases.iter().any(|n| c.selected_by(n)))
         .collect();
     let whole = selected.len() == all.len();
     let runs = root.join("runs").join(mode.name());
@@ -80,7 +78,7 @@ fn main() {
     for case in selected {
         eprintln!("[{}] {} ({}) ...", mode.name(), case.name, case.spec.method);
         let result = run_case(case, mode, &dirs).map_err(|e| e.to_string());
-        let tolerance = case.mode(mode).tolerance;
+        let tolerance = case.tolerance(mode);
         match &result {
             Ok(o) => eprintln!(
                 "[{}] {}: relative L2 {:.3e} (tolerance {:.1e}), {} steps, {:.0} s",
@@ -106,7 +104,7 @@ fn main() {
     eprintln!("report: {}", report.display());
     let failed: Vec<&str> = rows
         .iter()
-        .filter(|(c, r)| !Verdict::of(r, c.mode(mode).tolerance).passed())
+        .filter(|(c, r)| !Verdict::of(r, c.tolerance(mode)).passed())
         .map(|(c, _)| c.name.as_str())
         .collect();
     if !failed.is_empty() {

@@ -1,5 +1,6 @@
-//! REPORT.md: one table of measured errors beside the published ones, then a section per
-//! case with its figure. Every number comes from the run that wrote the file.
+//! REPORT.md: one table of measured errors beside the published ones, then a table per
+//! sweep (variants × methods) and a section per case with its figure. Every number comes
+//! from the run that wrote the file.
 
 use crate::case::{Case, Mode};
 use crate::runner::Outcome;
@@ -78,7 +79,7 @@ pub fn render(
     s.push_str("| case | method | model (parameters) | steps | wall time | relative L2 | published (source) | verdict |\n");
     s.push_str("|---|---|---|---|---|---|---|---|\n");
     for (case, result) in rows {
-        let tolerance = case.mode(mode).tolerance;
+        let tolerance = case.tolerance(mode);
         let verdict = Verdict::of(result, tolerance).text(mode, tolerance);
         let published = case
             .spec
@@ -105,7 +106,18 @@ pub fn render(
             )),
         }
     }
-    for (case, result) in rows {
+    let mut sweeps: Vec<&str> = Vec::new();
+    for (case, _) in rows {
+        if let Some((stem, ..)) = &case.cell {
+            if !sweeps.contains(&stem.as_str()) {
+                sweeps.push(stem);
+            }
+        }
+    }
+    for stem in sweeps {
+        s.push_str(&sweep_section(mode, stem, rows));
+    }
+    for (case, result) in rows.iter().filter(|(c, _)| c.cell.is_none()) {
         s.push_str(&format!(
             "\n## {}\n\n{}\n\n",
             case.name, case.spec.description
@@ -125,6 +137,67 @@ pub fn render(
             }
             Err(e) => s.push_str(&format!("Failed: {e}\n")),
         }
+    }
+    s
+}
+
+/// A sweep's runs as a table: a row per variant, a column per method (same budget), each
+/// cell the relative L2 error and the wall time, then the figures.
+fn sweep_section(mode: Mode, stem: &str, rows: &[(&Case, Result<Outcome, String>)]) -> String {
+    let cells: Vec<&(&Case, Result<Outcome, String>)> = rows
+        .iter()
+        .filter(|(c, _)| c.cell.as_ref().is_some_and(|(s, ..)| s == stem))
+        .collect();
+    let mut variants: Vec<&str> = Vec::new();
+    let mut methods: Vec<&str> = Vec::new();
+    for (c, _) in &cells {
+        let (_, v, m) = c.cell.as_ref().expect("a sweep cell");
+        if !variants.contains(&v.as_str()) {
+            variants.push(v);
+        }
+        if !methods.contains(&m.as_str()) {
+            methods.push(m);
+        }
+    }
+    let first = cells[0].0;
+    let mut s = format!(
+        "\n## {stem}\n\n{}\n\nProblem `{}`; each column runs the same points and steps. Settings: `validation/cases/{stem}.toml` `[{}]`. Relative L2 error (wall time); ✗ marks a run above its tolerance.\n\n| variant | {} |\n|---|{}\n",
+        first.spec.description,
+        first.spec.problem.trim_start_matches("../../"),
+        mode.name(),
+        methods.join(" | "),
+        "---|".repeat(methods.len())
+    );
+    let mut figures = Vec::new();
+    for v in &variants {
+        s.push_str(&format!("| {v} |"));
+        for m in &methods {
+            let found = cells.iter().find(|(c, _)| {
+                c.cell
+                    .as_ref()
+                    .is_some_and(|(_, cv, cm)| cv == v && cm == m)
+            });
+            let text = match found {
+                None => String::new(),
+                Some((c, Ok(o))) => {
+                    if let Some(f) = &o.figure {
+                        figures.push(format!("[{v}, {m}]({f})"));
+                    }
+                    let mark = if o.error <= c.tolerance(mode) {
+                        ""
+                    } else {
+                        " ✗"
+                    };
+                    format!("{:.2e} ({:.0} s){mark}", o.error, o.wall_s)
+                }
+                Some((_, Err(_))) => "**FAILED**".into(),
+            };
+            s.push_str(&format!(" {text} |"));
+        }
+        s.push('\n');
+    }
+    if !figures.is_empty() {
+        s.push_str(&format!("\nFigures: {}.\n", figures.join(", ")));
     }
     s
 }

@@ -15,7 +15,7 @@ fn scratch(name: &str) -> PathBuf {
 fn write_case(dir: &Path, name: &str, text: &str) -> Case {
     let path = dir.join(format!("{name}.toml"));
     std::fs::write(&path, text).unwrap();
-    Case::load(&path).unwrap()
+    Case::load(&path).unwrap().remove(0)
 }
 
 /// The heat problem against a finite-difference reference that the runner computes, writes
@@ -129,6 +129,96 @@ fn committed_cases_are_well_formed() {
             c.name,
             c.problem_path().display()
         );
-        assert!(c.spec.quick.tolerance > 0.0 && c.spec.full.tolerance > 0.0);
+        assert!(c.tolerance(Mode::Quick) > 0.0 && c.tolerance(Mode::Full) > 0.0);
     }
+}
+
+/// A sweep is a run per variant and method, each with the mode's, the variant's and the
+/// method's overrides in that order, its method's tolerance, and one table in the report.
+#[test]
+fn a_sweep_is_a_run_per_variant_and_method() {
+    let dir = scratch("sweep");
+    let text = r#"
+problem = "../../problems/convection_diffusion.toml"
+method = "PINN vs LPINN"
+description = "a sweep"
+[sweep]
+variants = [{ name = "beta 10, nu 0", set = ["parameters.beta=10.0", "parameters.nu=0.0"] },
+            { name = "beta 50, nu 0.01", set = ["parameters.beta=50.0"] }]
+methods = [{ name = "PINN", set = ["method.kind=pinn"] }, { name = "LPINN" }]
+[quick]
+set = ["training.adam_steps=10"]
+tolerance = { PINN = 1.5, LPINN = 2e-3 }
+[full]
+tolerance = 1e-3
+"#;
+    let path = dir.join("sweep.toml");
+    std::fs::write(&path, text).unwrap();
+    let cases = Case::load(&path).unwrap();
+    let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "sweep.beta10-nu0.pinn",
+            "sweep.beta10-nu0.lpinn",
+            "sweep.beta50-nu0.01.pinn",
+            "sweep.beta50-nu0.01.lpinn"
+        ]
+    );
+    assert_eq!(
+        cases[0].spec.quick.set,
+        [
+            "training.adam_steps=10",
+            "parameters.beta=10.0",
+            "parameters.nu=0.0",
+            "method.kind=pinn"
+        ]
+    );
+    assert_eq!(cases[1].spec.method, "LPINN");
+    assert_eq!(
+        (
+            cases[0].tolerance(Mode::Quick),
+            cases[1].tolerance(Mode::Quick)
+        ),
+        (1.5, 2e-3)
+    );
+    assert_eq!(cases[3].tolerance(Mode::Full), 1e-3);
+    assert!(cases.iter().all(|c| c.selected_by("sweep")));
+    assert!(
+        cases[2].selected_by("sweep.beta50-nu0.01.pinn")
+            && !cases[3].selected_by("sweep.beta50-nu0.01.pinn")
+    );
+
+    let outcome = |error: f64| validation::runner::Outcome {
+        case: String::new(),
+        method: String::new(),
+        description: String::new(),
+        model: "mlp 20-20".into(),
+        parameters: 100,
+        steps: 10,
+        wall_s: 3.0,
+        error,
+        reference: "closed form".into(),
+        figure: Some("figures/x.png".into()),
+    };
+    let rows: Vec<_> = cases
+        .iter()
+        .zip([0.9, 1e-3, 0.8, 5e-3])
+        .map(|(c, e)| (c, Ok(outcome(e))))
+        .collect();
+    let report = render(Mode::Quick, "test", 1.0, &rows);
+    assert!(report.contains("| variant | PINN | LPINN |"), "{report}");
+    assert!(
+        report.contains("| beta 10, nu 0 | 9.00e-1 (3 s) | 1.00e-3 (3 s) |"),
+        "{report}"
+    );
+    assert!(
+        report.contains("| beta 50, nu 0.01 | 8.00e-1 (3 s) | 5.00e-3 (3 s) ✗ |"),
+        "{report}"
+    );
+
+    // A method without a tolerance is refused when the file is read.
+    std::fs::write(&path, text.replace("LPINN = 2e-3", "LPIN = 2e-3")).unwrap();
+    let e = Case::load(&path).unwrap_err().to_string();
+    assert!(e.contains("no number for method `LPINN`"), "{e}");
 }

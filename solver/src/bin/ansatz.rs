@@ -160,8 +160,12 @@ fn check(file: &Path, sets: &[String]) -> Result<(), String> {
                 }
             })
             .collect();
+        let reduction = match &spec.reduction {
+            solver::pinn::Reduction::MeanSquare => String::new(),
+            solver::pinn::Reduction::Norm { scales } => format!(" x norms {scales:?}"),
+        };
         println!(
-            "  term        {:<28} {:>6} points, weight {}, needs {}",
+            "  term        {:<28} {:>6} points, weight {}{reduction}, needs {}",
             spec.name,
             t.len(),
             spec.weight,
