@@ -71,6 +71,15 @@ impl<T: Real> Scratch<T> {
     }
 }
 
+/// How many sums of squares a term keeps: one per time bin (causal) or per equation (norms).
+fn sums(spec: &TermSpec) -> usize {
+    match (&spec.causal, &spec.reduction) {
+        (Some(c), _) => c.bins,
+        (None, Reduction::Norm { .. }) => spec.equations.len(),
+        (None, Reduction::MeanSquare) => 0,
+    }
+}
+
 /// Scratch for every chunk of a term's batch.
 fn make_scratch<T: Real>(
     spec: &TermSpec,
@@ -84,12 +93,7 @@ fn make_scratch<T: Real>(
         .map(Program::registers)
         .max()
         .unwrap_or(1);
-    // Causal terms sum per time bin; norm terms per equation.
-    let bins = match (&spec.causal, &spec.reduction) {
-        (Some(c), _) => c.bins,
-        (None, Reduction::Norm { .. }) => spec.equations.len(),
-        (None, Reduction::MeanSquare) => 0,
-    };
+    let bins = sums(spec);
     let vals = if spec.source.is_pairs() {
         spec.equations.len() * chunk
     } else {
@@ -121,6 +125,7 @@ struct Scratch<T> {
     bars: Vec<T>,
     seed: Vec<T>,
     pbar: Vec<T>,
+    /// Sums of squares per time bin (causal) or per equation (norms).
     bin_sum: Vec<f64>,
     bin_count: Vec<f64>,
 }
@@ -131,6 +136,7 @@ pub struct Term<T: Real, F: Field<T>> {
     batch: Batched<T, F>,
     targets: Vec<T>,
     scratch: Vec<Mutex<Scratch<T>>>,
+    /// Mean residual per time bin (causal), or the norm per equation (norms).
     bin_loss: Vec<f64>,
     bin_weight: Vec<f64>,
     bin_count: Vec<f64>,
@@ -158,7 +164,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         let layout = JetLayout::new(dims, &partials);
         let (points, normals) = spec.source.draw_with_normals::<T>(rng);
         let batch = Batched::new(field, layout.clone(), &points, chunk);
-        let bins = spec.causal.as_ref().map_or(0, |c| c.bins);
+        let bins = sums(&spec);
         let paired = spec.source.is_pairs();
         let n_eq = spec.equations.len();
         assert!(
@@ -358,9 +364,8 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         let (gnet, gextra) = grad.split_at_mut(n_net);
         let value = if self.spec.causal.is_some() {
             self.causal_value_and_grad(field, net, extra, gnet)
-        } else if let Reduction::Norm { scales } = &self.spec.reduction {
-            let scales = scales.clone();
-            self.norm_value_and_grad(field, net, extra, gnet, &scales)
+        } else if let Reduction::Norm { .. } = self.spec.reduction {
+            self.norm_value_and_grad(field, net, extra, gnet)
         } else if self.spec.source.is_pairs() {
             self.paired_value_and_grad(field, net, extra, gnet)
         } else {
@@ -506,14 +511,10 @@ impl<T: Real, F: Field<T>> Term<T, F> {
 
     /// Norms: forward everything, sum each equation's squares, then backward with the
     /// adjoint of weight · Σ_e scale_e · √(S_e), which is weight · scale_e · r / √(S_e).
-    fn norm_value_and_grad(
-        &mut self,
-        field: &F,
-        net: &[T],
-        extra: &[T],
-        gnet: &mut [T],
-        scales: &[f64],
-    ) -> f64 {
+    fn norm_value_and_grad(&mut self, field: &F, net: &[T], extra: &[T], gnet: &mut [T]) -> f64 {
+        let Reduction::Norm { scales } = &self.spec.reduction else {
+            unreachable!("a norm term")
+        };
         let (equations, targets, scratch, layout) = (
             &self.spec.equations,
             &self.targets,
@@ -535,7 +536,8 @@ impl<T: Real, F: Field<T>> Term<T, F> {
             }
         });
         // Chunk order, so the sums do not depend on the thread count.
-        let mut norms = vec![0.0; equations.len()];
+        let norms = &mut self.bin_loss;
+        norms.fill(0.0);
         for sc in scratch {
             let sc = sc.lock().unwrap();
             norms.iter_mut().zip(&sc.bin_sum).for_each(|(n, s)| *n += s);
@@ -543,11 +545,13 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         norms.iter_mut().for_each(|n| *n = n.sqrt());
         let w = self.spec.weight;
         let value = w * norms.iter().zip(scales).map(|(n, s)| n * s).sum::<f64>();
-        let factors: Vec<f64> = norms
-            .iter()
-            .zip(scales)
-            .map(|(&n, s)| if n > 0.0 { w * s / n } else { 0.0 })
-            .collect();
+        let factor = |e: usize| {
+            if norms[e] > 0.0 {
+                w * scales[e] / norms[e]
+            } else {
+                0.0
+            }
+        };
         self.batch.backward(
             field,
             net,
@@ -555,10 +559,9 @@ impl<T: Real, F: Field<T>> Term<T, F> {
                 bar.fill(T::zero());
                 let sc = &mut *scratch[chunk.index].lock().unwrap();
                 let inp = Inputs::of_chunk(&chunk, layout, extra);
-                for (eq, &f) in equations.iter().zip(&factors) {
-                    sc.backprop(eq, &inp, bar, |p, r| {
-                        T::from_f64(f) * (r - target(chunk.offset + p))
-                    });
+                for (e, eq) in equations.iter().enumerate() {
+                    let f = T::from_f64(factor(e));
+                    sc.backprop(eq, &inp, bar, |p, r| f * (r - target(chunk.offset + p)));
                 }
             },
             gnet,
