@@ -145,6 +145,49 @@ pub fn term_specs(p: &Problem, l: &Lagrangian) -> Vec<TermSpec> {
     specs
 }
 
+/// The characteristics X(x0, t) of `labels` at `times`: one curve of (X, t) per label.
+pub fn characteristics<T: Real>(
+    field: &Network<T>,
+    params: &[T],
+    p: &Problem,
+    l: &Lagrangian,
+    labels: &[f64],
+    times: &[f64],
+) -> Vec<Vec<(f64, f64)>> {
+    let a = drift_coefficients(field, params, p);
+    let mut coords: Vec<T> = times
+        .iter()
+        .flat_map(|_| labels.iter().map(|&v| T::from_f64(v)))
+        .collect();
+    coords.extend(
+        times
+            .iter()
+            .flat_map(|&t| std::iter::repeat_n(T::from_f64(t), labels.len())),
+    );
+    let xi = predict_partials(field, params, &Points::new(2, coords), &[Partial::VALUE])
+        .remove(0)
+        .remove(1);
+    labels
+        .iter()
+        .enumerate()
+        .map(|(j, &x0)| {
+            times
+                .iter()
+                .enumerate()
+                .map(|(k, &t)| (x0 + l.drift(t, &a) + xi[k * labels.len() + j], t))
+                .collect()
+        })
+        .collect()
+}
+
+/// The trained drift coefficients a1, a2, a3: the last trainable scalars.
+fn drift_coefficients<T: Real>(field: &Network<T>, params: &[T], p: &Problem) -> Vec<f64> {
+    params[field.n_params() + p.symbols.trainable.len()..]
+        .iter()
+        .map(|v| v.to_f64())
+        .collect()
+}
+
 /// The Eulerian field on `grid`: for each point (x, t), the label x0 whose characteristic
 /// passes through x at t (X(x0, t) ≡ x modulo the period), then u(x0, t). Labels are found by
 /// inverting X on a fine label grid, then polished by Newton steps on X(x0, t) = x, so the
@@ -157,11 +200,7 @@ pub fn eulerian<T: Real>(
     grid: &Grid,
 ) -> Vec<Vec<f64>> {
     let (lo, period) = (p.domain.lo[0], l.period);
-    let n_net = field.n_params();
-    let a: Vec<f64> = params[n_net + p.symbols.trainable.len()..]
-        .iter()
-        .map(|v| v.to_f64())
-        .collect();
+    let a = drift_coefficients(field, params, p);
     let (xs, times) = (&grid.coords[0], grid.times());
     let m = (4 * xs.len()).max(512);
     let labels: Vec<f64> = (0..m).map(|j| lo + period * j as f64 / m as f64).collect();

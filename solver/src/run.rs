@@ -256,6 +256,9 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
         &term_names,
         opts.quiet,
     );
+    if let Some(l) = &p.lagrangian {
+        write_characteristics(out, p, l, &loss.field, &trainer.params, opts.quiet);
+    }
     // The summary comes last: its presence marks a finished run.
     write_atomic(&out.join("summary.json"), summary_text.as_bytes())
         .map_err(|e| out_err(out, e))?;
@@ -523,6 +526,39 @@ fn write_vtk(
     }
     vtk::write_pvd(&out.join("solution.pvd"), &entries)
         .map_err(|e| out_err(&out.join("solution.pvd"), e))
+}
+
+/// characteristics.png: where 24 evenly spaced labels travel (a Lagrangian PINN's X).
+fn write_characteristics<T: Real>(
+    out: &Path,
+    p: &Problem,
+    l: &problems::Lagrangian,
+    field: &Network<T>,
+    params: &[T],
+    quiet: bool,
+) {
+    let (lo, hi) = (p.domain.lo.clone(), p.domain.hi.clone());
+    let labels: Vec<f64> = (0..24)
+        .map(|j| lo[0] + l.period * j as f64 / 24.0)
+        .collect();
+    let times: Vec<f64> = (0..=400)
+        .map(|k| lo[1] + (hi[1] - lo[1]) * k as f64 / 400.0)
+        .collect();
+    let curves = lagrangian::characteristics(field, params, p, l, &labels, &times);
+    let result = plot::fonts_available()
+        .map_err(|e| e.into())
+        .and_then(|()| {
+            plot::characteristics(
+                &out.join("characteristics.png"),
+                "characteristics X(x0, t) of the Lagrangian PINN",
+                (lo[0], hi[0]),
+                (lo[1], hi[1]),
+                &curves,
+            )
+        });
+    if let (Err(e), false) = (result, quiet) {
+        eprintln!("warning: characteristics.png: {e}");
+    }
 }
 
 /// loss.png, and for two-axis problems solution/reference/error heat maps. Plots are a

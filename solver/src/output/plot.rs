@@ -1,4 +1,4 @@
-//! PNG plots: the loss history, and fields over two axes as heat maps.
+//! PNG plots: the loss history, fields over two axes as heat maps, characteristics.
 
 use crate::train::Record;
 use plotters::prelude::*;
@@ -168,6 +168,44 @@ fn heat_map_on<DB: DrawingBackend>(
                 )
             }),
     )?;
+    Ok(())
+}
+
+/// Curves (x, t) in a periodic x-range, e.g. the characteristics of a Lagrangian PINN; a curve
+/// is broken where it wraps around the period.
+pub fn characteristics(
+    path: &Path,
+    title: &str,
+    x: (f64, f64),
+    t: (f64, f64),
+    curves: &[Vec<(f64, f64)>],
+) -> PlotResult {
+    let root = BitMapBackend::new(path, (900, 560)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x.0..x.1, t.0..t.1)?;
+    chart.configure_mesh().x_desc("x").y_desc("t").draw()?;
+    let period = x.1 - x.0;
+    for (i, curve) in curves.iter().enumerate() {
+        let color = colormap(i as f64 / curves.len().max(2) as f64 * 1.2).stroke_width(2);
+        let mut piece: Vec<(f64, f64)> = Vec::new();
+        for &(xv, tv) in curve {
+            let wrapped = x.0 + (xv - x.0).rem_euclid(period);
+            if piece
+                .last()
+                .is_some_and(|&(last, _)| (wrapped - last).abs() > period / 2.0)
+            {
+                chart.draw_series(LineSeries::new(std::mem::take(&mut piece), color))?;
+            }
+            piece.push((wrapped, tv));
+        }
+        chart.draw_series(LineSeries::new(piece, color))?;
+    }
+    root.present()?;
     Ok(())
 }
 
