@@ -1,11 +1,14 @@
-//! One mean-square loss term: equations (residual expressions) on a set of points,
-//! optionally minus a target expression of the coordinates, optionally causal.
+//! One loss term: equations (residual expressions) on a set of points, optionally minus a
+//! target expression of the coordinates; mean squares, or (two_pass.rs) causal, paired or
+//! norms.
 
 use super::{Causal, PointSource};
 use operators::expr::{Inputs, Program};
 use operators::model::Field;
 use operators::{Batched, JetLayout, Partial, Points, Real, Rng};
 use std::sync::Mutex;
+
+mod two_pass;
 
 /// What a term computes.
 #[derive(Clone, Debug)]
@@ -431,193 +434,6 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         };
         self.collect_parameter_gradients(gextra);
         self.value = value;
-        value
-    }
-
-    /// Causal: forward everything, compute per-bin losses and weights, then backward.
-    fn causal_value_and_grad(&mut self, field: &F, net: &[T], extra: &[T], gnet: &mut [T]) -> f64 {
-        let causal = self.spec.causal.as_ref().expect("causal term");
-        let (equations, targets, scratch, layout) = (
-            &self.spec.equations,
-            &self.targets,
-            &self.scratch,
-            &self.layout,
-        );
-        self.batch.forward(field, net);
-        let t_axis = causal.axis;
-        self.batch.map_chunks(field, |chunk| {
-            let sc = &mut *scratch[chunk.index].lock().unwrap();
-            sc.bin_sum.fill(0.0);
-            sc.bin_count.fill(0.0);
-            let Scratch {
-                regs,
-                bin_sum,
-                bin_count,
-                ..
-            } = sc;
-            let inp = Inputs::of_chunk(&chunk, layout, extra);
-            for eq in equations {
-                for (p, &r) in eq.eval(&inp, regs).iter().enumerate() {
-                    let d =
-                        (r - targets.get(chunk.offset + p).copied().unwrap_or(T::zero())).to_f64();
-                    let k = causal.bin(chunk.x[t_axis * chunk.n + p].to_f64());
-                    bin_sum[k] += d * d;
-                    bin_count[k] += 1.0;
-                }
-            }
-        });
-        self.bin_loss.fill(0.0);
-        self.bin_count.fill(0.0);
-        for sc in &self.scratch {
-            let sc = sc.lock().unwrap();
-            for k in 0..causal.bins {
-                self.bin_loss[k] += sc.bin_sum[k];
-                self.bin_count[k] += sc.bin_count[k] / equations.len() as f64;
-            }
-        }
-        for (l, &c) in self.bin_loss.iter_mut().zip(&self.bin_count) {
-            *l = if c > 0.0 { *l / c } else { 0.0 };
-        }
-        causal.weights(&self.bin_loss, &mut self.bin_weight);
-        let occupied = self.bin_count.iter().filter(|&&c| c > 0.0).count().max(1) as f64;
-        let w = self.spec.weight;
-        let value = w / occupied
-            * self
-                .bin_loss
-                .iter()
-                .zip(&self.bin_weight)
-                .map(|(l, wk)| l * wk)
-                .sum::<f64>();
-        let (weights, counts) = (&self.bin_weight, &self.bin_count);
-        self.batch.backward(
-            field,
-            net,
-            |chunk, bar| {
-                bar.fill(T::zero());
-                let sc = &mut *scratch[chunk.index].lock().unwrap();
-                let inp = Inputs::of_chunk(&chunk, layout, extra);
-                for eq in equations {
-                    sc.backprop(eq, &inp, bar, |p, r| {
-                        let k = causal.bin(chunk.x[t_axis * chunk.n + p].to_f64());
-                        let d = r - targets.get(chunk.offset + p).copied().unwrap_or(T::zero());
-                        T::from_f64(2.0 * w * weights[k] / (occupied * counts[k])) * d
-                    });
-                }
-            },
-            gnet,
-        );
-        value
-    }
-
-    /// Norms: forward everything, sum each equation's squares, then backward with the
-    /// adjoint of weight · Σ_e scale_e · √(S_e), which is weight · scale_e · r / √(S_e).
-    fn norm_value_and_grad(&mut self, field: &F, net: &[T], extra: &[T], gnet: &mut [T]) -> f64 {
-        let Reduction::Norm { scales } = &self.spec.reduction else {
-            unreachable!("a norm term")
-        };
-        let (equations, targets, scratch, layout) = (
-            &self.spec.equations,
-            &self.targets,
-            &self.scratch,
-            &self.layout,
-        );
-        let target = |offset: usize| targets.get(offset).copied().unwrap_or(T::zero());
-        self.batch.forward(field, net);
-        self.batch.map_chunks(field, |chunk| {
-            let sc = &mut *scratch[chunk.index].lock().unwrap();
-            let inp = Inputs::of_chunk(&chunk, layout, extra);
-            for (e, eq) in equations.iter().enumerate() {
-                sc.bin_sum[e] = eq
-                    .eval(&inp, &mut sc.regs)
-                    .iter()
-                    .enumerate()
-                    .map(|(p, &r)| (r - target(chunk.offset + p)).to_f64().powi(2))
-                    .sum();
-            }
-        });
-        // Chunk order, so the sums do not depend on the thread count.
-        let norms = &mut self.bin_loss;
-        norms.fill(0.0);
-        for sc in scratch {
-            let sc = sc.lock().unwrap();
-            norms.iter_mut().zip(&sc.bin_sum).for_each(|(n, s)| *n += s);
-        }
-        norms.iter_mut().for_each(|n| *n = n.sqrt());
-        let w = self.spec.weight;
-        let value = w * norms.iter().zip(scales).map(|(n, s)| n * s).sum::<f64>();
-        let factor = |e: usize| {
-            if norms[e] > 0.0 {
-                w * scales[e] / norms[e]
-            } else {
-                0.0
-            }
-        };
-        self.batch.backward(
-            field,
-            net,
-            |chunk, bar| {
-                bar.fill(T::zero());
-                let sc = &mut *scratch[chunk.index].lock().unwrap();
-                let inp = Inputs::of_chunk(&chunk, layout, extra);
-                for (e, eq) in equations.iter().enumerate() {
-                    let f = T::from_f64(factor(e));
-                    sc.backprop(eq, &inp, bar, |p, r| f * (r - target(chunk.offset + p)));
-                }
-            },
-            gnet,
-        );
-        value
-    }
-
-    /// Paired points: forward everything, gather the equation values, then backward with
-    /// the adjoint of Σ (r(lower) − r(upper))².
-    fn paired_value_and_grad(&mut self, field: &F, net: &[T], extra: &[T], gnet: &mut [T]) -> f64 {
-        let (equations, scratch, layout) = (&self.spec.equations, &self.scratch, &self.layout);
-        let total = self.batch.len();
-        let half = total / 2;
-        self.batch.forward(field, net);
-        self.batch.map_chunks(field, |chunk| {
-            let sc = &mut *scratch[chunk.index].lock().unwrap();
-            let inp = Inputs::of_chunk(&chunk, layout, extra);
-            for (e, eq) in equations.iter().enumerate() {
-                let r = eq.eval(&inp, &mut sc.regs);
-                sc.vals[e * chunk.n..(e + 1) * chunk.n].copy_from_slice(r);
-            }
-        });
-        let mut offset = 0;
-        for sc in scratch {
-            let sc = sc.lock().unwrap();
-            let n = sc.vals.len().min((total - offset) * equations.len()) / equations.len().max(1);
-            for e in 0..equations.len() {
-                self.values[e * total + offset..e * total + offset + n]
-                    .copy_from_slice(&sc.vals[e * n..(e + 1) * n]);
-            }
-            offset += n;
-        }
-        let values = &self.values;
-        let diff = |e: usize, q: usize| values[e * total + q] - values[e * total + q + half];
-        let w = self.spec.weight;
-        let value = w / half as f64
-            * (0..equations.len())
-                .flat_map(|e| (0..half).map(move |q| diff(e, q).to_f64().powi(2)))
-                .sum::<f64>();
-        self.batch.backward(
-            field,
-            net,
-            |chunk, bar| {
-                bar.fill(T::zero());
-                let sc = &mut *scratch[chunk.index].lock().unwrap();
-                let inp = Inputs::of_chunk(&chunk, layout, extra);
-                for (e, eq) in equations.iter().enumerate() {
-                    sc.backprop(eq, &inp, bar, |p, _| {
-                        let g = chunk.offset + p;
-                        let (q, sign) = if g < half { (g, 1.0) } else { (g - half, -1.0) };
-                        T::from_f64(sign * 2.0 * w / half as f64) * diff(e, q)
-                    });
-                }
-            },
-            gnet,
-        );
         value
     }
 
