@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Ansatz needs on a fresh Debian machine (idempotent):
 #  - libhdf5-dev + pkg-config for the hdf5 crate, fonts-dejavu-core for plot labels,
-#    python3-venv for the read-back tests' environment;
+#    python3-venv for the read-back tests' environment, slurm-wlm + munge for the SLURM
+#    batch test (scripts/slurm-local.sh starts a single-node cluster from them);
 #  - a Rust toolchain if none is present;
 #  - .venv/ with h5py and vtk, which the tests use to read outputs back as users would.
 set -euo pipefail
@@ -10,13 +11,13 @@ export DEBIAN_FRONTEND=noninteractive
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 missing=""
-for pkg in libhdf5-dev pkg-config fonts-dejavu-core python3-venv; do
+for pkg in libhdf5-dev pkg-config fonts-dejavu-core python3-venv slurm-wlm munge; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
 done
 if [ -n "$missing" ]; then
     echo "setup: installing$missing"
     $sudo apt-get update -q
-    $sudo apt-get install -y -q $missing
+    $sudo apt-get install -y -q --no-install-recommends $missing
 fi
 if ! command -v cargo >/dev/null 2>&1; then
     echo "setup: installing a Rust toolchain with rustup"

@@ -9,6 +9,7 @@ mod predict;
 pub mod train;
 
 pub use predict::{predict, predict_partials, relative_l2};
+pub mod batch;
 pub mod burgers;
 pub mod lagrangian;
 pub mod march;

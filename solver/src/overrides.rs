@@ -1,5 +1,22 @@
 //! `--set key.path=value` overrides applied to a problem file's text.
 
+use problems::Problem;
+use std::path::Path;
+
+/// Reads a problem file and applies `sets`. The file as written is validated first, so that
+/// its errors point at its own lines; errors after the overrides name them.
+pub fn load_with_overrides(file: &Path, sets: &[String]) -> Result<Problem, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("{}: cannot read the problem file: {e}", file.display()))?;
+    let problem = Problem::from_str(&text, file).map_err(|e| e.to_string())?;
+    if sets.is_empty() {
+        return Ok(problem);
+    }
+    let changed = apply_overrides(&text, sets).map_err(|e| format!("{}: {e}", file.display()))?;
+    Problem::from_str(&changed, file)
+        .map_err(|e| format!("{e} (after --set {})", sets.join(" --set ")))
+}
+
 /// Applies `key.path=value` assignments (the value in TOML syntax; bare words are strings).
 pub fn apply_overrides(text: &str, sets: &[String]) -> Result<String, String> {
     if sets.is_empty() {

@@ -268,7 +268,7 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
 
 /// The spec as run: the seed actually used, and file paths made absolute so that the run
 /// directory's problem.toml works from anywhere (`ansatz eval`, `ansatz export`).
-fn resolved_spec(p: &Problem, seed: u64) -> problems::spec::ProblemSpec {
+pub fn resolved_spec(p: &Problem, seed: u64) -> problems::spec::ProblemSpec {
     let mut spec = p.spec.clone();
     spec.training.seed = seed;
     let base = p.path.parent().unwrap_or(Path::new("."));

@@ -2,8 +2,8 @@
 
 use clap::{Parser, Subcommand};
 use operators::model::Field;
-use problems::Problem;
-use solver::overrides::apply_overrides;
+use solver::batch::{self, LocalOptions, SlurmOptions, SweepOptions};
+use solver::overrides::load_with_overrides as load;
 use solver::run::{run, RunOptions};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -27,7 +27,10 @@ Examples:
   ansatz check problems/burgers.toml
   ansatz run problems/burgers.toml --out runs/burgers
   ansatz run problems/burgers.toml --set training.adam_steps=500 --set training.lbfgs_steps=0
-  ansatz run problems/burgers.toml --out runs/burgers --resume     # after an interruption"
+  ansatz run problems/burgers.toml --out runs/burgers --resume     # after an interruption
+  ansatz sweep problems/heat.toml --vary parameters.k=[0.05,0.1] --seeds 2 --out sweeps/heat
+  ansatz batch sweeps/heat --local -j 2         # or: --slurm --submit (a SLURM job array)
+  ansatz collect sweeps/heat                    # one table of all runs: CSV, HDF5, PNG"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -39,7 +42,8 @@ enum Command {
     /// Train on a problem file and write the run directory.
     Run {
         /// The problem file.
-        file: PathBuf,
+        #[arg(required_unless_present = "manifest")]
+        file: Option<PathBuf>,
         /// Run directory (default: runs/<problem name>).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -55,6 +59,15 @@ enum Command {
         /// Continue from the run directory's checkpoint.h5.
         #[arg(long)]
         resume: bool,
+        /// Run one run of a sweep instead (what each SLURM array task does): its problem,
+        /// run directory and thread count come from DIR/manifest.json; it resumes from its
+        /// checkpoint if it was interrupted, and does nothing if it completed.
+        #[arg(long, value_name = "DIR", requires = "index",
+              conflicts_with_all = ["file", "out", "sets", "threads", "seed", "resume"])]
+        manifest: Option<PathBuf>,
+        /// Which run of the sweep (with --manifest).
+        #[arg(long, requires = "manifest")]
+        index: Option<usize>,
         /// No progress output.
         #[arg(long, short)]
         quiet: bool,
@@ -85,19 +98,90 @@ enum Command {
     },
     /// List the bundled problem files.
     List,
-}
+    /// Expand a problem over swept settings and seeds into a sweep directory (checked, not run).
+    #[command(
+        long_about = "Expand a problem over swept settings and seeds into a sweep directory.
 
-fn load(file: &Path, sets: &[String]) -> Result<Problem, String> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| format!("{}: cannot read the problem file: {e}", file.display()))?;
-    // Validate the file as written first, so that errors point at its lines.
-    let problem = Problem::from_str(&text, file).map_err(|e| e.to_string())?;
-    if sets.is_empty() {
-        return Ok(problem);
-    }
-    let changed = apply_overrides(&text, sets).map_err(|e| format!("{}: {e}", file.display()))?;
-    Problem::from_str(&changed, file)
-        .map_err(|e| format!("{e} (after --set {})", sets.join(" --set ")))
+Every combination of the --vary values (cartesian product), times --seeds seeds, becomes one run
+with its own resolved problem file (DIR/problems/NNNN.toml) and run directory (DIR/runs/NNNN),
+listed in DIR/manifest.json. Every run's problem is checked before anything is written. Run the
+sweep with `ansatz batch`, gather it with `ansatz collect`.
+
+Examples:
+  ansatz sweep problems/heat.toml --vary parameters.k=[0.05,0.1,0.2] --seeds 2 --out sweeps/heat
+  ansatz sweep problems/burgers.toml --vary model.hidden=[[20,20],[40,40]] --vary model.kind=mlp,siren \\
+      --set training.lbfgs_steps=0 --out sweeps/burgers"
+    )]
+    Sweep {
+        /// The problem file.
+        file: PathBuf,
+        /// A setting and its values, e.g. --vary parameters.nu=[0.01,0.1] (repeatable).
+        #[arg(long, value_name = "KEY.PATH=[V1,V2,...]")]
+        vary: Vec<String>,
+        /// A setting for every run, e.g. --set training.adam_steps=2000 (repeatable).
+        #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
+        sets: Vec<String>,
+        /// Seeds per combination: training.seed, training.seed + 1, ...
+        #[arg(long, default_value_t = 1)]
+        seeds: usize,
+        /// Worker threads of each run. Fixed in the manifest, so that a run gives the same
+        /// result wherever it runs (this machine or a cluster node).
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// The sweep directory (default: sweeps/<problem name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Run a sweep's runs that have not completed: here, or as a SLURM job array.
+    #[command(
+        long_about = "Run a sweep's runs that have not completed, here (--local) or as a SLURM
+job array (--slurm). Completed runs are skipped; interrupted ones resume from their checkpoints,
+so calling batch again after a crash, a kill or a time limit finishes the sweep.
+
+Examples:
+  ansatz batch sweeps/heat --local -j 2
+  ansatz batch sweeps/heat --slurm --partition debug --time 1:00:00      # writes batch.sbatch
+  ansatz batch sweeps/heat --slurm --submit --wait                       # submits, then waits"
+    )]
+    Batch {
+        /// The sweep directory.
+        dir: PathBuf,
+        /// Run on this machine, -j at a time; logs in DIR/logs.
+        #[arg(long, conflicts_with = "slurm", required_unless_present = "slurm")]
+        local: bool,
+        /// Write DIR/batch.sbatch, a job array with one task per run still to do.
+        #[arg(long)]
+        slurm: bool,
+        /// Runs at a time with --local (default: cores / threads per run).
+        #[arg(short, long, requires = "local")]
+        jobs: Option<usize>,
+        /// Restarts of a run whose process fails, before it is recorded as failed (--local).
+        #[arg(long, default_value_t = 0, requires = "local")]
+        retries: usize,
+        /// SLURM partition.
+        #[arg(long, requires = "slurm")]
+        partition: Option<String>,
+        /// SLURM time limit per run, e.g. 2:00:00.
+        #[arg(long, requires = "slurm")]
+        time: Option<String>,
+        /// CPUs per run (default: the sweep's threads per run).
+        #[arg(long, requires = "slurm")]
+        cpus_per_task: Option<usize>,
+        /// Memory per run, e.g. 4G.
+        #[arg(long, requires = "slurm")]
+        mem: Option<String>,
+        /// Submit the script with sbatch and print the job id.
+        #[arg(long, requires = "slurm")]
+        submit: bool,
+        /// After submitting, wait for the array to finish, reporting runs as they end.
+        #[arg(long, requires = "submit")]
+        wait: bool,
+    },
+    /// Gather a sweep's runs into one table: DIR/collect.csv, collect.h5 and collect.png.
+    Collect {
+        /// The sweep directory.
+        dir: PathBuf,
+    },
 }
 
 fn check(file: &Path, sets: &[String]) -> Result<(), String> {
@@ -256,6 +340,114 @@ fn main() -> ExitCode {
             );
             Ok(())
         })(),
+        Command::Sweep {
+            file,
+            vary,
+            sets,
+            seeds,
+            threads,
+            out,
+        } => (|| {
+            let opts = SweepOptions {
+                file,
+                vary,
+                sets,
+                seeds,
+                threads,
+            };
+            let name = load(&opts.file, &opts.sets)?.spec.name;
+            let out = out.unwrap_or_else(|| PathBuf::from("sweeps").join(name));
+            let m = batch::sweep(&opts, &out).map_err(|e| e.to_string())?;
+            println!(
+                "{}: {} runs ({} combinations x {} seeds), {} thread{} each",
+                out.display(),
+                m.runs.len(),
+                m.runs.len() / m.seeds.len(),
+                m.seeds.len(),
+                m.threads,
+                if m.threads == 1 { "" } else { "s" }
+            );
+            println!(
+                "next: ansatz batch {0} --local   or   ansatz batch {0} --slurm --submit",
+                out.display()
+            );
+            Ok(())
+        })(),
+        Command::Batch {
+            dir,
+            local,
+            jobs,
+            retries,
+            partition,
+            time,
+            cpus_per_task,
+            mem,
+            submit,
+            wait,
+            ..
+        } => (|| {
+            let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+            if local {
+                let t = batch::run_local(&dir, &LocalOptions { exe, jobs, retries })
+                    .map_err(|e| e.to_string())?;
+                if t.failed > 0 {
+                    return Err(format!(
+                        "{} runs failed; see {} (run batch again to retry them)",
+                        t.failed,
+                        dir.join("logs").display()
+                    ));
+                }
+                return Ok(());
+            }
+            let opts = SlurmOptions {
+                exe,
+                partition,
+                time,
+                cpus_per_task,
+                mem,
+                submit,
+                wait,
+            };
+            batch::slurm(&dir, &opts).map_err(|e| e.to_string())?;
+            Ok(())
+        })(),
+        Command::Collect { dir } => (|| {
+            let table = batch::collect(&dir).map_err(|e| e.to_string())?;
+            println!("{}", table.pretty());
+            if let Some(batch::Column::Text(status)) = table.column("status") {
+                let completed = status.iter().filter(|s| *s == "completed").count();
+                println!("{completed} of {} runs completed", status.len());
+            }
+            println!(
+                "wrote {0}/collect.csv, {0}/collect.h5, {0}/collect.png",
+                dir.display()
+            );
+            Ok(())
+        })(),
+        Command::Run {
+            manifest: Some(dir),
+            index,
+            quiet,
+            ..
+        } => (|| {
+            let m = batch::Manifest::load(&dir).map_err(|e| e.to_string())?;
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(m.threads)
+                .build_global()
+                .map_err(|e| e.to_string())?;
+            let index = index.expect("clap requires --index with --manifest");
+            match batch::run_entry(&dir, index, quiet).map_err(|e| e.to_string())? {
+                None => println!(
+                    "run {index} of {} had completed; nothing to do",
+                    dir.display()
+                ),
+                Some(summary) if !quiet => {
+                    println!("{}", serde_json::to_string_pretty(&summary).expect("JSON"))
+                }
+                Some(_) => {}
+            }
+            Ok(())
+        })(),
         Command::Run {
             file,
             out,
@@ -264,7 +456,9 @@ fn main() -> ExitCode {
             seed,
             resume,
             quiet,
+            ..
         } => (|| {
+            let file = file.expect("clap requires FILE without --manifest");
             let p = load(&file, &sets)?;
             if let Some(n) = threads {
                 rayon::ThreadPoolBuilder::new()

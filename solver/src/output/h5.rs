@@ -108,6 +108,37 @@ pub fn write_results(path: &Path, r: &Results<'_>) -> hdf5::Result<()> {
     })
 }
 
+/// A column of a table: numbers (NaN where missing) or text.
+pub enum TableColumn<'a> {
+    Numbers(&'a [f64]),
+    Text(&'a [String]),
+}
+
+/// A table as one 1-D dataset per column (`ansatz collect`); the attribute `columns` lists
+/// their names in order, comma-separated.
+pub fn write_table(path: &Path, columns: &[(&str, TableColumn<'_>)]) -> hdf5::Result<()> {
+    create_atomic(path, |f| {
+        for (name, column) in columns {
+            match column {
+                TableColumn::Numbers(v) => dataset(f, name, &[v.len()], v)?,
+                TableColumn::Text(v) => {
+                    let text = v
+                        .iter()
+                        .map(|s| s.parse::<VarLenUnicode>())
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(|_| hdf5::Error::from("text with a NUL byte"))?;
+                    f.new_dataset::<VarLenUnicode>()
+                        .shape([v.len()])
+                        .create(*name)?
+                        .write_raw(&text)?
+                }
+            }
+        }
+        let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
+        text_attr(f, "columns", &names.join(","))
+    })
+}
+
 /// Fields alone on a grid (what `ansatz export` writes).
 pub fn write_fields(
     path: &Path,

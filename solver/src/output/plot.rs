@@ -209,6 +209,94 @@ pub fn characteristics(
     Ok(())
 }
 
+/// Points of a sweep, one line per series, on a log y axis. The x axis is logarithmic where
+/// the values are positive and span a decade or more; `labels` names categorical positions
+/// 0, 1, ... instead.
+pub fn sweep(
+    path: &Path,
+    title: &str,
+    x: (&str, Option<&[String]>),
+    y_name: &str,
+    series: &[(String, Vec<(f64, f64)>)],
+) -> PlotResult {
+    let points = || series.iter().flat_map(|(_, p)| p.iter());
+    let positive = |v: f64| v.is_finite() && v > 0.0;
+    let (x_lo, x_hi) = points()
+        .map(|p| p.0)
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+    let log_x = x.1.is_none() && x_lo > 0.0 && x_hi >= 10.0 * x_lo;
+    let tx = |v: f64| if log_x { v.log10() } else { v };
+    let (x_lo, x_hi) = if x_hi > x_lo {
+        let pad = (tx(x_hi) - tx(x_lo)) * 0.05;
+        (tx(x_lo) - pad, tx(x_hi) + pad)
+    } else {
+        (tx(x_lo) - 0.5, tx(x_lo) + 0.5)
+    };
+    let (y_lo, y_hi) = points()
+        .map(|p| p.1)
+        .filter(|v| positive(*v))
+        .fold((f64::INFINITY, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+    let (y_lo, y_hi) = if y_lo <= y_hi {
+        (y_lo / 2.0, y_hi * 2.0)
+    } else {
+        (1e-8, 1.0)
+    };
+    let root = BitMapBackend::new(path, (900, 560)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let label_x = |v: &f64| match x.1 {
+        Some(names) => {
+            let i = v.round();
+            if (v - i).abs() < 1e-6 && i >= 0.0 {
+                names.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        }
+        None if log_x => format!("{:.3}", 10f64.powf(*v)),
+        None => format!("{v:.3}"),
+    };
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x_lo..x_hi, (y_lo..y_hi).log_scale())?;
+    chart
+        .configure_mesh()
+        .x_desc(x.0)
+        .y_desc(y_name)
+        .x_label_formatter(&label_x)
+        .draw()?;
+    for (i, (label, points)) in series.iter().enumerate() {
+        let color = Palette99::pick(i).to_rgba();
+        let mut line: Vec<(f64, f64)> = points
+            .iter()
+            .filter(|p| p.0.is_finite() && positive(p.1))
+            .map(|&(a, b)| (tx(a), b))
+            .collect();
+        line.sort_by(|a, b| a.0.total_cmp(&b.0));
+        chart.draw_series(line.iter().map(|&p| Circle::new(p, 4, color.filled())))?;
+        let drawn = chart.draw_series(LineSeries::new(line, color.stroke_width(2)))?;
+        if !label.is_empty() {
+            drawn
+                .label(label.as_str())
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color));
+        }
+    }
+    if series.iter().any(|(l, _)| !l.is_empty()) {
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()?;
+    }
+    root.present()?;
+    Ok(())
+}
+
 /// A perceptually ordered blue–yellow map (viridis, sampled at five stops).
 fn colormap(v: f64) -> RGBColor {
     const STOPS: [(f64, f64, f64); 5] = [

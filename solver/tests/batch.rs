@@ -1,0 +1,340 @@
+//! Sweeps end to end: `ansatz sweep`, `batch --local`, `batch --slurm` on a real single-node
+//! SLURM (scripts/slurm-local.sh) and `collect`, on a small heat problem with a closed-form
+//! reference. Set ANSATZ_SKIP_SLURM=1 to skip the SLURM part where no cluster can run (it
+//! needs root to start the daemons).
+
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, SystemTime};
+
+const ANSATZ: &str = env!("CARGO_BIN_EXE_ansatz");
+
+/// u_t = k·u_xx on [0, 1] × [0, 1], u = sin(πx)·e^(−kπ²t).
+const HEAT: &str = r#"
+name = "heat_sweep"
+[domain]
+x = [0.0, 1.0]
+t = [0.0, 1.0]
+[parameters]
+k = 0.1
+[pde]
+residuals = ["u_t - k*u_xx"]
+[[conditions]]
+kind = "initial"
+value = "sin(pi*x)"
+points = 64
+[[conditions]]
+kind = "dirichlet"
+on = ["left", "right"]
+points = 64
+[reference]
+analytic = ["sin(pi*x)*exp(-k*pi^2*t)"]
+[model]
+hidden = [16, 16]
+[training]
+collocation = 512
+adam_steps = 800
+learning_rate = 5e-3
+lbfgs_steps = 0
+checkpoint_every = 100
+log_every = 50
+[output]
+grid = [33, 11]
+"#;
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ansatz-batch-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("heat.toml"), HEAT).unwrap();
+    dir
+}
+
+fn ansatz(args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = Command::new(ANSATZ)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "ansatz {args:?} failed:\n{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
+/// A 4-run sweep (k in {0.05, 0.1} x 2 seeds) of the heat problem into `dir/name`.
+fn sweep(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
+    let out = dir.join(name);
+    let file = dir.join("heat.toml");
+    ansatz(
+        &[
+            &[
+                "sweep",
+                file.to_str().unwrap(),
+                "--vary",
+                "parameters.k=[0.05, 0.1]",
+                "--seeds",
+                "2",
+                "--out",
+                out.to_str().unwrap(),
+            ][..],
+            extra,
+        ]
+        .concat(),
+        &[],
+    );
+    out
+}
+
+/// collect.csv without the wall-time column (the only one that may differ between runs).
+fn table_without_times(dir: &Path) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(dir.join("collect.csv")).unwrap();
+    let rows: Vec<Vec<String>> = text
+        .lines()
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    let wall = rows[0].iter().position(|c| c == "wall_s").unwrap();
+    rows.into_iter()
+        .map(|mut r| {
+            r.remove(wall);
+            r
+        })
+        .collect()
+}
+
+fn python() -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
+    assert!(
+        p.exists(),
+        "{} is missing: run `bash scripts/setup.sh`",
+        p.display()
+    );
+    p
+}
+
+fn slurm_up() -> Option<String> {
+    if std::env::var("ANSATZ_SKIP_SLURM").is_ok_and(|v| v == "1") {
+        eprintln!("ANSATZ_SKIP_SLURM=1: the SLURM part of this test is skipped");
+        return None;
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/slurm-local.sh");
+    let up = Command::new("bash")
+        .arg(&script)
+        .arg("up")
+        .output()
+        .unwrap();
+    assert!(
+        up.status.success(),
+        "scripts/slurm-local.sh up failed (it needs root; ANSATZ_SKIP_SLURM=1 skips this):\n{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    let env = Command::new("bash")
+        .arg(&script)
+        .arg("env")
+        .output()
+        .unwrap();
+    let line = String::from_utf8_lossy(&env.stdout).into_owned();
+    Some(
+        line.trim()
+            .trim_start_matches("export SLURM_CONF=")
+            .to_string(),
+    )
+}
+
+/// Must show 1 and 2 of the issue: the same sweep as a SLURM job array and with
+/// `--local -j 2` gives the same collected table, 4 completed runs with their errors.
+#[test]
+fn slurm_array_and_local_batch_collect_the_same_table() {
+    let dir = scratch("same-table");
+    let local = sweep(&dir, "local", &[]);
+    let out = ansatz(
+        &["batch", local.to_str().unwrap(), "--local", "-j", "2"],
+        &[],
+    );
+    assert!(out.contains("4 completed, 0 failed"), "{out}");
+    let out = ansatz(&["collect", local.to_str().unwrap()], &[]);
+    assert!(out.contains("4 of 4 runs completed"), "{out}");
+    let local_table = table_without_times(&local);
+    assert_eq!(local_table.len(), 5);
+    let error = local_table[0]
+        .iter()
+        .position(|c| c == "relative_l2_u")
+        .unwrap();
+    for row in &local_table[1..] {
+        let e: f64 = row[error].parse().unwrap();
+        assert!(e < 5e-2, "relative L2 {e} in {row:?}");
+    }
+    // Seeds differ, so runs differ: the table is not one run copied four times.
+    assert_ne!(local_table[1][error], local_table[2][error]);
+
+    // collect.h5, read back by h5py: the same errors, status words and swept values.
+    let check = format!(
+        r#"
+import h5py, csv
+rows = list(csv.DictReader(open("{0}/collect.csv")))
+with h5py.File("{0}/collect.h5", "r") as f:
+    assert f.attrs["columns"].split(",")[:3] == ["index", "name", "parameters.k"], f.attrs["columns"]
+    assert [s.decode() for s in f["status"][:]] == ["completed"] * 4
+    assert list(f["parameters.k"][:]) == [0.05, 0.05, 0.1, 0.1]
+    for r, e in zip(rows, f["relative_l2_u"][:]):
+        assert float(r["relative_l2_u"]) == e, (r, e)
+print("collect.h5 ok")
+"#,
+        local.display()
+    );
+    let py = Command::new(python())
+        .args(["-c", &check])
+        .output()
+        .unwrap();
+    assert!(
+        py.status.success(),
+        "{}",
+        String::from_utf8_lossy(&py.stderr)
+    );
+    assert!(local.join("collect.png").exists());
+
+    let Some(conf) = slurm_up() else { return };
+    let env = [("SLURM_CONF", conf.as_str())];
+    let cluster = sweep(&dir, "slurm", &[]);
+    let out = ansatz(
+        &[
+            "batch",
+            cluster.to_str().unwrap(),
+            "--slurm",
+            "--submit",
+            "--wait",
+        ],
+        &env,
+    );
+    assert!(out.contains("submitted job array"), "{out}");
+    assert!(out.contains("all 4 runs completed"), "{out}");
+    let script = std::fs::read_to_string(cluster.join("batch.sbatch")).unwrap();
+    assert!(script.contains("#SBATCH --array=0-3"), "{script}");
+    let logs = std::fs::read_dir(cluster.join("logs")).unwrap().count();
+    assert_eq!(logs, 4, "one SLURM log per array task");
+    let out = ansatz(&["collect", cluster.to_str().unwrap()], &env);
+    assert!(out.contains("4 of 4 runs completed"), "{out}");
+    assert_eq!(
+        table_without_times(&cluster),
+        local_table,
+        "the SLURM array and the local batch disagree"
+    );
+    // Submitting again submits nothing: every run has completed.
+    let out = ansatz(
+        &["batch", cluster.to_str().unwrap(), "--slurm", "--submit"],
+        &env,
+    );
+    assert!(out.contains("nothing to submit"), "{out}");
+}
+
+/// Must show 3: a run killed inside a sweep is run again (from its checkpoint) by the next
+/// `batch`; the completed runs are not.
+#[test]
+fn killed_run_in_a_sweep_is_rerun_and_completed_runs_are_not() {
+    let dir = scratch("killed");
+    let sweep_dir = sweep(
+        &dir,
+        "sweep",
+        &[
+            "--set",
+            "training.collocation=2048",
+            "--set",
+            "training.adam_steps=1500",
+        ],
+    );
+    // One run at a time, in its own process group, so that one kill takes down the batch
+    // and the run it is in (as a crashed node would).
+    let mut batch = Command::new(ANSATZ)
+        .args(["batch", sweep_dir.to_str().unwrap(), "--local", "-j", "1"])
+        .stdout(std::process::Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let second = sweep_dir.join("runs/0001");
+    let reached = (0..12000).any(|_| {
+        std::thread::sleep(Duration::from_millis(10));
+        metrics_reached(&second, 300)
+    });
+    assert!(reached, "the second run never reached step 300");
+    let group = batch.id();
+    assert!(group > 1);
+    let killed = Command::new("kill")
+        .args(["-s", "KILL", "--", &format!("-{group}")])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    batch.wait().unwrap();
+    assert!(sweep_dir.join("runs/0000/summary.json").exists());
+    assert!(!second.join("summary.json").exists());
+    let first_done = modified(&sweep_dir.join("runs/0000/summary.json"));
+
+    let out = ansatz(&["collect", sweep_dir.to_str().unwrap()], &[]);
+    assert!(out.contains("1 of 4 runs completed"), "{out}");
+    assert!(out.contains("incomplete"), "{out}");
+
+    let out = ansatz(
+        &["batch", sweep_dir.to_str().unwrap(), "--local", "-j", "2"],
+        &[],
+    );
+    assert!(
+        out.contains("3 runs to do (1 completed already)") && out.contains("3 completed, 0 failed"),
+        "{out}"
+    );
+    let log = std::fs::read_to_string(sweep_dir.join("logs/0001.log")).unwrap();
+    assert!(log.contains("resuming from"), "{log}");
+    assert_eq!(
+        modified(&sweep_dir.join("runs/0000/summary.json")),
+        first_done,
+        "a completed run was run again"
+    );
+    let out = ansatz(&["batch", sweep_dir.to_str().unwrap(), "--local"], &[]);
+    assert!(
+        out.contains("all 4 runs completed; nothing to run"),
+        "{out}"
+    );
+}
+
+/// A sweep whose runs do not all resolve to a valid problem writes nothing, and says which
+/// runs and why.
+#[test]
+fn sweep_with_an_invalid_value_names_the_run_and_writes_nothing() {
+    let dir = scratch("invalid");
+    let file = dir.join("heat.toml");
+    let out = dir.join("sweep");
+    let result = Command::new(ANSATZ)
+        .args([
+            "sweep",
+            file.to_str().unwrap(),
+            "--vary",
+            "model.kind=[\"mlp\", \"transformer\"]",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&result.stderr);
+    assert!(!result.status.success());
+    assert!(
+        err.contains("1 of 2 runs") && err.contains("run 1 (model.kind=transformer seed=0)"),
+        "{err}"
+    );
+    assert!(!out.join("manifest.json").exists());
+}
+
+fn modified(path: &Path) -> SystemTime {
+    std::fs::metadata(path).unwrap().modified().unwrap()
+}
+
+fn metrics_reached(dir: &Path, step: u64) -> bool {
+    std::fs::read_to_string(dir.join("metrics.jsonl"))
+        .map(|t| {
+            t.lines()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .any(|v| v["step"].as_u64().is_some_and(|s| s >= step))
+        })
+        .unwrap_or(false)
+}
