@@ -338,3 +338,46 @@ fn metrics_reached(dir: &Path, step: u64) -> bool {
         })
         .unwrap_or(false)
 }
+
+/// A run whose process fails is restarted `--retries` times, then recorded as failed (with
+/// the reason and its log) while the other runs complete; the next `batch` runs it again.
+#[test]
+fn failed_run_is_recorded_and_run_again_by_the_next_batch() {
+    let dir = scratch("failed");
+    let sweep_dir = sweep(&dir, "sweep", &["--set", "training.adam_steps=100"]);
+    let problem = sweep_dir.join("problems/0002.toml");
+    let good = std::fs::read_to_string(&problem).unwrap();
+    std::fs::write(&problem, "name = \"broken\"\n[domain\n").unwrap();
+
+    let out = Command::new(ANSATZ)
+        .args([
+            "batch",
+            sweep_dir.to_str().unwrap(),
+            "--local",
+            "--retries",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "a failed run must fail the batch");
+    assert!(stdout.contains("3 completed, 1 failed"), "{stdout}");
+    assert!(
+        stdout.contains("run 2 (parameters.k=0.1 seed=0): failed: the run's process ended"),
+        "{stdout}"
+    );
+    let log = std::fs::read_to_string(sweep_dir.join("logs/0002.log")).unwrap();
+    assert_eq!(
+        log.matches("0002.toml").count(),
+        2,
+        "one error per attempt (a retry):\n{log}"
+    );
+    let table = ansatz(&["collect", sweep_dir.to_str().unwrap()], &[]);
+    assert!(table.contains("3 of 4 runs completed"), "{table}");
+    assert!(table.contains("failed"), "{table}");
+
+    std::fs::write(&problem, good).unwrap();
+    let out = ansatz(&["batch", sweep_dir.to_str().unwrap(), "--local"], &[]);
+    assert!(out.contains("1 completed, 0 failed, 3 skipped"), "{out}");
+    assert!(!sweep_dir.join("runs/0002/FAILED").exists());
+}

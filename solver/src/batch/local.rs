@@ -6,6 +6,7 @@ use super::{io_err, BatchError, Entry, Manifest, Status};
 use crate::output::write_atomic;
 use std::collections::VecDeque;
 use std::fs::OpenOptions;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
@@ -115,12 +116,20 @@ pub fn run_local(dir: &Path, opts: &LocalOptions) -> Result<Tally, BatchError> {
 fn run_one(dir: &Path, logs: &Path, entry: &Entry, opts: &LocalOptions) -> Result<(), BatchError> {
     let log_path = logs.join(format!("{}.log", file_stem(&entry.out)));
     let mut status = None;
-    for _ in 0..=opts.retries {
-        let log = OpenOptions::new()
+    for attempt in 1..=opts.retries + 1 {
+        let mut log = OpenOptions::new()
             .create(true)
             .append(true)
             .open(&log_path)
             .map_err(|e| io_err(&log_path, e))?;
+        writeln!(
+            log,
+            "--- ansatz batch: run {} ({}), attempt {attempt} of {}",
+            entry.index,
+            entry.name,
+            opts.retries + 1
+        )
+        .map_err(|e| io_err(&log_path, e))?;
         let err = log.try_clone().map_err(|e| io_err(&log_path, e))?;
         let s = Command::new(&opts.exe)
             .args(["run", "--manifest"])
