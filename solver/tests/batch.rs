@@ -8,45 +8,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-const ANSATZ: &str = env!("CARGO_BIN_EXE_ansatz");
+mod common;
+use common::{metrics_reached, python, scratch, ANSATZ, HEAT};
 
-/// u_t = k·u_xx on [0, 1] × [0, 1], u = sin(πx)·e^(−kπ²t).
-const HEAT: &str = r#"
-name = "heat_sweep"
-[domain]
-x = [0.0, 1.0]
-t = [0.0, 1.0]
-[parameters]
-k = 0.1
-[pde]
-residuals = ["u_t - k*u_xx"]
-[[conditions]]
-kind = "initial"
-value = "sin(pi*x)"
-points = 64
-[[conditions]]
-kind = "dirichlet"
-on = ["left", "right"]
-points = 64
-[reference]
-analytic = ["sin(pi*x)*exp(-k*pi^2*t)"]
-[model]
-hidden = [16, 16]
-[training]
-collocation = 512
-adam_steps = 800
-learning_rate = 5e-3
-lbfgs_steps = 0
-checkpoint_every = 100
-log_every = 50
-[output]
-grid = [33, 11]
-"#;
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ansatz-batch-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+fn scratch_with_problem(name: &str) -> PathBuf {
+    let dir = scratch(&format!("batch-{name}"));
     std::fs::write(dir.join("heat.toml"), HEAT).unwrap();
     dir
 }
@@ -106,16 +72,6 @@ fn table_without_times(dir: &Path) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn python() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
-    assert!(
-        p.exists(),
-        "{} is missing: run `bash scripts/setup.sh`",
-        p.display()
-    );
-    p
-}
-
 fn slurm_up() -> Option<String> {
     if std::env::var("ANSATZ_SKIP_SLURM").is_ok_and(|v| v == "1") {
         eprintln!("ANSATZ_SKIP_SLURM=1: the SLURM part of this test is skipped");
@@ -149,7 +105,7 @@ fn slurm_up() -> Option<String> {
 /// `--local -j 2` gives the same collected table, 4 completed runs with their errors.
 #[test]
 fn slurm_array_and_local_batch_collect_the_same_table() {
-    let dir = scratch("same-table");
+    let dir = scratch_with_problem("same-table");
     let local = sweep(&dir, "local", &[]);
     let out = ansatz(
         &["batch", local.to_str().unwrap(), "--local", "-j", "2"],
@@ -235,7 +191,7 @@ print("collect.h5 ok")
 /// `batch`; the completed runs are not.
 #[test]
 fn killed_run_in_a_sweep_is_rerun_and_completed_runs_are_not() {
-    let dir = scratch("killed");
+    let dir = scratch_with_problem("killed");
     let sweep_dir = sweep(
         &dir,
         "sweep",
@@ -243,11 +199,12 @@ fn killed_run_in_a_sweep_is_rerun_and_completed_runs_are_not() {
             "--set",
             "training.collocation=2048",
             "--set",
-            "training.adam_steps=1500",
+            "training.adam_steps=4000",
         ],
     );
     // One run at a time, in its own process group, so that one kill takes down the batch
-    // and the run it is in (as a crashed node would).
+    // and the run it is in (as a crashed node would). A run takes ~3 s here: the kill at
+    // step 300 lands well before its end.
     let mut batch = Command::new(ANSATZ)
         .args(["batch", sweep_dir.to_str().unwrap(), "--local", "-j", "1"])
         .stdout(std::process::Stdio::null())
@@ -302,7 +259,7 @@ fn killed_run_in_a_sweep_is_rerun_and_completed_runs_are_not() {
 /// runs and why.
 #[test]
 fn sweep_with_an_invalid_value_names_the_run_and_writes_nothing() {
-    let dir = scratch("invalid");
+    let dir = scratch_with_problem("invalid");
     let file = dir.join("heat.toml");
     let out = dir.join("sweep");
     let result = Command::new(ANSATZ)
@@ -329,21 +286,11 @@ fn modified(path: &Path) -> SystemTime {
     std::fs::metadata(path).unwrap().modified().unwrap()
 }
 
-fn metrics_reached(dir: &Path, step: u64) -> bool {
-    std::fs::read_to_string(dir.join("metrics.jsonl"))
-        .map(|t| {
-            t.lines()
-                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-                .any(|v| v["step"].as_u64().is_some_and(|s| s >= step))
-        })
-        .unwrap_or(false)
-}
-
 /// A run whose process fails is restarted `--retries` times, then recorded as failed (with
 /// the reason and its log) while the other runs complete; the next `batch` runs it again.
 #[test]
 fn failed_run_is_recorded_and_run_again_by_the_next_batch() {
-    let dir = scratch("failed");
+    let dir = scratch_with_problem("failed");
     let sweep_dir = sweep(&dir, "sweep", &["--set", "training.adam_steps=100"]);
     let problem = sweep_dir.join("problems/0002.toml");
     let good = std::fs::read_to_string(&problem).unwrap();

@@ -6,49 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-const ANSATZ: &str = env!("CARGO_BIN_EXE_ansatz");
-
-/// u_t = u_xx/π² on [0, 1] × [0, 1], u = sin(πx)·e^(−t).
-const HEAT: &str = r#"
-name = "heat"
-description = "1D heat equation with a closed-form solution"
-[domain]
-x = [0.0, 1.0]
-t = [0.0, 1.0]
-[parameters]
-k = "1/pi^2"
-[pde]
-residuals = ["u_t - k*u_xx"]
-[[conditions]]
-kind = "initial"
-value = "sin(pi*x)"
-points = 64
-[[conditions]]
-kind = "dirichlet"
-on = ["left", "right"]
-points = 64
-[reference]
-analytic = ["sin(pi*x)*exp(-t)"]
-[model]
-hidden = [16, 16]
-[training]
-collocation = 512
-adam_steps = 1500
-learning_rate = 5e-3
-decay_rate = 0.5
-lbfgs_steps = 0
-checkpoint_every = 100
-log_every = 50
-[output]
-grid = [33, 11]
-"#;
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ansatz-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+mod common;
+use common::{metrics_reached, python, scratch, ANSATZ, HEAT};
 
 fn problem(dir: &Path) -> PathBuf {
     let path = dir.join("heat.toml");
@@ -70,16 +29,6 @@ fn error_of(run_dir: &Path) -> f64 {
     let text = std::fs::read_to_string(run_dir.join("summary.json")).unwrap();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     v["relative_l2"]["u"].as_f64().unwrap()
-}
-
-fn python() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
-    assert!(
-        p.exists(),
-        "{} is missing: run `bash scripts/setup.sh` (it creates the venv with h5py and vtk)",
-        p.display()
-    );
-    p
 }
 
 #[test]
@@ -228,16 +177,6 @@ fn killed_run_resumes_from_its_checkpoint_to_the_same_error() {
         (a - b).abs() <= 0.1 * a,
         "uninterrupted {a:.3e}, resumed {b:.3e}"
     );
-}
-
-fn metrics_reached(dir: &Path, step: u64) -> bool {
-    std::fs::read_to_string(dir.join("metrics.jsonl"))
-        .map(|t| {
-            t.lines()
-                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-                .any(|v| v["step"].as_u64().is_some_and(|s| s >= step))
-        })
-        .unwrap_or(false)
 }
 
 /// A problem on a region (an annulus from CSG) writes point clouds (.vtu) of the grid points
