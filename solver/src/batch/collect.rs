@@ -86,15 +86,20 @@ impl Table {
     }
 }
 
+/// A cell: exact (shortest round-trip) for files, four significant digits for reading.
 fn number(v: f64, readable: bool) -> String {
+    let exact = format!("{v}");
     if v.is_nan() {
         String::new()
     } else if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
-    } else if readable && format!("{v}").len() > 8 {
-        format!("{v:.3e}")
+    } else if !readable || exact.len() <= 6 {
+        exact
+    } else if (1e-2..1e5).contains(&v.abs()) {
+        let decimals = (3 - v.abs().log10().floor() as i32).max(0) as usize;
+        format!("{v:.decimals$}")
     } else {
-        format!("{v}")
+        format!("{v:.3e}")
     }
 }
 
@@ -258,4 +263,21 @@ fn plot_errors(path: &Path, manifest: &Manifest, table: &Table) -> Result<(), St
         &series,
     )
     .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number;
+
+    #[test]
+    fn cells_are_exact_in_files_and_short_on_screen() {
+        let v = 0.009797999258010968;
+        assert_eq!(number(v, false).parse::<f64>().unwrap(), v);
+        assert_eq!(number(v, true), "9.798e-3");
+        assert_eq!(number(7.033262, true), "7.033");
+        assert_eq!(number(123.4567, true), "123.5");
+        assert_eq!(number(0.05, true), "0.05");
+        assert_eq!(number(3000.0, true), "3000");
+        assert_eq!(number(f64::NAN, true), "");
+    }
 }

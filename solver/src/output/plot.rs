@@ -78,11 +78,7 @@ pub fn loss_history(path: &Path, history: &[Record], term_names: &[&str]) -> Plo
             .label(*name)
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color));
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()?;
+    draw_legend(&mut chart)?;
     root.present()?;
     Ok(())
 }
@@ -269,6 +265,7 @@ pub fn sweep(
         .x_desc(x.0)
         .y_desc(y_name)
         .x_label_formatter(&label_x)
+        .y_label_formatter(&|v| format!("{v:.1e}"))
         .draw()?;
     for (i, (label, points)) in series.iter().enumerate() {
         let color = Palette99::pick(i).to_rgba();
@@ -287,14 +284,21 @@ pub fn sweep(
         }
     }
     if series.iter().any(|(l, _)| !l.is_empty()) {
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()?;
+        draw_legend(&mut chart)?;
     }
     root.present()?;
     Ok(())
+}
+
+/// The series' labels in a box on a translucent background.
+fn draw_legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
 }
 
 /// A perceptually ordered blue–yellow map (viridis, sampled at five stops).
