@@ -12,7 +12,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// The file that marks a directory as a sweep.
-pub const MANIFEST: &str = "manifest.json";
+const MANIFEST: &str = "manifest.json";
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Manifest {
@@ -135,21 +135,26 @@ pub fn display(v: &Value) -> String {
     }
 }
 
-/// Expands the sweep into `dir`: a resolved problem file per run under `problems/`, and
-/// `manifest.json` last. Every run's problem is checked before anything is written.
-pub fn sweep(opts: &SweepOptions, dir: &Path) -> Result<Manifest, BatchError> {
-    if dir.join(MANIFEST).exists() {
-        return Err(BatchError::Usage(format!(
-            "{} already holds a sweep; choose another --out or remove it",
-            dir.display()
-        )));
-    }
+/// Expands the sweep into `out` (default `sweeps/<problem name>`): a resolved problem file
+/// per run under `problems/`, and `manifest.json` last. Every run's problem is checked before
+/// anything is written. Returns the sweep directory and its manifest.
+pub fn sweep(opts: &SweepOptions, out: Option<&Path>) -> Result<(PathBuf, Manifest), BatchError> {
     let vary = opts
         .vary
         .iter()
         .map(|a| parse_vary(a))
         .collect::<Result<Vec<_>, _>>()?;
     let base = load_with_overrides(&opts.file, &opts.sets).map_err(BatchError::Usage)?;
+    let dir = out.map_or_else(
+        || Path::new("sweeps").join(&base.spec.name),
+        Path::to_path_buf,
+    );
+    if dir.join(MANIFEST).exists() {
+        return Err(BatchError::Usage(format!(
+            "{} already holds a sweep; choose another --out or remove it",
+            dir.display()
+        )));
+    }
     // Any new name is a valid parameter, so a misspelt one would sweep nothing.
     for v in &vary {
         if let Some(name) = v.key.strip_prefix("parameters.") {
@@ -249,7 +254,7 @@ pub fn sweep(opts: &SweepOptions, dir: &Path) -> Result<Manifest, BatchError> {
     let path = dir.join(MANIFEST);
     let json = serde_json::to_string_pretty(&manifest).expect("the manifest serializes");
     write_atomic(&path, json.as_bytes()).map_err(|e| io_err(&path, e))?;
-    Ok(manifest)
+    Ok((dir, manifest))
 }
 
 /// One run's problem file: the source with `sets` and the seed applied, checked (its

@@ -14,9 +14,10 @@ mod status;
 
 pub use collect::{collect, Column, Table};
 pub use local::{run_local, LocalOptions};
-pub use manifest::{sweep, Entry, Manifest, SweepOptions, Vary, MANIFEST};
+pub use manifest::{sweep, Entry, Manifest, SweepOptions, Vary};
 pub use slurm::{slurm, SlurmOptions};
-pub use status::Status;
+
+use status::Status;
 
 use crate::output::write_atomic;
 use crate::run::{run, RunError, RunOptions};
@@ -40,14 +41,14 @@ fn io_err(path: &Path, e: impl std::fmt::Display) -> BatchError {
     }
 }
 
-/// Runs entry `index` of the sweep in `dir` (what each array task does): resumes from its
-/// checkpoint if one exists; returns `None` if the run had already completed.
+/// Runs entry `index` of `manifest`, the sweep in `dir` (what each array task does): resumes
+/// from its checkpoint if one exists; returns `None` if the run had already completed.
 pub fn run_entry(
     dir: &Path,
+    manifest: &Manifest,
     index: usize,
     quiet: bool,
 ) -> Result<Option<serde_json::Value>, BatchError> {
-    let manifest = Manifest::load(dir)?;
     let entry = manifest.entry(index)?;
     let out = dir.join(&entry.out);
     if Status::of(dir, entry) == Status::Completed {

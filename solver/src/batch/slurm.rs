@@ -39,17 +39,15 @@ pub fn slurm(dir: &Path, opts: &SlurmOptions) -> Result<Option<String>, BatchErr
     let dir = &std::fs::canonicalize(dir).map_err(|e| io_err(dir, e))?;
     let manifest = Manifest::load(dir)?;
     let queued = queued_runs(dir);
-    let todo: Vec<usize> = manifest
+    let completed: Vec<bool> = manifest
         .runs
         .iter()
-        .filter(|e| Status::of(dir, e) != Status::Completed && !queued.contains(&e.index))
-        .map(|e| e.index)
+        .map(|e| Status::of(dir, e) == Status::Completed)
         .collect();
-    let completed = manifest
-        .runs
-        .iter()
-        .filter(|e| Status::of(dir, e) == Status::Completed)
-        .count();
+    let todo: Vec<usize> = (0..manifest.runs.len())
+        .filter(|i| !completed[*i] && !queued.contains(i))
+        .collect();
+    let completed = completed.iter().filter(|&&c| c).count();
     if todo.is_empty() {
         println!(
             "{}: nothing to submit ({completed} of {} runs completed, {} queued or running)",

@@ -355,9 +355,7 @@ fn main() -> ExitCode {
                 seeds,
                 threads,
             };
-            let name = load(&opts.file, &opts.sets)?.spec.name;
-            let out = out.unwrap_or_else(|| PathBuf::from("sweeps").join(name));
-            let m = batch::sweep(&opts, &out).map_err(|e| e.to_string())?;
+            let (out, m) = batch::sweep(&opts, out.as_deref()).map_err(|e| e.to_string())?;
             println!(
                 "{}: {} runs ({} combinations x {} seeds), {} thread{} each",
                 out.display(),
@@ -436,7 +434,7 @@ fn main() -> ExitCode {
                 .build_global()
                 .map_err(|e| e.to_string())?;
             let index = index.expect("clap requires --index with --manifest");
-            match batch::run_entry(&dir, index, quiet).map_err(|e| e.to_string())? {
+            match batch::run_entry(&dir, &m, index, quiet).map_err(|e| e.to_string())? {
                 None => println!(
                     "run {index} of {} had completed; nothing to do",
                     dir.display()
