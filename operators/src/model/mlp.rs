@@ -382,7 +382,6 @@ impl<T: Real> Field<T> for Mlp<T> {
                     hbar
                 };
                 let zbar = &mut t.zbar[..rows * d.dout];
-                zbar.fill(T::zero());
                 for j in 0..d.dout {
                     let r = j * rows..(j + 1) * rows;
                     chain_backward(
@@ -404,7 +403,6 @@ impl<T: Real> Field<T> for Mlp<T> {
             dense_backward(input, w, zbar, gw, gb, hbar, rows, n);
         }
         if let Some(g) = &self.gate {
-            t.gate_zbar.fill(T::zero());
             for j in 0..g.dout {
                 let r = j * rows..(j + 1) * rows;
                 chain_backward(
