@@ -182,6 +182,59 @@ fn adjoints_match_finite_differences() {
     }
 }
 
+/// Hessian-vector products (the tangent of the adjoint) against central differences of
+/// the adjoint along a direction in jet space.
+#[test]
+fn adjoint_tangents_match_finite_differences_of_the_adjoint() {
+    let sources = [
+        "u_t + u*u_x - nu*u_xx",
+        "u^3 - u/v + u^v + exp(-lam*u)*sin(v_x)",
+        "sqrt(u*u + v*v) * tanh(u_xt) / (1 + cosh(u_tt)) - log(u) + tan(v_t/4) + sinh(u_x)",
+        "cos(u_x)^2 - abs(v)*u",
+    ];
+    let c = Case::new();
+    let dir: Vec<f64> = (0..c.jets.len())
+        .map(|k| ((k * 7 % 5) as f64 - 2.0) / 3.0)
+        .collect();
+    for src in sources {
+        let p = Program::compile(src, &symbols()).unwrap();
+        let inp = Inputs {
+            n: 1,
+            layout: &c.layout,
+            jets: &c.jets,
+            x: &c.x,
+            params: &c.params,
+        };
+        let r = p.registers();
+        let (mut regs, mut bars) = (vec![0.0; r], vec![0.0; r]);
+        p.eval(&inp, &mut regs);
+        let (mut jb, mut pb) = (vec![0.0; c.jets.len()], vec![0.0; 1]);
+        p.adjoint(&inp, &regs, &[1.0], &mut bars, &mut jb, &mut pb);
+        let (mut dregs, mut dbars) = (vec![0.0; r], vec![0.0; r]);
+        let mut hv = vec![0.0; c.jets.len()];
+        p.adjoint_tangent(&inp, &regs, &bars, &dir, &mut dregs, &mut dbars, &mut hv);
+        let h = 1e-6;
+        let moved = |s: f64| {
+            let mut m = Case::new();
+            m.jets.iter_mut().zip(&dir).for_each(|(j, d)| *j += s * d);
+            m.adjoint(src).0
+        };
+        let (jp, jm) = (moved(h), moved(-h));
+        for k in 0..hv.len() {
+            let fd = (jp[k] - jm[k]) / (2.0 * h);
+            assert!(
+                (fd - hv[k]).abs() < 1e-6 * (1.0 + fd.abs()),
+                "{src}: jet {k}: {} vs {fd}",
+                hv[k]
+            );
+        }
+        assert!(
+            hv.iter().any(|v| v.abs() > 1e-3),
+            "{src}: no curvature tested"
+        );
+    }
+}
+
 #[test]
 fn errors_name_the_column_and_what_was_expected() {
     let err = |src: &str| Program::compile(src, &symbols()).unwrap_err();

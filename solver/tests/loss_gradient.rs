@@ -1,6 +1,8 @@
 //! The whole PINN loss (residual, conditions with targets, causal weights or norms, a
 //! trainable PDE parameter) against finite differences, and determinism across thread counts.
 
+mod common;
+
 use operators::expr::{Program, Symbols};
 use operators::model::Field;
 use operators::{Mlp, MlpConfig, Rng};
@@ -9,13 +11,7 @@ use solver::optim::Objective;
 use solver::pinn::{Causal, PinnLoss, PointSource, Reduction, Target, TermSpec};
 
 fn symbols() -> Symbols {
-    Symbols {
-        coords: vec!["x".into(), "t".into()],
-        time_axis: Some(1),
-        fields: vec!["u".into()],
-        constants: vec![],
-        trainable: vec!["nu".into()],
-    }
+    common::xt_symbols(&["nu"])
 }
 
 /// How the residual and initial terms reduce: mean squares, causal, or norms.

@@ -70,3 +70,14 @@ pub fn metrics_reached(dir: &Path, step: u64) -> bool {
         })
         .unwrap_or(false)
 }
+
+/// Symbols of a problem in (x, t) with one field u and the given trainable parameters.
+pub fn xt_symbols(trainable: &[&str]) -> operators::expr::Symbols {
+    operators::expr::Symbols {
+        coords: vec!["x".into(), "t".into()],
+        time_axis: Some(1),
+        fields: vec!["u".into()],
+        constants: vec![],
+        trainable: trainable.iter().map(|s| s.to_string()).collect(),
+    }
+}

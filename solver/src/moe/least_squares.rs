@@ -1,0 +1,407 @@
+//! The hard-constraint layer: the solution u = Σ_k w_k φ_k whose coefficients w minimize the
+//! residuals of the PDE and its conditions on constraint points, found by Levenberg–Marquardt
+//! (in f64) and differentiated by the implicit function theorem (methods.md §E).
+//!
+//! The basis functions φ_k are the outputs of a network; their jets at the constraint points
+//! are fixed while w is solved for, so every residual is an expression of u's jets, each of
+//! which is linear in w. The Jacobian rows are `Σ_c ∂P/∂u_c · φ_k,c`, with ∂P/∂u_c from the
+//! expression's own reverse mode.
+
+use faer::linalg::matmul::matmul;
+use faer::linalg::solvers::{Solve, SolveLstsq};
+use faer::{Accum, Mat, MatMut, MatRef, Par};
+use operators::expr::{Inputs, Program};
+use operators::JetLayout;
+
+/// One set of residual rows, `√(weight/n)·(P(u)(x_i) − target_i)` at n points.
+pub struct Rows<'a> {
+    /// An expression of u's jets (field 0), coordinates and numbers.
+    pub program: &'a Program,
+    pub layout: &'a JetLayout,
+    /// The points, `n × dims` column-major.
+    pub x: &'a [f64],
+    /// Jets of the N basis functions at the points: `layout.len()·n × N` column-major.
+    pub basis: &'a [f64],
+    /// Values P should take (zero when absent).
+    pub target: Option<&'a [f64]>,
+    pub weight: f64,
+}
+
+impl Rows<'_> {
+    fn n(&self) -> usize {
+        self.x.len() / self.layout.dims()
+    }
+
+    fn scale(&self) -> f64 {
+        (self.weight / self.n().max(1) as f64).sqrt()
+    }
+}
+
+/// Settings of the Levenberg–Marquardt solve.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LmSettings {
+    pub max_iterations: usize,
+    /// Stop when a step changes w by less than `tolerance·(‖w‖ + tolerance)`, or the cost
+    /// by less than `tolerance` relative to it.
+    pub tolerance: f64,
+    /// Coefficient of the ridge rows `ridge·w`, which keep the normal equations definite.
+    pub ridge: f64,
+}
+
+impl Default for LmSettings {
+    /// The paper's settings for diffusion–sorption: 100 iterations, ridge 1e-4; a tighter
+    /// tolerance than its 1e-4, since the implicit gradient is only as good as the optimum.
+    fn default() -> Self {
+        LmSettings {
+            max_iterations: 100,
+            tolerance: 1e-10,
+            ridge: 1e-4,
+        }
+    }
+}
+
+/// Why a solve stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LmStop {
+    /// The step or the cost decrease fell below the tolerance.
+    Converged,
+    MaxIterations,
+    /// No damping made the cost decrease (the cost is at a minimum to rounding).
+    NoDescent,
+}
+
+/// The optimal coefficients and how they were found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LmSolution {
+    pub w: Vec<f64>,
+    /// ½‖R(w)‖², ridge rows included.
+    pub cost: f64,
+    pub iterations: usize,
+    pub stop: LmStop,
+}
+
+/// R(w) and, if asked, its Jacobian ∂R/∂w (ridge rows last), with what each row set's
+/// expression left for second derivatives.
+struct Linearization {
+    r: Vec<f64>,
+    j: Mat<f64>,
+    sets: Vec<SetTape>,
+}
+
+/// One row set's expression at w: u's jets, the registers and adjoints of P, and the
+/// per-point partials ∂P/∂u_c (`layout.len()·n`).
+struct SetTape {
+    u: Vec<f64>,
+    regs: Vec<f64>,
+    bars: Vec<f64>,
+    partials: Vec<f64>,
+}
+
+impl SetTape {
+    /// Per point, ∂²P/∂u² · v for a direction `v` in u's jets (`layout.len()·n`).
+    fn hessian_times(&self, set: &Rows<'_>, v: &[f64]) -> Vec<f64> {
+        let inp = self.inputs(set);
+        let mut dregs = vec![0.0; self.regs.len()];
+        let mut dbars = vec![0.0; self.regs.len()];
+        let mut hv = vec![0.0; v.len()];
+        set.program.adjoint_tangent(
+            &inp, &self.regs, &self.bars, v, &mut dregs, &mut dbars, &mut hv,
+        );
+        hv
+    }
+
+    fn inputs<'a>(&'a self, set: &Rows<'a>) -> Inputs<'a, f64> {
+        Inputs {
+            n: set.n(),
+            layout: set.layout,
+            jets: &self.u,
+            x: set.x,
+            params: &[],
+        }
+    }
+}
+
+fn rows_total(rows: &[Rows<'_>], n_basis: usize) -> usize {
+    rows.iter().map(Rows::n).sum::<usize>() + n_basis
+}
+
+/// Evaluates R at w (and J when `jacobian`).
+fn linearize(rows: &[Rows<'_>], w: &[f64], ridge: f64, jacobian: bool) -> Linearization {
+    let nb = w.len();
+    let m = rows_total(rows, nb);
+    let mut r = vec![0.0; m];
+    let mut j = Mat::zeros(if jacobian { m } else { 0 }, nb);
+    let mut sets = Vec::with_capacity(rows.len());
+    let mut offset = 0;
+    for set in rows {
+        let (n, slots) = (set.n(), set.layout.len());
+        let s = set.scale();
+        // u's jets: the basis jets times w.
+        let mut tape = SetTape {
+            u: vec![0.0; slots * n],
+            regs: vec![0.0; set.program.registers() * n],
+            bars: vec![0.0; set.program.registers() * n],
+            partials: vec![0.0; slots * n],
+        };
+        matmul(
+            MatMut::from_column_major_slice_mut(&mut tape.u, slots * n, 1),
+            Accum::Replace,
+            MatRef::from_column_major_slice(set.basis, slots * n, nb),
+            MatRef::from_column_major_slice(w, nb, 1),
+            1.0,
+            Par::Seq,
+        );
+        let inp = Inputs {
+            n,
+            layout: set.layout,
+            jets: &tape.u,
+            x: set.x,
+            params: &[],
+        };
+        let values = set.program.eval(&inp, &mut tape.regs);
+        for (i, &v) in values.iter().enumerate() {
+            let t = set.target.map_or(0.0, |t| t[i]);
+            r[offset + i] = s * (v - t);
+        }
+        if jacobian {
+            let a = &mut tape.partials;
+            set.program
+                .adjoint(&inp, &tape.regs, &vec![1.0; n], &mut tape.bars, a, &mut []);
+            for k in 0..nb {
+                let phi = &set.basis[k * slots * n..(k + 1) * slots * n];
+                for i in 0..n {
+                    let dot: f64 = (0..slots).map(|c| a[c * n + i] * phi[c * n + i]).sum();
+                    j[(offset + i, k)] = s * dot;
+                }
+            }
+        }
+        sets.push(tape);
+        offset += n;
+    }
+    for k in 0..nb {
+        r[offset + k] = ridge * w[k];
+        if jacobian {
+            j[(offset + k, k)] = ridge;
+        }
+    }
+    Linearization { r, j, sets }
+}
+
+fn half_square(r: &[f64]) -> f64 {
+    0.5 * r.iter().map(|v| v * v).sum::<f64>()
+}
+
+fn norm(v: &[f64]) -> f64 {
+    v.iter().map(|x| x * x).sum::<f64>().sqrt()
+}
+
+/// JᵀJ, the Gauss–Newton matrix.
+fn normal_matrix(j: &Mat<f64>) -> Mat<f64> {
+    let mut h = Mat::zeros(j.ncols(), j.ncols());
+    matmul(
+        h.as_mut(),
+        Accum::Replace,
+        j.transpose(),
+        j.as_ref(),
+        1.0,
+        Par::Seq,
+    );
+    h
+}
+
+/// The Levenberg–Marquardt step δ = argmin ‖J·δ + R‖² + μ·Σ_k H_kk·δ_k², by a QR
+/// factorization of J stacked on the damping rows (no normal equations, so the step keeps
+/// the accuracy of J's conditioning rather than its square).
+fn damped_step(lin: &Linearization, h: &Mat<f64>, mu: f64) -> Option<Vec<f64>> {
+    let (m, nb) = (lin.j.nrows(), lin.j.ncols());
+    let mut a = Mat::zeros(m + nb, nb);
+    a.as_mut().submatrix_mut(0, 0, m, nb).copy_from(&lin.j);
+    for k in 0..nb {
+        a[(m + k, k)] = (mu * h[(k, k)]).sqrt();
+    }
+    let mut rhs = vec![0.0; m + nb];
+    rhs[..m].iter_mut().zip(&lin.r).for_each(|(b, r)| *b = -r);
+    a.qr()
+        .solve_lstsq_in_place(MatMut::from_column_major_slice_mut(&mut rhs, m + nb, 1));
+    rhs.truncate(nb);
+    rhs.iter().all(|v| v.is_finite()).then_some(rhs)
+}
+
+/// w* = argmin ½‖R(w)‖² from `w0`, by Levenberg–Marquardt with Marquardt's scaling
+/// (damping μ·diag(JᵀJ)), a step accepted when it lowers the cost.
+pub fn solve(rows: &[Rows<'_>], w0: &[f64], settings: &LmSettings) -> LmSolution {
+    let mut w = w0.to_vec();
+    let mut lin = linearize(rows, &w, settings.ridge, true);
+    let mut cost = half_square(&lin.r);
+    let mut mu = 1e-3;
+    for iteration in 1..=settings.max_iterations {
+        let h = normal_matrix(&lin.j);
+        // Raise the damping until a step lowers the cost.
+        let accepted = loop {
+            let step = damped_step(&lin, &h, mu);
+            if let Some(step) = step {
+                let trial: Vec<f64> = w.iter().zip(&step).map(|(a, b)| a + b).collect();
+                let trial_cost = half_square(&linearize(rows, &trial, settings.ridge, false).r);
+                if trial_cost <= cost {
+                    break Some((trial, trial_cost, norm(&step)));
+                }
+            }
+            mu *= 10.0;
+            if mu > 1e16 {
+                break None;
+            }
+        };
+        let Some((trial, trial_cost, step_norm)) = accepted else {
+            return LmSolution {
+                w,
+                cost,
+                iterations: iteration,
+                stop: LmStop::NoDescent,
+            };
+        };
+        let decrease = cost - trial_cost;
+        w = trial;
+        cost = trial_cost;
+        mu = (mu / 10.0).max(1e-12);
+        lin = linearize(rows, &w, settings.ridge, true);
+        let tol = settings.tolerance;
+        if step_norm <= tol * (norm(&w) + tol) || decrease <= tol * cost {
+            polish(rows, &mut w, settings.ridge, 3);
+            let cost = half_square(&linearize(rows, &w, settings.ridge, false).r);
+            return LmSolution {
+                w,
+                cost,
+                iterations: iteration,
+                stop: LmStop::Converged,
+            };
+        }
+    }
+    LmSolution {
+        w,
+        cost,
+        iterations: settings.max_iterations,
+        stop: LmStop::MaxIterations,
+    }
+}
+
+/// H = ∂(JᵀR)/∂w = JᵀJ + Σ_i r_i·∇²r_i, the exact Hessian of ½‖R‖² at the linearization.
+fn exact_hessian(rows: &[Rows<'_>], lin: &Linearization, nb: usize) -> Mat<f64> {
+    let mut h = normal_matrix(&lin.j);
+    let mut offset = 0;
+    for (set, tape) in rows.iter().zip(&lin.sets) {
+        let (n, slots, s) = (set.n(), set.layout.len(), set.scale());
+        let r = &lin.r[offset..offset + n];
+        for k in 0..nb {
+            let hv = tape.hessian_times(set, &set.basis[k * slots * n..(k + 1) * slots * n]);
+            for l in 0..nb {
+                let phi = &set.basis[l * slots * n..(l + 1) * slots * n];
+                h[(l, k)] += (0..n)
+                    .map(|i| {
+                        let curvature: f64 =
+                            (0..slots).map(|c| phi[c * n + i] * hv[c * n + i]).sum();
+                        s * r[i] * curvature
+                    })
+                    .sum::<f64>();
+            }
+        }
+        offset += n;
+    }
+    h
+}
+
+/// g = JᵀR, the gradient of ½‖R‖².
+fn gradient(lin: &Linearization) -> Vec<f64> {
+    let nb = lin.j.ncols();
+    let mut g = vec![0.0; nb];
+    matmul(
+        MatMut::from_column_major_slice_mut(&mut g, nb, 1),
+        Accum::Replace,
+        lin.j.transpose(),
+        MatRef::from_column_major_slice(&lin.r, lin.r.len(), 1),
+        1.0,
+        Par::Seq,
+    );
+    g
+}
+
+/// Newton steps with the exact Hessian from a point Levenberg–Marquardt has converged to,
+/// each kept only if it shrinks the gradient: Gauss–Newton converges only linearly when
+/// the residuals do not vanish, and the implicit gradient needs JᵀR = 0 to rounding.
+fn polish(rows: &[Rows<'_>], w: &mut Vec<f64>, ridge: f64, steps: usize) {
+    let mut lin = linearize(rows, w, ridge, true);
+    let mut g = gradient(&lin);
+    for _ in 0..steps {
+        let mut step: Vec<f64> = g.iter().map(|v| -v).collect();
+        exact_hessian(rows, &lin, w.len())
+            .partial_piv_lu()
+            .solve_in_place(MatMut::from_column_major_slice_mut(&mut step, w.len(), 1));
+        let trial: Vec<f64> = w.iter().zip(&step).map(|(a, b)| a + b).collect();
+        let trial_lin = linearize(rows, &trial, ridge, true);
+        let trial_g = gradient(&trial_lin);
+        // A NaN gradient norm fails this test too.
+        if norm(&trial_g).partial_cmp(&norm(&g)) != Some(std::cmp::Ordering::Less) {
+            return;
+        }
+        (*w, lin, g) = (trial, trial_lin, trial_g);
+    }
+}
+
+/// The reverse mode of [`solve`] by the implicit function theorem: given w̄ = ∂L/∂w*, adds
+/// ∂L/∂φ (through w*) to `basis_bar[s]`, shaped like row set s's `basis`.
+///
+/// At the optimum g(w*, φ) = JᵀR = 0, so dw*/dφ = −H⁻¹·∂g/∂φ with H = ∂g/∂w the exact
+/// Hessian of ½‖R‖² (JᵀJ plus Σ r_i·∇²r_i, from Hessian-vector products of the residual
+/// expressions): one N×N solve H·λ = w̄, then φ̄ −= ∂(λᵀJᵀR)/∂φ.
+pub fn backward(
+    rows: &[Rows<'_>],
+    w: &[f64],
+    w_bar: &[f64],
+    ridge: f64,
+    basis_bar: &mut [&mut [f64]],
+) {
+    let nb = w.len();
+    let lin = linearize(rows, w, ridge, true);
+    let h = exact_hessian(rows, &lin, nb);
+    let mut lambda = w_bar.to_vec();
+    h.partial_piv_lu()
+        .solve_in_place(MatMut::from_column_major_slice_mut(&mut lambda, nb, 1));
+    // J·λ, one value per residual row.
+    let mut j_lambda = vec![0.0; lin.r.len()];
+    matmul(
+        MatMut::from_column_major_slice_mut(&mut j_lambda, lin.r.len(), 1),
+        Accum::Replace,
+        lin.j.as_ref(),
+        MatRef::from_column_major_slice(&lambda, nb, 1),
+        1.0,
+        Par::Seq,
+    );
+    let mut offset = 0;
+    for ((set, tape), bar) in rows.iter().zip(&lin.sets).zip(basis_bar.iter_mut()) {
+        let (n, slots, s) = (set.n(), set.layout.len(), set.scale());
+        let a = &tape.partials;
+        // The direction Φ·λ in u's jets, and the curvature of P along it.
+        let mut v = vec![0.0; slots * n];
+        matmul(
+            MatMut::from_column_major_slice_mut(&mut v, slots * n, 1),
+            Accum::Replace,
+            MatRef::from_column_major_slice(set.basis, slots * n, nb),
+            MatRef::from_column_major_slice(&lambda, nb, 1),
+            1.0,
+            Par::Seq,
+        );
+        let hv = tape.hessian_times(set, &v);
+        // ∂(λᵀJᵀR)/∂φ_k,c(x_i) = s·[∂P/∂u_c·(λ_k·r_i + (Jλ)_i·w_k) + r_i·(∂²P/∂u²·Φλ)_c·w_k].
+        for k in 0..nb {
+            let bar_k = &mut bar[k * slots * n..(k + 1) * slots * n];
+            for i in 0..n {
+                let (ri, jl) = (lin.r[offset + i], j_lambda[offset + i]);
+                let first = s * (lambda[k] * ri + jl * w[k]);
+                let second = s * ri * w[k];
+                for c in 0..slots {
+                    bar_k[c * n + i] -= first * a[c * n + i] + second * hv[c * n + i];
+                }
+            }
+        }
+        offset += n;
+    }
+}
