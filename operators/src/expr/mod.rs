@@ -5,6 +5,7 @@
 mod parse;
 mod print;
 mod program;
+mod tangent;
 
 pub use parse::{parse, Ast, BinOp};
 pub use program::{Func, Inputs, Op, Program};
