@@ -35,6 +35,17 @@ impl Rows<'_> {
     fn scale(&self) -> f64 {
         (self.weight / self.n().max(1) as f64).sqrt()
     }
+
+    /// What the expression reads at these points, with u's jets `u`.
+    fn inputs<'u>(&'u self, u: &'u [f64]) -> Inputs<'u, f64> {
+        Inputs {
+            n: self.n(),
+            layout: self.layout,
+            jets: u,
+            x: self.x,
+            params: &[],
+        }
+    }
 }
 
 /// Settings of the Levenberg–Marquardt solve.
@@ -100,7 +111,7 @@ struct SetTape {
 impl SetTape {
     /// Per point, ∂²P/∂u² · v for a direction `v` in u's jets (`layout.len()·n`).
     fn hessian_times(&self, set: &Rows<'_>, v: &[f64]) -> Vec<f64> {
-        let inp = self.inputs(set);
+        let inp = set.inputs(&self.u);
         let mut dregs = vec![0.0; self.regs.len()];
         let mut dbars = vec![0.0; self.regs.len()];
         let mut hv = vec![0.0; v.len()];
@@ -108,16 +119,6 @@ impl SetTape {
             &inp, &self.regs, &self.bars, v, &mut dregs, &mut dbars, &mut hv,
         );
         hv
-    }
-
-    fn inputs<'a>(&'a self, set: &Rows<'a>) -> Inputs<'a, f64> {
-        Inputs {
-            n: set.n(),
-            layout: set.layout,
-            jets: &self.u,
-            x: set.x,
-            params: &[],
-        }
     }
 }
 
@@ -151,13 +152,7 @@ fn linearize(rows: &[Rows<'_>], w: &[f64], ridge: f64, jacobian: bool) -> Linear
             1.0,
             Par::Seq,
         );
-        let inp = Inputs {
-            n,
-            layout: set.layout,
-            jets: &tape.u,
-            x: set.x,
-            params: &[],
-        };
+        let inp = set.inputs(&tape.u);
         let values = set.program.eval(&inp, &mut tape.regs);
         for (i, &v) in values.iter().enumerate() {
             let t = set.target.map_or(0.0, |t| t[i]);
