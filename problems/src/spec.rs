@@ -113,6 +113,8 @@ pub enum ConditionKind {
     Dirichlet,
     /// `value` of the outward normal derivative on the named boundaries.
     Neumann,
+    /// `alpha·u + beta·∂u/∂n = value` on the named box faces (n the outward normal).
+    Robin,
     /// Field (and first derivative) equal on opposite boundaries of the named axes.
     Periodic,
     /// Measured values at points: a CSV `file` whose header names the axes and the field, or
@@ -133,6 +135,10 @@ pub struct ConditionSpec {
     pub value: Option<Spanned<String>>,
     /// Initial rate u_t(x, t0), an expression of the coordinates.
     pub rate: Option<Spanned<String>>,
+    /// Robin conditions: the coefficients of u and of its outward normal derivative,
+    /// expressions of the parameters (e.g. alpha = "1", beta = "-D").
+    pub alpha: Option<Spanned<String>>,
+    pub beta: Option<Spanned<String>>,
     #[serde(default = "one")]
     pub weight: f64,
     #[serde(default = "default_condition_points")]
@@ -212,7 +218,8 @@ pub enum EmbeddingSpec {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MethodSpec {
-    /// `pinn`, or `lpinn` (a Lagrangian PINN, for convection-dominated problems).
+    /// `pinn`, `lpinn` (a Lagrangian PINN, for convection-dominated problems) or `moe_hc`
+    /// (hard constraints solved per expert block).
     #[serde(default = "default_method")]
     pub kind: String,
     pub causal: Option<CausalSpec>,
@@ -224,6 +231,58 @@ pub struct MethodSpec {
     pub speed: Option<Spanned<String>>,
     #[serde(default)]
     pub lagrangian: LagrangianSpec,
+    #[serde(default)]
+    pub hard_constraint: HardConstraintSpec,
+}
+
+/// Settings of the mixture-of-experts hard constraint (`kind = "moe_hc"`, Chalapathi et al.);
+/// the defaults are the paper's where it has one.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HardConstraintSpec {
+    /// N, the network's outputs: the basis functions each expert combines.
+    #[serde(default = "default_basis")]
+    pub basis: usize,
+    /// Experts per axis, in domain order (x, y, z, t); the experts are the blocks of a
+    /// uniform partition of the box. All ones (the default) is one global constraint.
+    pub splits: Option<Vec<usize>>,
+    /// PDE constraint points drawn in each expert's block at every step; the conditions'
+    /// points (their `points`) are added to every expert.
+    #[serde(default = "default_constraint_points")]
+    pub constraint_points: usize,
+    /// Levenberg–Marquardt iterations per solve.
+    #[serde(default = "default_lm_iterations")]
+    pub max_iterations: usize,
+    #[serde(default = "default_lm_tolerance")]
+    pub tolerance: f64,
+    /// Coefficient of the ridge rows ridge·w.
+    #[serde(default = "default_ridge")]
+    pub ridge: f64,
+    /// Adam's gradients are scaled down to this global norm when longer (0: no clipping).
+    #[serde(default = "one")]
+    pub clip_norm: f64,
+}
+
+fn default_basis() -> usize {
+    16
+}
+fn default_constraint_points() -> usize {
+    512
+}
+fn default_lm_iterations() -> usize {
+    100
+}
+fn default_lm_tolerance() -> f64 {
+    1e-10
+}
+fn default_ridge() -> f64 {
+    1e-4
+}
+
+impl Default for HardConstraintSpec {
+    fn default() -> Self {
+        toml::from_str("").expect("every hard-constraint key has a default")
+    }
 }
 
 /// Settings of a Lagrangian PINN (Mojgani et al.); the defaults are the paper's.
@@ -281,6 +340,7 @@ impl Default for MethodSpec {
             windows: 1,
             speed: None,
             lagrangian: LagrangianSpec::default(),
+            hard_constraint: HardConstraintSpec::default(),
         }
     }
 }

@@ -81,3 +81,44 @@ fn data_from_hdf5_matches_data_from_csv() {
         (points, values)
     );
 }
+
+/// A Robin condition is alpha·u + beta·∂u/∂n with the outward normal: −∂/∂x on the left.
+#[test]
+fn robin_conditions_take_the_outward_normal_derivative() {
+    let text = r#"
+name = "robin"
+[domain]
+x = [0.0, 1.0]
+[parameters]
+D = 0.5
+[pde]
+residuals = ["u_xx"]
+[[conditions]]
+kind = "robin"
+on = ["left", "right"]
+alpha = "2"
+beta = "-D"
+value = "3"
+points = 10
+"#;
+    let p = Problem::from_str(text, Path::new("robin.toml")).unwrap();
+    let sources: Vec<(String, bool, usize)> = p
+        .conditions
+        .iter()
+        .map(|c| {
+            (
+                c.equations[0].source().to_string(),
+                c.faces[0].upper,
+                c.points,
+            )
+        })
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            ("(2)*u + (-D)*(-u_x)".to_string(), false, 5),
+            ("(2)*u + (-D)*(u_x)".to_string(), true, 5)
+        ]
+    );
+    assert!(p.conditions.iter().all(|c| c.target.is_some()));
+}

@@ -13,6 +13,7 @@ pub mod batch;
 pub mod burgers;
 pub mod lagrangian;
 pub mod march;
+pub mod method;
 pub mod moe;
 pub mod output;
 pub mod overrides;

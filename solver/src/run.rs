@@ -1,12 +1,11 @@
 //! One run of a problem file, start to finish: a run directory with the resolved problem,
 //! checkpoints, metrics, fields for ParaView and HDF5, plots and a summary.
 
+use crate::method::Method;
 use crate::output::{h5, load_reference, vtk, write_atomic, Grid, ReferenceData, ReferenceError};
 use crate::progress::Progress;
-use crate::setup::Network;
-use crate::train::{Event, TrainError, Trainer};
-use crate::{lagrangian, predict, relative_l2, setup};
-use operators::model::Field;
+use crate::train::{Event, Loss, TrainError, Trainer};
+use crate::{relative_l2, setup};
 use operators::Real;
 use problems::{Problem, ProblemError};
 use serde_json::json;
@@ -109,6 +108,7 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
     let metrics_path = out.join("metrics.jsonl");
     if opts.resume && checkpoint.exists() {
         h5::read_checkpoint(&checkpoint, &mut trainer).map_err(|e| out_err(&checkpoint, e))?;
+        loss.set_state(&trainer.loss_state);
         trim_metrics(&metrics_path, trainer.step).map_err(|e| out_err(&metrics_path, e))?;
         if !opts.quiet {
             eprintln!(
@@ -164,7 +164,7 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
 
     // Fields on the output grid, and errors against the reference on its own grid.
     let field_names = &p.symbols.fields;
-    let mut prediction = solution(p, &loss.field, &trainer.params, &grid);
+    let mut prediction = loss.solution(p, &trainer.params, &grid);
     let mask = inside_mask(p, &grid);
     let mut errors = serde_json::Map::new();
     let mut reference_on_grid = None;
@@ -172,7 +172,7 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
         let on_ref = if r.grid == grid {
             prediction.clone()
         } else {
-            solution(p, &loss.field, &trainer.params, &r.grid)
+            loss.solution(p, &trainer.params, &r.grid)
         };
         let ref_mask = if r.grid == grid {
             mask.clone()
@@ -192,7 +192,7 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
         }
     }
     blank_outside(&mut prediction, mask.as_deref());
-    let n_net = loss.field.n_params();
+    let n_net = loss.network_params();
     let unknowns: serde_json::Map<String, serde_json::Value> = p
         .symbols
         .trainable
@@ -218,6 +218,7 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
         "unknown_parameters": unknowns,
         "parameters": trainer.params.len(),
         "lbfgs_stop": report.lbfgs.as_ref().map(|l| l.reason.to_string()),
+        "experts": experts_summary(&loss),
         "seed": seed,
         "precision": T::NAME,
         "threads": rayon::current_num_threads(),
@@ -257,8 +258,8 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
         &term_names,
         opts.quiet,
     );
-    if let Some(l) = &p.lagrangian {
-        write_characteristics(out, p, l, &loss.field, &trainer.params, opts.quiet);
+    if let (Some(l), Method::Pinn(pinn)) = (&p.lagrangian, &loss) {
+        write_characteristics(out, p, l, &pinn.field, &trainer.params, opts.quiet);
     }
     // The summary comes last: its presence marks a finished run.
     write_atomic(&out.join("summary.json"), summary_text.as_bytes())
@@ -289,33 +290,20 @@ pub fn resolved_spec(p: &Problem, seed: u64) -> problems::spec::ProblemSpec {
     spec
 }
 
-/// The solution's fields on `grid`: the network's outputs, or for a Lagrangian PINN the
-/// Eulerian field read off along the characteristics.
-pub fn solution<T: Real>(
-    p: &Problem,
-    field: &Network<T>,
-    params: &[T],
-    grid: &Grid,
-) -> Vec<Vec<f64>> {
-    match &p.lagrangian {
-        None => predict(field, params, &grid.points::<T>()),
-        Some(l) => lagrangian::eulerian(field, params, p, l, grid),
-    }
-}
-
 /// A finished (or checkpointed) run: its problem, network and trained parameters (f64).
-pub fn load_trained(run_dir: &Path) -> Result<(Problem, Network<f64>, Vec<f64>), RunError> {
+pub fn load_trained(run_dir: &Path) -> Result<(Problem, Method<f64>, Vec<f64>), RunError> {
     let problem = Problem::load(run_dir.join("problem.toml"))?;
-    let (loss, params, rng) = setup::build::<f64>(&problem, problem.spec.training.seed);
+    let (mut method, params, rng) = setup::build::<f64>(&problem, problem.spec.training.seed);
     let mut trainer = Trainer::new(params, &setup::train_config(&problem), rng);
     let checkpoint = run_dir.join("checkpoint.h5");
     h5::read_checkpoint(&checkpoint, &mut trainer).map_err(|e| out_err(&checkpoint, e))?;
-    Ok((problem, loss.field, trainer.params))
+    method.set_state(&trainer.loss_state);
+    Ok((problem, method, trainer.params))
 }
 
 /// Relative L2 errors of a trained run against its reference, per field.
 pub fn evaluate(run_dir: &Path) -> Result<serde_json::Value, RunError> {
-    let (p, field, params) = load_trained(run_dir)?;
+    let (p, method, params) = load_trained(run_dir)?;
     let (_, reference) = output_grid(&p)?;
     let r = reference.ok_or_else(|| {
         RunError::Usage(format!(
@@ -323,7 +311,7 @@ pub fn evaluate(run_dir: &Path) -> Result<serde_json::Value, RunError> {
             p.path.display()
         ))
     })?;
-    let prediction = solution(&p, &field, &params, &r.grid);
+    let prediction = method.solution(&p, &params, &r.grid);
     let mask = inside_mask(&p, &r.grid);
     let errors: serde_json::Map<String, serde_json::Value> = p
         .symbols
@@ -344,7 +332,7 @@ pub fn export(
     grid_points: Option<&[usize]>,
     times: Option<usize>,
 ) -> Result<(), RunError> {
-    let (p, field, params) = load_trained(run_dir)?;
+    let (p, method, params) = load_trained(run_dir)?;
     let (default_grid, _) = output_grid(&p)?;
     let mut n: Vec<usize> = default_grid.coords.iter().map(Vec::len).collect();
     let spatial: Vec<usize> = (0..p.dims()).filter(|&a| Some(a) != p.time_axis).collect();
@@ -369,7 +357,7 @@ pub fn export(
     }
     let grid = Grid::uniform(&p.axes, &p.domain.lo, &p.domain.hi, &n, p.time_axis);
     std::fs::create_dir_all(out.join("fields")).map_err(|e| out_err(out, e))?;
-    let mut prediction = solution(&p, &field, &params, &grid);
+    let mut prediction = method.solution(&p, &params, &grid);
     let mask = inside_mask(&p, &grid);
     blank_outside(&mut prediction, mask.as_deref());
     write_vtk(
@@ -451,4 +439,21 @@ fn trim_metrics(path: &Path, step: usize) -> std::io::Result<()> {
         path,
         (kept.join("\n") + if kept.is_empty() { "" } else { "\n" }).as_bytes(),
     )
+}
+
+/// How each expert's last constraint solve went (hard constraints only).
+fn experts_summary<T: Real>(method: &Method<T>) -> Option<serde_json::Value> {
+    let Method::HardConstraint(l) = method else {
+        return None;
+    };
+    let solves: Vec<serde_json::Value> = l
+        .reports()
+        .iter()
+        .enumerate()
+        .map(|(e, r)| {
+            let b = l.blocks.bounds(e);
+            json!({ "lo": b.lo, "hi": b.hi, "iterations": r.iterations, "cost": r.cost, "stop": format!("{:?}", r.stop) })
+        })
+        .collect();
+    Some(json!({ "splits": l.blocks.splits, "solves": solves }))
 }

@@ -1,10 +1,13 @@
 //! From a validated problem to what training needs: the network, the loss terms, the schedule.
 
 use crate::lagrangian;
+use crate::method::Method;
+use crate::moe::least_squares::LmSettings;
+use crate::moe::{Blocks, HardConstraintLoss};
 use crate::optim::{AdamConfig, LbfgsConfig, Schedule};
 use crate::pinn::{Causal, PinnLoss, PointSource, Reduction, Target, TermSpec};
 use crate::train::{Adaptive, CausalSchedule, TrainConfig};
-use operators::model::Branches;
+use operators::model::{Branches, Field};
 use operators::{Activation, Embedding, Init, Mlp, MlpConfig, Real, Rng};
 use problems::spec::EmbeddingSpec;
 use problems::{Problem, Region, Sampling};
@@ -185,6 +188,9 @@ pub fn train_config(p: &Problem) -> TrainConfig {
                 every: t.decay_every as u64,
                 staircase: false,
             },
+            clip_norm: (p.spec.method.kind == "moe_hc")
+                .then_some(p.spec.method.hard_constraint.clip_norm)
+                .filter(|&c| c > 0.0),
             ..Default::default()
         },
         lbfgs_steps: t.lbfgs_steps,
@@ -210,7 +216,47 @@ pub type Network<T> = Branches<Mlp<T>>;
 
 /// Network and loss of the problem's method, seeded: the same seed always gives the same
 /// points and weights.
-pub fn build<T: Real>(p: &Problem, seed: u64) -> (PinnLoss<T, Network<T>>, Vec<T>, Rng) {
+pub fn build<T: Real>(p: &Problem, seed: u64) -> (Method<T>, Vec<T>, Rng) {
+    if p.spec.method.kind == "moe_hc" {
+        let (loss, params, rng) = build_hard_constraint(p, seed);
+        return (Method::HardConstraint(Box::new(loss)), params, rng);
+    }
+    let (loss, params, rng) = build_pinn(p, seed);
+    (Method::Pinn(loss), params, rng)
+}
+
+/// The basis network and the experts of `[method.hard_constraint]`.
+fn build_hard_constraint<T: Real>(p: &Problem, seed: u64) -> (HardConstraintLoss<T>, Vec<T>, Rng) {
+    let mut rng = Rng::new(seed);
+    let h = &p.spec.method.hard_constraint;
+    let field = Mlp::new(
+        MlpConfig {
+            outputs: h.basis,
+            ..model_config(p)
+        },
+        &mut rng,
+    );
+    let params = field.init_params(&mut rng);
+    let splits = h.splits.clone().unwrap_or_else(|| vec![1; p.dims()]);
+    let settings = LmSettings {
+        max_iterations: h.max_iterations,
+        tolerance: h.tolerance,
+        ridge: h.ridge,
+    };
+    let loss = HardConstraintLoss::new(
+        field,
+        Blocks::new(p.domain.clone(), splits),
+        settings,
+        term_specs(p),
+        h.constraint_points,
+        sampling(p),
+        &mut rng,
+    );
+    (loss, params, rng)
+}
+
+/// The PINN loss (plain or Lagrangian) and its starting parameters.
+pub fn build_pinn<T: Real>(p: &Problem, seed: u64) -> (PinnLoss<T, Network<T>>, Vec<T>, Rng) {
     let mut rng = Rng::new(seed);
     let (net, specs) = match &p.lagrangian {
         None => {

@@ -2,10 +2,31 @@
 //! against non-finite losses that keeps the last good parameters.
 
 use crate::optim::{Adam, AdamConfig, Lbfgs, LbfgsConfig, LbfgsReport, Objective};
-use crate::pinn::PinnLoss;
-use operators::model::Field;
 use operators::{Real, Rng};
 use std::time::Instant;
+
+/// What the training loop needs of a loss beyond its value and gradient.
+pub trait Loss<T: Real>: Objective<T> {
+    /// Draws fresh points for the terms that are resampled.
+    fn resample(&mut self, rng: &mut Rng);
+    /// Residual-based adaptive refinement (nothing, for losses without it).
+    fn refine(&mut self, _params: &[T], _rng: &mut Rng, _candidates: usize, _add: usize) {}
+    /// The weighted value of each term at the last evaluation.
+    fn term_values(&self) -> Vec<f64>;
+    fn term_names(&self) -> Vec<&str>;
+    /// Sets ε of every causal term.
+    fn set_causal_eps(&mut self, _eps: f64) {}
+    /// The smallest causal weight of the last evaluation (1 if no term is causal).
+    fn min_causal_weight(&self) -> f64 {
+        1.0
+    }
+    /// What a checkpoint must keep beside the parameters (the experts' coefficients of a
+    /// hard-constraint loss); empty for most losses.
+    fn state(&self) -> Vec<f64> {
+        Vec::new()
+    }
+    fn set_state(&mut self, _state: &[f64]) {}
+}
 
 /// The causal-training schedule (Algorithm 1 of Wang et al.): run each ε until every
 /// causal weight exceeds δ (checked every `check_every` steps), then move to the next.
@@ -83,6 +104,8 @@ pub struct Snapshot<'a, T> {
     pub step: usize,
     pub eps_index: usize,
     pub history: &'a [Record],
+    /// The loss's own state ([`Loss::state`]).
+    pub loss_state: &'a [f64],
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,6 +148,8 @@ pub struct Trainer<T> {
     pub step: usize,
     pub eps_index: usize,
     pub history: Vec<Record>,
+    /// The loss's state at the last checkpoint or the end of training.
+    pub loss_state: Vec<f64>,
     grad: Vec<T>,
 }
 
@@ -139,6 +164,7 @@ impl<T: Real> Trainer<T> {
             step: 0,
             eps_index: 0,
             history: Vec::new(),
+            loss_state: Vec::new(),
         }
     }
 
@@ -151,22 +177,22 @@ impl<T: Real> Trainer<T> {
             step: self.step,
             eps_index: self.eps_index,
             history: &self.history,
+            loss_state: &self.loss_state,
         }
     }
 
     /// Runs the remaining Adam steps, then the remaining L-BFGS iterations (so a trainer
     /// restored from a checkpoint continues where it stopped); `on_event` sees every logged
     /// record and every checkpoint.
-    pub fn run<F: Field<T>>(
+    pub fn run<L: Loss<T>>(
         &mut self,
-        loss: &mut PinnLoss<T, F>,
+        loss: &mut L,
         config: &TrainConfig,
         mut on_event: impl FnMut(Event<'_, T>),
     ) -> Result<TrainReport, TrainError> {
         let start = Instant::now();
         let wall0 = self.history.last().map_or(0.0, |r| r.wall_s);
         let mut last_good = self.params.clone();
-        let mut value = f64::NAN;
         if let Some(c) = &config.causal {
             loss.set_causal_eps(c.eps[self.eps_index.min(c.eps.len() - 1)]);
         }
@@ -178,7 +204,7 @@ impl<T: Real> Trainer<T> {
             if let Some(a) = config.adaptive.filter(|a| due(a.every, self.step)) {
                 loss.refine(&self.params, &mut self.rng, a.candidates, a.add);
             }
-            value = loss.value_and_grad(&self.params, &mut self.grad);
+            let value = loss.value_and_grad(&self.params, &mut self.grad);
             if !value.is_finite() || self.grad.iter().any(|g| !g.is_finite()) {
                 self.params.copy_from_slice(&last_good);
                 return Err(self.non_finite(loss));
@@ -196,6 +222,7 @@ impl<T: Real> Trainer<T> {
                 self.history.push(r);
             }
             if due(config.checkpoint_every, self.step) {
+                self.loss_state = loss.state();
                 on_event(Event::Checkpoint(self.snapshot()));
             }
             if let Some(c) = &config.causal {
@@ -218,8 +245,13 @@ impl<T: Real> Trainer<T> {
             let mut opt = Lbfgs::new(config.lbfgs, self.params.len());
             let base = self.step;
             let mut params = std::mem::take(&mut self.params);
-            let (adam, rng, eps_index, history) =
-                (&self.adam, &self.rng, self.eps_index, &mut self.history);
+            let (adam, rng, eps_index, history, loss_state) = (
+                &self.adam,
+                &self.rng,
+                self.eps_index,
+                &mut self.history,
+                &self.loss_state,
+            );
             let report = opt.minimize(loss, &mut params, remaining, |it, f, x| {
                 let step = base + it;
                 if step.is_multiple_of(config.log_every) {
@@ -243,20 +275,22 @@ impl<T: Real> Trainer<T> {
                         step,
                         eps_index,
                         history,
+                        loss_state,
                     }));
                 }
             });
             self.params = params;
             self.step += report.iterations;
-            value = report.loss;
             lbfgs_report = Some(report);
         }
-        if value.is_nan() || lbfgs_report.is_some() {
-            value = loss.value_and_grad(&self.params, &mut self.grad);
-        }
+        // The last Adam step moved the parameters after the last evaluation: evaluate once more
+        // so the final record (and a loss's state, such as the experts' coefficients) belongs
+        // to the final parameters.
+        let value = loss.value_and_grad(&self.params, &mut self.grad);
         if !value.is_finite() {
             return Err(self.non_finite(loss));
         }
+        self.loss_state = loss.state();
         let phase = if self.step > config.adam_steps {
             Phase::Lbfgs
         } else {
@@ -283,11 +317,11 @@ impl<T: Real> Trainer<T> {
         })
     }
 
-    fn record<F: Field<T>>(
+    fn record<L: Loss<T>>(
         &self,
         phase: Phase,
         loss_value: f64,
-        loss: &PinnLoss<T, F>,
+        loss: &L,
         config: &TrainConfig,
         wall_s: f64,
     ) -> Record {
@@ -305,7 +339,7 @@ impl<T: Real> Trainer<T> {
         }
     }
 
-    fn non_finite<F: Field<T>>(&self, loss: &PinnLoss<T, F>) -> TrainError {
+    fn non_finite<L: Loss<T>>(&self, loss: &L) -> TrainError {
         let names = loss.term_names();
         let values = loss.term_values();
         let term = names

@@ -8,7 +8,7 @@ use problems::{BoxDomain, Face, Sampling};
 use solver::march::{MarchedField, TimeMarching};
 use solver::optim::{AdamConfig, Objective, Schedule};
 use solver::pinn::{Causal, PinnLoss, PointSource, Reduction, Target, TermSpec};
-use solver::train::{CausalSchedule, TrainConfig, Trainer};
+use solver::train::{CausalSchedule, Loss, TrainConfig, Trainer};
 use solver::{predict, relative_l2};
 
 /// u = 0 on both faces of the first axis.

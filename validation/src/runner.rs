@@ -7,7 +7,7 @@ use crate::{finite_difference, spectral, ValidationError};
 use problems::Problem;
 use solver::output::{h5, plot, Grid};
 use solver::overrides::apply_overrides;
-use solver::run::{load_trained, output_grid, run, solution, RunOptions};
+use solver::run::{load_trained, output_grid, run, RunOptions};
 use std::path::{Path, PathBuf};
 
 /// What a case measured.
@@ -188,10 +188,10 @@ fn write_solution(
 /// network in the run directory; for three axes, the last time.
 fn figure_of(run_dir: &Path, png: &Path) -> Result<(), Box<dyn std::error::Error>> {
     plot::fonts_available()?;
-    let (problem, field, params) = load_trained(run_dir)?;
+    let (problem, method, params) = load_trained(run_dir)?;
     let (_, reference) = output_grid(&problem)?;
     let r = reference.ok_or("the run has no reference")?;
-    let prediction = solution(&problem, &field, &params, &r.grid).swap_remove(0);
+    let prediction = method.solution(&problem, &params, &r.grid).swap_remove(0);
     let reference = &r.fields[0];
     let error: Vec<f64> = prediction
         .iter()

@@ -63,6 +63,12 @@ impl Resolver<'_> {
                     ))
                 }
             };
+            if c.kind != ConditionKind::Robin && (c.alpha.is_some() || c.beta.is_some()) {
+                return Err(self.key(
+                    &key,
+                    "alpha and beta are the coefficients of a robin condition; this one is not",
+                ));
+            }
             let target = c
                 .value
                 .as_ref()
@@ -204,6 +210,52 @@ impl Resolver<'_> {
                                 )
                             });
                         }
+                    }
+                }
+                ConditionKind::Robin => {
+                    if region.is_some() {
+                        return Err(self.key(
+                            &key,
+                            "robin conditions are on box faces (use [domain], not [geometry])",
+                        ));
+                    }
+                    if c.on.is_empty() {
+                        return Err(self.key(
+                            format!("{key}.on"),
+                            "no boundaries; expected e.g. on = [\"right\"]",
+                        ));
+                    }
+                    let coefficient = |name: &str, value: &Option<toml::Spanned<String>>| {
+                        let text = value.as_ref().ok_or_else(|| {
+                            self.key(
+                                format!("{key}.{name}"),
+                                "a robin condition needs alpha and beta (alpha·u + beta·∂u/∂n = value)",
+                            )
+                        })?;
+                        self.compile(text, coords_only)?;
+                        Ok::<_, ProblemError>(text.get_ref().clone())
+                    };
+                    let (alpha, beta) = (
+                        coefficient("alpha", &c.alpha)?,
+                        coefficient("beta", &c.beta)?,
+                    );
+                    for name in &c.on {
+                        let face = self.face(name, axes, &format!("{key}.on"))?;
+                        let sign = if face.upper { "" } else { "-" };
+                        let eq = program(&format!(
+                            "({alpha})*{field} + ({beta})*({sign}{field}_{})",
+                            axes[face.axis]
+                        ));
+                        conditions.push(Condition {
+                            points: c.points / c.on.len(),
+                            faces: vec![face],
+                            ..Condition::new(
+                                format!("robin {field} on {name}"),
+                                c,
+                                vec![eq],
+                                target.clone(),
+                            )
+                        });
                     }
                 }
                 ConditionKind::Data => {

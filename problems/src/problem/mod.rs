@@ -2,6 +2,7 @@
 
 mod conditions;
 mod data;
+mod hard_constraint;
 mod lagrangian;
 mod settings;
 mod shapes;
@@ -359,6 +360,7 @@ impl Resolver<'_> {
         };
 
         self.check_settings(&spec, &axes)?;
+        self.check_hard_constraint(&spec, &axes, &symbols.trainable, &conditions)?;
         let lagrangian = self.lagrangian(
             &spec,
             &axes,

@@ -48,11 +48,11 @@ impl Resolver<'_> {
                 }
             }
         }
-        if !["pinn", "lpinn"].contains(&spec.method.kind.as_str()) {
+        if !["pinn", "lpinn", "moe_hc"].contains(&spec.method.kind.as_str()) {
             return Err(self.key(
                 "method.kind",
                 format!(
-                    "`{}` is not available yet; expected pinn or lpinn",
+                    "`{}` is not a method; expected pinn, lpinn or moe_hc",
                     spec.method.kind
                 ),
             ));

@@ -1,7 +1,6 @@
 //! `ansatz`: solve PDE problems described in TOML files with physics-informed neural fields.
 
 use clap::{Parser, Subcommand};
-use operators::model::Field;
 use solver::batch::{self, LocalOptions, SlurmOptions, SweepOptions};
 use solver::overrides::load_with_overrides as load;
 use solver::run::{run, RunOptions};
@@ -186,7 +185,9 @@ Examples:
 
 fn check(file: &Path, sets: &[String]) -> Result<(), String> {
     let p = load(file, sets)?;
-    let (loss, params, _) = solver::setup::build::<f64>(&p, p.spec.training.seed);
+    let (method, params, _) = solver::setup::build::<f64>(&p, p.spec.training.seed);
+    // The loss terms as a PINN states them (hard constraints use the same terms outside).
+    let (loss, _, _) = solver::setup::build_pinn::<f64>(&p, p.spec.training.seed);
     let axes: Vec<String> = p
         .axes
         .iter()
@@ -223,6 +224,19 @@ fn check(file: &Path, sets: &[String]) -> Result<(), String> {
         );
         println!("  on X        {}", l.state.source());
         println!("  dX/dt - c   {}", l.characteristic.source());
+    }
+    if let solver::method::Method::HardConstraint(h) = &method {
+        let c = &p.spec.method.hard_constraint;
+        println!(
+            "  method      hard constraints: u = sum of {} basis functions times w_e; {} experts ({:?} blocks along {}), each solving for w_e on {} PDE points of its block plus every condition's points (Levenberg-Marquardt, at most {} iterations, ridge {})",
+            c.basis,
+            h.blocks.len(),
+            h.blocks.splits,
+            p.axes.join(", "),
+            c.constraint_points,
+            c.max_iterations,
+            c.ridge
+        );
     }
     let names = p
         .symbols
@@ -268,7 +282,7 @@ fn check(file: &Path, sets: &[String]) -> Result<(), String> {
         p.spec.model.kind,
         p.spec.model.hidden,
         params.len(),
-        loss.field.n_params()
+        method.network_params()
     );
     let t = &p.spec.training;
     println!(

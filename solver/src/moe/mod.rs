@@ -2,4 +2,9 @@
 //! functions, and a least-squares layer picks, per expert block of the domain, the
 //! combination of them that satisfies the PDE on constraint points.
 
+mod blocks;
 pub mod least_squares;
+mod loss;
+
+pub use blocks::Blocks;
+pub use loss::{HardConstraintLoss, SolveReport};

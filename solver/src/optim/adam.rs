@@ -10,6 +10,8 @@ pub struct AdamConfig {
     pub beta2: f64,
     pub eps: f64,
     pub schedule: Schedule,
+    /// Gradients longer than this (Euclidean norm) are scaled down to it; `None`: never.
+    pub clip_norm: Option<f64>,
 }
 
 impl Default for AdamConfig {
@@ -20,6 +22,7 @@ impl Default for AdamConfig {
             beta2: 0.999,
             eps: 1e-8,
             schedule: Schedule::default(),
+            clip_norm: None,
         }
     }
 }
@@ -48,10 +51,19 @@ impl<T: Real> Adam<T> {
         self.config.lr * self.config.schedule.factor(self.step)
     }
 
-    /// x ← x − lr · m̂ / (sqrt(v̂) + ε).
+    /// x ← x − lr · m̂ / (sqrt(v̂) + ε), with the gradient first clipped to `clip_norm`.
     pub fn step(&mut self, x: &mut [T], grad: &[T]) {
         let c = &self.config;
         let lr = self.lr();
+        let clip = c.clip_norm.map_or(1.0, |max| {
+            let norm = grad.iter().map(|g| g.to_f64().powi(2)).sum::<f64>().sqrt();
+            if norm > max {
+                max / norm
+            } else {
+                1.0
+            }
+        });
+        let clip = T::from_f64(clip);
         self.step += 1;
         let (b1, b2) = (T::from_f64(c.beta1), T::from_f64(c.beta2));
         let (one, eps) = (T::one(), T::from_f64(c.eps));
@@ -59,6 +71,7 @@ impl<T: Real> Adam<T> {
         let c2 = T::from_f64(1.0 - c.beta2.powi(self.step as i32));
         let lr = T::from_f64(lr);
         for (((x, &g), m), v) in x.iter_mut().zip(grad).zip(&mut self.m).zip(&mut self.v) {
+            let g = clip * g;
             *m = b1 * *m + (one - b1) * g;
             *v = b2 * *v + (one - b2) * g * g;
             *x -= lr * (*m / c1) / ((*v / c2).sqrt() + eps);
@@ -85,6 +98,25 @@ mod tests {
         for (xi, s) in x.iter().zip([-1.0, 1.0, -1.0]) {
             assert!((xi - (1.0 + s * 1e-3)).abs() < 1e-8);
         }
+    }
+
+    /// A clipped gradient moves Adam's moments as the gradient scaled to the clip norm.
+    #[test]
+    fn clipping_scales_the_gradient_to_the_clip_norm() {
+        let config = AdamConfig {
+            schedule: Schedule::Constant,
+            clip_norm: Some(1.0),
+            ..Default::default()
+        };
+        let mut clipped = Adam::<f64>::new(config, 2);
+        let mut x = vec![0.0; 2];
+        clipped.step(&mut x, &[30.0, 40.0]);
+        assert!((clipped.m[0] - 0.1 * 0.6).abs() < 1e-15, "{:?}", clipped.m);
+        assert!((clipped.m[1] - 0.1 * 0.8).abs() < 1e-15, "{:?}", clipped.m);
+        // Below the norm, nothing changes.
+        let mut short = Adam::<f64>::new(config, 2);
+        short.step(&mut x, &[0.3, 0.4]);
+        assert!((short.m[0] - 0.1 * 0.3).abs() < 1e-15);
     }
 
     #[test]

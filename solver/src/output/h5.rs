@@ -202,6 +202,9 @@ pub fn write_checkpoint<T: Real>(
         dataset(f, "params", &[t.params.len()], &as_f64(t.params))?;
         dataset(f, "adam_m", &[t.adam.m.len()], &as_f64(&t.adam.m))?;
         dataset(f, "adam_v", &[t.adam.v.len()], &as_f64(&t.adam.v))?;
+        if !t.loss_state.is_empty() {
+            dataset(f, "loss_state", &[t.loss_state.len()], t.loss_state)?;
+        }
         f.new_dataset::<u64>()
             .shape([4])
             .create("rng_state")?
@@ -242,6 +245,10 @@ pub fn read_checkpoint<T: Real>(path: &Path, t: &mut Trainer<T>) -> hdf5::Result
     t.params = params;
     t.adam.m = read("adam_m")?;
     t.adam.v = read("adam_v")?;
+    t.loss_state = match f.dataset("loss_state") {
+        Ok(d) => d.read_raw::<f64>()?,
+        Err(_) => Vec::new(),
+    };
     let state: Vec<u64> = f.dataset("rng_state")?.read_raw()?;
     t.rng = Rng::from_state([state[0], state[1], state[2], state[3]]);
     t.step = f.attr("step")?.read_scalar::<u64>()? as usize;

@@ -10,6 +10,7 @@ pub use source::PointSource;
 pub use term::{Reduction, Target, Term, TermSpec};
 
 use crate::optim::Objective;
+use crate::train::Loss;
 use operators::model::Field;
 use operators::{Real, Rng};
 
@@ -44,44 +45,6 @@ impl<T: Real, F: Field<T>> PinnLoss<T, F> {
     pub fn n_params(&self) -> usize {
         self.field.n_params() + self.n_extra
     }
-
-    /// Draws fresh points for every term marked for resampling.
-    pub fn resample(&mut self, rng: &mut Rng) {
-        for t in &mut self.terms {
-            t.resample(&self.field, rng);
-        }
-    }
-
-    /// Residual-based adaptive refinement of every plain residual term (see [`Term::refine`]).
-    pub fn refine(&mut self, params: &[T], rng: &mut Rng, candidates: usize, add: usize) {
-        for t in &mut self.terms {
-            t.refine(&self.field, params, rng, candidates, add);
-        }
-    }
-
-    /// The weighted value of each term at the last evaluation.
-    pub fn term_values(&self) -> Vec<f64> {
-        self.terms.iter().map(Term::value).collect()
-    }
-
-    pub fn term_names(&self) -> Vec<&str> {
-        self.terms.iter().map(|t| t.spec().name.as_str()).collect()
-    }
-
-    /// Sets ε of every causal term (the annealing schedule's current value).
-    pub fn set_causal_eps(&mut self, eps: f64) {
-        for t in &mut self.terms {
-            t.set_causal_eps(eps);
-        }
-    }
-
-    /// The smallest causal weight of the last evaluation (1 if no term is causal).
-    pub fn min_causal_weight(&self) -> f64 {
-        self.terms
-            .iter()
-            .map(Term::min_causal_weight)
-            .fold(1.0, f64::min)
-    }
 }
 
 impl<T: Real, F: Field<T>> Objective<T> for PinnLoss<T, F> {
@@ -92,5 +55,45 @@ impl<T: Real, F: Field<T>> Objective<T> for PinnLoss<T, F> {
             total += t.value_and_grad(&self.field, x, grad);
         }
         total
+    }
+}
+
+impl<T: Real, F: Field<T>> Loss<T> for PinnLoss<T, F> {
+    /// Draws fresh points for every term marked for resampling.
+    fn resample(&mut self, rng: &mut Rng) {
+        for t in &mut self.terms {
+            t.resample(&self.field, rng);
+        }
+    }
+
+    /// Residual-based adaptive refinement of every plain residual term (see [`Term::refine`]).
+    fn refine(&mut self, params: &[T], rng: &mut Rng, candidates: usize, add: usize) {
+        for t in &mut self.terms {
+            t.refine(&self.field, params, rng, candidates, add);
+        }
+    }
+
+    /// The weighted value of each term at the last evaluation.
+    fn term_values(&self) -> Vec<f64> {
+        self.terms.iter().map(Term::value).collect()
+    }
+
+    fn term_names(&self) -> Vec<&str> {
+        self.terms.iter().map(|t| t.spec().name.as_str()).collect()
+    }
+
+    /// Sets ε of every causal term (the annealing schedule's current value).
+    fn set_causal_eps(&mut self, eps: f64) {
+        for t in &mut self.terms {
+            t.set_causal_eps(eps);
+        }
+    }
+
+    /// The smallest causal weight of the last evaluation (1 if no term is causal).
+    fn min_causal_weight(&self) -> f64 {
+        self.terms
+            .iter()
+            .map(Term::min_causal_weight)
+            .fold(1.0, f64::min)
     }
 }

@@ -1,0 +1,78 @@
+//! Checks of `[method] kind = "moe_hc"`: what the hard-constraint layer can enforce.
+
+use super::{Condition, Resolver};
+use crate::error::ProblemError;
+use crate::spec::{ConditionKind, ProblemSpec};
+
+impl Resolver<'_> {
+    /// Every restriction of the hard-constraint method, with the key at fault.
+    pub(super) fn check_hard_constraint(
+        &self,
+        spec: &ProblemSpec,
+        axes: &[String],
+        trainable: &[String],
+        conditions: &[Condition],
+    ) -> Result<(), ProblemError> {
+        if spec.method.kind != "moe_hc" {
+            return Ok(());
+        }
+        let kind = "method.kind";
+        if spec.fields.names.len() != 1 {
+            return Err(self.key(kind, "hard constraints solve for one field"));
+        }
+        if spec.geometry.is_some() {
+            return Err(self.key(
+                kind,
+                "hard-constraint experts are blocks of a box domain; remove [geometry]",
+            ));
+        }
+        if spec.method.causal.is_some() {
+            return Err(self.key("method.causal", "hard constraints are not trained causally"));
+        }
+        if let Some(name) = trainable.first() {
+            return Err(self.key(
+                format!("parameters.{name}"),
+                "hard constraints solve forward problems; unknown parameters need method pinn",
+            ));
+        }
+        for (i, c) in conditions.iter().enumerate() {
+            if matches!(c.kind, ConditionKind::Periodic | ConditionKind::Data) {
+                return Err(self.key(
+                    format!("conditions[{i}].kind"),
+                    "hard constraints take initial, Dirichlet, Neumann and Robin conditions",
+                ));
+            }
+        }
+        let h = &spec.method.hard_constraint;
+        let key = |k: &str| format!("method.hard_constraint.{k}");
+        if let Some(s) = &h.splits {
+            if s.len() != axes.len() || s.contains(&0) {
+                return Err(self.key(
+                    key("splits"),
+                    format!(
+                        "expected {} numbers ≥ 1 (experts along {})",
+                        axes.len(),
+                        axes.join(", ")
+                    ),
+                ));
+            }
+        }
+        for (k, v) in [
+            ("basis", h.basis),
+            ("constraint_points", h.constraint_points),
+        ] {
+            if v == 0 {
+                return Err(self.key(key(k), "expected a positive number"));
+            }
+        }
+        for (k, v) in [("tolerance", h.tolerance), ("ridge", h.ridge)] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(self.key(key(k), "expected a positive number"));
+            }
+        }
+        if !(h.clip_norm.is_finite() && h.clip_norm >= 0.0) {
+            return Err(self.key(key("clip_norm"), "expected a number ≥ 0 (0: no clipping)"));
+        }
+        Ok(())
+    }
+}
