@@ -8,7 +8,6 @@
 //! expression's own reverse mode.
 
 use faer::linalg::matmul::matmul;
-use faer::linalg::solvers::{Solve, SolveLstsq};
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 use operators::expr::{Inputs, Program};
 use operators::JetLayout;
@@ -164,9 +163,12 @@ fn linearize(rows: &[Rows<'_>], w: &[f64], ridge: f64, jacobian: bool) -> Linear
                 .adjoint(&inp, &tape.regs, &vec![1.0; n], &mut tape.bars, a, &mut []);
             for k in 0..nb {
                 let phi = &set.basis[k * slots * n..(k + 1) * slots * n];
-                for i in 0..n {
-                    let dot: f64 = (0..slots).map(|c| a[c * n + i] * phi[c * n + i]).sum();
-                    j[(offset + i, k)] = s * dot;
+                let col = j.col_mut(k).try_as_col_major_mut().expect("contiguous");
+                let col = &mut col.as_slice_mut()[offset..offset + n];
+                for (a, phi) in a.chunks(n).zip(phi.chunks(n)) {
+                    for ((j, a), phi) in col.iter_mut().zip(a).zip(phi) {
+                        *j += s * a * phi;
+                    }
                 }
             }
         }
@@ -180,6 +182,47 @@ fn linearize(rows: &[Rows<'_>], w: &[f64], ridge: f64, jacobian: bool) -> Linear
         }
     }
     Linearization { r, j, sets }
+}
+
+/// Overwrites the first `a.ncols()` entries of `rhs` with argmin ‖a·x − rhs‖ (the exact
+/// solution when `a` is square and regular), by Householder QR on the calling thread: the
+/// experts are already solved in parallel, and faer's default would split these small
+/// factorizations across the thread pool again.
+fn least_squares_in_place(mut a: Mat<f64>, rhs: &mut [f64]) {
+    use faer::dyn_stack::{MemBuffer, MemStack};
+    use faer::linalg::qr::no_pivoting::{factor, solve};
+    let (m, n) = a.shape();
+    let block = factor::recommended_block_size::<f64>(m, n);
+    let mut coeff = Mat::zeros(block, n);
+    let scratch = factor::qr_in_place_scratch::<f64>(m, n, block, Par::Seq, Default::default()).or(
+        solve::solve_lstsq_in_place_scratch::<f64>(m, n, block, 1, Par::Seq),
+    );
+    let mut buffer = MemBuffer::new(scratch);
+    let stack = MemStack::new(&mut buffer);
+    factor::qr_in_place(
+        a.as_mut(),
+        coeff.as_mut(),
+        Par::Seq,
+        stack,
+        Default::default(),
+    );
+    // R is the upper triangle; the Householder vectors are below a unit diagonal.
+    let mut r = Mat::zeros(n, n);
+    for j in 0..n {
+        for i in 0..=j {
+            r[(i, j)] = a[(i, j)];
+            a[(i, j)] = if i == j { 1.0 } else { 0.0 };
+        }
+    }
+    solve::solve_lstsq_in_place_with_conj(
+        a.as_ref(),
+        coeff.as_ref(),
+        r.as_ref(),
+        faer::Conj::No,
+        MatMut::from_column_major_slice_mut(rhs, m, 1),
+        Par::Seq,
+        stack,
+    );
 }
 
 fn half_square(r: &[f64]) -> f64 {
@@ -216,8 +259,7 @@ fn damped_step(lin: &Linearization, h: &Mat<f64>, mu: f64) -> Option<Vec<f64>> {
     }
     let mut rhs = vec![0.0; m + nb];
     rhs[..m].iter_mut().zip(&lin.r).for_each(|(b, r)| *b = -r);
-    a.qr()
-        .solve_lstsq_in_place(MatMut::from_column_major_slice_mut(&mut rhs, m + nb, 1));
+    least_squares_in_place(a, &mut rhs);
     rhs.truncate(nb);
     rhs.iter().all(|v| v.is_finite()).then_some(rhs)
 }
@@ -280,25 +322,36 @@ pub fn solve(rows: &[Rows<'_>], w0: &[f64], settings: &LmSettings) -> LmSolution
 }
 
 /// H = ∂(JᵀR)/∂w = JᵀJ + Σ_i r_i·∇²r_i, the exact Hessian of ½‖R‖² at the linearization.
+/// Per row set, the curvature term is Φᵀ·(s·r ⊙ ∂²P/∂u²·Φ): N Hessian-vector products of
+/// the expression, then one product of N×(slots·n) by (slots·n)×N.
 fn exact_hessian(rows: &[Rows<'_>], lin: &Linearization, nb: usize) -> Mat<f64> {
     let mut h = normal_matrix(&lin.j);
     let mut offset = 0;
     for (set, tape) in rows.iter().zip(&lin.sets) {
         let (n, slots, s) = (set.n(), set.layout.len(), set.scale());
+        let len = slots * n;
         let r = &lin.r[offset..offset + n];
+        let mut weighted = Mat::<f64>::zeros(len, nb);
         for k in 0..nb {
-            let hv = tape.hessian_times(set, &set.basis[k * slots * n..(k + 1) * slots * n]);
-            for l in 0..nb {
-                let phi = &set.basis[l * slots * n..(l + 1) * slots * n];
-                h[(l, k)] += (0..n)
-                    .map(|i| {
-                        let curvature: f64 =
-                            (0..slots).map(|c| phi[c * n + i] * hv[c * n + i]).sum();
-                        s * r[i] * curvature
-                    })
-                    .sum::<f64>();
+            let hv = tape.hessian_times(set, &set.basis[k * len..(k + 1) * len]);
+            let col = weighted
+                .col_mut(k)
+                .try_as_col_major_mut()
+                .expect("contiguous");
+            for (c, chunk) in col.as_slice_mut().chunks_mut(n).enumerate() {
+                for (i, v) in chunk.iter_mut().enumerate() {
+                    *v = s * r[i] * hv[c * n + i];
+                }
             }
         }
+        matmul(
+            h.as_mut(),
+            Accum::Add,
+            MatRef::from_column_major_slice(set.basis, len, nb).transpose(),
+            weighted.as_ref(),
+            1.0,
+            Par::Seq,
+        );
         offset += n;
     }
     h
@@ -327,9 +380,7 @@ fn polish(rows: &[Rows<'_>], w: &mut Vec<f64>, ridge: f64, steps: usize) {
     let mut g = gradient(&lin);
     for _ in 0..steps {
         let mut step: Vec<f64> = g.iter().map(|v| -v).collect();
-        exact_hessian(rows, &lin, w.len())
-            .partial_piv_lu()
-            .solve_in_place(MatMut::from_column_major_slice_mut(&mut step, w.len(), 1));
+        least_squares_in_place(exact_hessian(rows, &lin, w.len()), &mut step);
         let trial: Vec<f64> = w.iter().zip(&step).map(|(a, b)| a + b).collect();
         let trial_lin = linearize(rows, &trial, ridge, true);
         let trial_g = gradient(&trial_lin);
@@ -358,8 +409,7 @@ pub fn backward(
     let lin = linearize(rows, w, ridge, true);
     let h = exact_hessian(rows, &lin, nb);
     let mut lambda = w_bar.to_vec();
-    h.partial_piv_lu()
-        .solve_in_place(MatMut::from_column_major_slice_mut(&mut lambda, nb, 1));
+    least_squares_in_place(h, &mut lambda);
     // J·λ, one value per residual row.
     let mut j_lambda = vec![0.0; lin.r.len()];
     matmul(
