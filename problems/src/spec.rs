@@ -250,6 +250,11 @@ pub struct HardConstraintSpec {
     /// points (their `points`) are added to every expert.
     #[serde(default = "default_constraint_points")]
     pub constraint_points: usize,
+    /// Which condition points each expert's constraint holds: `global` (every condition's
+    /// points, in every expert; the paper's diffusion–sorption) or `block` (those inside the
+    /// expert's block; the paper's Navier–Stokes initial values).
+    #[serde(default = "default_condition_rows")]
+    pub conditions: String,
     /// Levenberg–Marquardt iterations per solve.
     #[serde(default = "default_lm_iterations")]
     pub max_iterations: usize,
@@ -268,6 +273,9 @@ fn default_basis() -> usize {
 }
 fn default_constraint_points() -> usize {
     512
+}
+fn default_condition_rows() -> String {
+    "global".into()
 }
 fn default_lm_iterations() -> usize {
     100

@@ -248,7 +248,7 @@ fn build_hard_constraint<T: Real>(p: &Problem, seed: u64) -> (HardConstraintLoss
         Blocks::new(p.domain.clone(), splits),
         settings,
         term_specs(p),
-        h.constraint_points,
+        (h.constraint_points, h.conditions == "global"),
         sampling(p),
         &mut rng,
     );

@@ -161,7 +161,7 @@ fn sweep_section(mode: Mode, stem: &str, rows: &[(&Case, Result<Outcome, String>
     }
     let first = cells[0].0;
     let mut s = format!(
-        "\n## {stem}\n\n{}\n\nProblem `{}`; each column runs the same points and steps. Settings: `validation/cases/{stem}.toml` `[{}]`. Relative L2 error (wall time); ✗ marks a run above its tolerance.\n\n| variant | {} |\n|---|{}\n",
+        "\n## {stem}\n\n{}\n\nProblem `{}`; each column runs the same points and steps. Settings: `validation/cases/{stem}.toml` `[{}]`. Relative L2 error (wall time, time per training step); ✗ marks a run above its tolerance.\n\n| variant | {} |\n|---|{}\n",
         first.spec.description,
         first.spec.problem.trim_start_matches("../../"),
         mode.name(),
@@ -188,7 +188,11 @@ fn sweep_section(mode: Mode, stem: &str, rows: &[(&Case, Result<Outcome, String>
                     } else {
                         " ✗"
                     };
-                    format!("{:.2e} ({:.0} s){mark}", o.error, o.wall_s)
+                    let per_step = 1e3 * o.wall_s / o.steps.max(1) as f64;
+                    format!(
+                        "{:.2e} ({:.0} s, {per_step:.2} ms/step){mark}",
+                        o.error, o.wall_s
+                    )
                 }
                 Some((_, Err(_))) => "**FAILED**".into(),
             };

@@ -57,6 +57,12 @@ impl Resolver<'_> {
                 ));
             }
         }
+        if !["global", "block"].contains(&h.conditions.as_str()) {
+            return Err(self.key(
+                key("conditions"),
+                format!("`{}`: expected global or block", h.conditions),
+            ));
+        }
         for (k, v) in [
             ("basis", h.basis),
             ("constraint_points", h.constraint_points),

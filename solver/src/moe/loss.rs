@@ -61,6 +61,8 @@ pub struct HardConstraintLoss<T: Real> {
     terms: Vec<TermSpec>,
     layouts: Vec<JetLayout>,
     constraint_points: usize,
+    /// Whether every expert holds every condition's points (else those in its block).
+    global_conditions: bool,
     sampling: Sampling,
     experts: Vec<Expert>,
     /// Points of each term in the outer loss (its mean is over all experts).
@@ -73,13 +75,14 @@ pub struct HardConstraintLoss<T: Real> {
 
 impl<T: Real> HardConstraintLoss<T> {
     /// `terms[0]` must be the PDE residual on interior points; the other terms are the
-    /// conditions, each imposed on every expert and in the outer loss.
+    /// conditions, imposed on the experts (all of their points on every expert when
+    /// `global_conditions`, else the points in each block) and in the outer loss.
     pub fn new(
         field: Mlp<T>,
         blocks: Blocks,
         settings: LmSettings,
         terms: Vec<TermSpec>,
-        constraint_points: usize,
+        (constraint_points, global_conditions): (usize, bool),
         sampling: Sampling,
         rng: &mut Rng,
     ) -> Self {
@@ -107,6 +110,7 @@ impl<T: Real> HardConstraintLoss<T> {
             terms,
             layouts,
             constraint_points,
+            global_conditions,
             sampling,
             experts: (0..k).map(|_| Expert::default()).collect(),
             outer_points: Vec::new(),
@@ -160,13 +164,14 @@ impl<T: Real> HardConstraintLoss<T> {
         let mut values = vec![0.0; self.terms.len()];
 
         // The constraint: basis jets on its rows, then w_e by Levenberg–Marquardt.
-        let (c_basis, mut c_tapes): (Vec<Vec<f64>>, Vec<_>) = expert
+        let constraint: Vec<&PointSet> = expert
             .constraint
             .iter()
-            .map(|set| self.basis(params, set))
-            .unzip();
-        let rows: Vec<Rows<'_>> = expert
-            .constraint
+            .filter(|s| !s.x.is_empty())
+            .collect();
+        let (c_basis, mut c_tapes): (Vec<Vec<f64>>, Vec<_>) =
+            constraint.iter().map(|set| self.basis(params, set)).unzip();
+        let rows: Vec<Rows<'_>> = constraint
             .iter()
             .zip(&c_basis)
             .flat_map(|(set, basis)| {
@@ -187,10 +192,10 @@ impl<T: Real> HardConstraintLoss<T> {
         // The outer loss with u = Φ·w_e: its direct gradient, and w̄_e for the implicit one.
         let mut w_bar = vec![0.0; nb];
         for set in &expert.outer {
-            let n = set.x.len() / self.field.inputs();
-            if n == 0 {
+            if set.x.is_empty() {
                 continue;
             }
+            let n = set.x.len() / self.field.inputs();
             let (basis, mut tape) = self.basis(params, set);
             let (term, layout) = (&self.terms[set.term], &self.layouts[set.term]);
             let len = layout.len() * n;
@@ -246,7 +251,7 @@ impl<T: Real> HardConstraintLoss<T> {
         let mut views: Vec<&mut [f64]> = row_bars.iter_mut().map(Vec::as_mut_slice).collect();
         backward(&rows, w, &w_bar, self.settings.ridge, &mut views);
         let mut row_bar = row_bars.into_iter();
-        for ((set, basis), tape) in expert.constraint.iter().zip(&c_basis).zip(&mut c_tapes) {
+        for ((set, basis), tape) in constraint.iter().zip(&c_basis).zip(&mut c_tapes) {
             let mut bar = vec![0.0; basis.len()];
             for _ in &self.terms[set.term].equations {
                 let b = row_bar.next().expect("one adjoint per row set");
@@ -344,13 +349,21 @@ impl<T: Real> Loss<T> for HardConstraintLoss<T> {
         }
         for (t, term) in self.terms.iter().enumerate().skip(1) {
             let points = term.source.draw::<f64>(rng);
-            let (x, values) = (all_coords(&points), target(term, &points));
-            for expert in &mut self.experts {
-                expert.constraint.push(PointSet {
-                    term: t,
-                    x: x.clone(),
-                    target: values.clone(),
-                });
+            let values = target(term, &points);
+            if self.global_conditions {
+                let x = all_coords(&points);
+                for expert in &mut self.experts {
+                    expert.constraint.push(PointSet {
+                        term: t,
+                        x: x.clone(),
+                        target: values.clone(),
+                    });
+                }
+            } else {
+                let shares = split(&self.blocks, t, &points, values.as_deref());
+                for (expert, set) in self.experts.iter_mut().zip(shares) {
+                    expert.constraint.push(set);
+                }
             }
         }
         self.outer_points.clear();

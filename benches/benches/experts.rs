@@ -1,0 +1,52 @@
+//! One training step of the hard-constraint method on diffusion–sorption
+//! (problems/diffusion_sorption.toml: fresh points, every expert's Levenberg–Marquardt solve
+//! and implicit backward, the outer loss, Adam), for K = 1, 4 and 8 experts with the same
+//! 1,024 PDE constraint points in total, on 1 and 2 threads. The experts are solved in
+//! parallel, so the 2-thread time against the 1-thread time is their parallel speed-up.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use operators::Rng;
+use problems::Problem;
+use solver::optim::{Adam, AdamConfig, Objective};
+use solver::setup;
+use solver::train::Loss;
+use std::path::Path;
+
+fn step(c: &mut Criterion, experts: usize, threads: usize) {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../problems/diffusion_sorption.toml");
+    let mut p = Problem::load(&file).unwrap();
+    let h = &mut p.spec.method.hard_constraint;
+    h.splits = Some(vec![experts, 1]);
+    h.constraint_points = 1024 / experts;
+    let (mut loss, mut params, _) = setup::build::<f64>(&p, 0);
+    let mut rng = Rng::new(1);
+    let mut grad = vec![0.0; params.len()];
+    let mut adam = Adam::new(AdamConfig::default(), params.len());
+    let mut group = c.benchmark_group("diffusion_sorption_step");
+    group.sample_size(20);
+    group.bench_function(format!("K{experts}_{threads}thread"), |b| {
+        pool.install(|| {
+            b.iter(|| {
+                loss.resample(&mut rng);
+                loss.value_and_grad(&params, &mut grad);
+                adam.step(&mut params, &grad);
+            })
+        })
+    });
+    group.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    for experts in [1, 4, 8] {
+        for threads in [1, 2] {
+            step(c, experts, threads);
+        }
+    }
+}
+
+criterion_group!(experts, benches);
+criterion_main!(experts);
