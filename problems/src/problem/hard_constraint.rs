@@ -43,6 +43,12 @@ impl Resolver<'_> {
                 ));
             }
         }
+        if spec.training.adaptive_every > 0 {
+            return Err(self.key(
+                "training.adaptive_every",
+                "adaptive refinement is for PINNs; hard constraints draw fresh points instead (resample_every = 1)",
+            ));
+        }
         let h = &spec.method.hard_constraint;
         let key = |k: &str| format!("method.hard_constraint.{k}");
         if let Some(s) = &h.splits {

@@ -14,7 +14,7 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use operators::expr::{Inputs, Program};
 use operators::model::Field;
-use operators::{JetLayout, Mlp, Partial, Points, Real, Rng};
+use operators::{JetLayout, Mlp, Points, Real, Rng};
 use problems::Sampling;
 use rayon::prelude::*;
 
@@ -86,19 +86,7 @@ impl<T: Real> HardConstraintLoss<T> {
         sampling: Sampling,
         rng: &mut Rng,
     ) -> Self {
-        let dims = field.inputs();
-        let layouts = terms
-            .iter()
-            .map(|t| {
-                let partials: Vec<Partial> = t
-                    .equations
-                    .iter()
-                    .flat_map(|e| e.partials())
-                    .map(|(_, p)| p)
-                    .collect();
-                JetLayout::new(dims, &partials)
-            })
-            .collect();
+        let layouts = terms.iter().map(|t| t.layout(field.inputs())).collect();
         let k = blocks.len();
         // w0 = 1, as in the paper.
         let w = vec![vec![1.0; field.outputs()]; k];

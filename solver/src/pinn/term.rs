@@ -29,6 +29,19 @@ pub struct TermSpec {
     pub reduction: Reduction,
 }
 
+impl TermSpec {
+    /// The jets of the field that the term's equations read.
+    pub fn layout(&self, dims: usize) -> JetLayout {
+        let partials: Vec<Partial> = self
+            .equations
+            .iter()
+            .flat_map(|e| e.partials())
+            .map(|(_, p)| p)
+            .collect();
+        JetLayout::new(dims, &partials)
+    }
+}
+
 /// How a term reduces its residuals over points.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Reduction {
@@ -157,14 +170,7 @@ pub struct Term<T: Real, F: Field<T>> {
 
 impl<T: Real, F: Field<T>> Term<T, F> {
     pub fn new(field: &F, spec: TermSpec, n_extra: usize, chunk: usize, rng: &mut Rng) -> Self {
-        let dims = field.inputs();
-        let partials: Vec<Partial> = spec
-            .equations
-            .iter()
-            .flat_map(|e| e.partials())
-            .map(|(_, p)| p)
-            .collect();
-        let layout = JetLayout::new(dims, &partials);
+        let layout = spec.layout(field.inputs());
         let (points, normals) = spec.source.draw_with_normals::<T>(rng);
         let batch = Batched::new(field, layout.clone(), &points, chunk);
         let bins = sums(&spec);
