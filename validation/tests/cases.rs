@@ -209,11 +209,13 @@ tolerance = 1e-3
     let report = render(Mode::Quick, "test", 1.0, &rows);
     assert!(report.contains("| variant | PINN | LPINN |"), "{report}");
     assert!(
-        report.contains("| beta 10, nu 0 | 9.00e-1 (3 s) | 1.00e-3 (3 s) |"),
+        report.contains(
+            "| beta 10, nu 0 | 9.00e-1 (3 s, 300.00 ms/step) | 1.00e-3 (3 s, 300.00 ms/step) |"
+        ),
         "{report}"
     );
     assert!(
-        report.contains("| beta 50, nu 0.01 | 8.00e-1 (3 s) | 5.00e-3 (3 s) ✗ |"),
+        report.contains("| beta 50, nu 0.01 | 8.00e-1 (3 s, 300.00 ms/step) | 5.00e-3 (3 s, 300.00 ms/step) ✗ |"),
         "{report}"
     );
 
