@@ -49,6 +49,19 @@ impl<T: Real> Points<T> {
         self.coords.is_empty()
     }
 
+    /// Every coordinate, `n × dims` column-major.
+    pub fn coords(&self) -> &[T] {
+        &self.coords
+    }
+
+    /// The points at `indices`, in that order.
+    pub fn select(&self, indices: &[usize]) -> Points<T> {
+        let coords = (0..self.dims)
+            .flat_map(|a| indices.iter().map(move |&i| self.axis(a)[i]))
+            .collect();
+        Points::new(self.dims, coords)
+    }
+
     /// Coordinate `axis` of every point.
     pub fn axis(&self, axis: usize) -> &[T] {
         let n = self.len();

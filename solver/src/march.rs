@@ -75,10 +75,7 @@ impl<T: Real, F: Field<T>> MarchedField<T, F> {
             if mine.is_empty() {
                 continue;
             }
-            let coords: Vec<T> = (0..points.dims())
-                .flat_map(|a| mine.iter().map(move |&p| points.axis(a)[p]))
-                .collect();
-            let values = predict(field, params, &Points::new(points.dims(), coords));
+            let values = predict(field, params, &points.select(&mine));
             for (o, v) in values.iter().enumerate() {
                 for (i, &p) in mine.iter().enumerate() {
                     out[o][p] = v[i];

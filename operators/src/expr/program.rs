@@ -188,15 +188,12 @@ impl Program {
     /// Values at `points` of a program that reads only coordinates (targets, references).
     pub fn eval_at_points<T: Real>(&self, points: &Points<T>) -> Vec<T> {
         let n = points.len();
-        let coords: Vec<T> = (0..points.dims())
-            .flat_map(|a| points.axis(a).iter().copied())
-            .collect();
         let layout = JetLayout::value_only(points.dims());
         let inp = Inputs {
             n,
             layout: &layout,
             jets: &[],
-            x: &coords,
+            x: points.coords(),
             params: &[],
         };
         let mut regs = vec![T::zero(); self.registers() * n];

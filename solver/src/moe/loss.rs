@@ -268,7 +268,6 @@ fn split(
     points: &Points<f64>,
     target: Option<&[f64]>,
 ) -> Vec<PointSet> {
-    let dims = points.dims();
     let mut members = vec![Vec::new(); blocks.len()];
     for i in 0..points.len() {
         members[blocks.of(|a| points.axis(a)[i])].push(i);
@@ -277,17 +276,9 @@ fn split(
         .into_iter()
         .map(|m| PointSet {
             term,
-            x: (0..dims)
-                .flat_map(|a| m.iter().map(move |&i| points.axis(a)[i]))
-                .collect(),
+            x: points.select(&m).coords().to_vec(),
             target: target.map(|t| m.iter().map(|&i| t[i]).collect()),
         })
-        .collect()
-}
-
-fn all_coords(points: &Points<f64>) -> Vec<f64> {
-    (0..points.dims())
-        .flat_map(|a| points.axis(a).iter().copied())
         .collect()
 }
 
@@ -332,14 +323,14 @@ impl<T: Real> Loss<T> for HardConstraintLoss<T> {
             expert.constraint = vec![PointSet {
                 term: 0,
                 target: target(&self.terms[0], &points),
-                x: all_coords(&points),
+                x: points.coords().to_vec(),
             }];
         }
         for (t, term) in self.terms.iter().enumerate().skip(1) {
             let points = term.source.draw::<f64>(rng);
             let values = target(term, &points);
             if self.global_conditions {
-                let x = all_coords(&points);
+                let x = points.coords().to_vec();
                 for expert in &mut self.experts {
                     expert.constraint.push(PointSet {
                         term: t,
