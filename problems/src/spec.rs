@@ -147,6 +147,9 @@ pub struct ConditionSpec {
     pub file: Option<String>,
 }
 
+fn yes() -> bool {
+    true
+}
 fn one() -> f64 {
     1.0
 }
@@ -255,6 +258,20 @@ pub struct HardConstraintSpec {
     /// expert's block; the paper's Navier–Stokes initial values).
     #[serde(default = "default_condition_rows")]
     pub conditions: String,
+    /// Points on each interface between neighbouring experts where the outer loss asks
+    /// their solutions (and normal derivatives below the PDE's order across it) to agree.
+    /// 0 leaves the blocks only stitched together, as in the paper, whose finite-difference
+    /// stencils couple neighbours; exact derivatives do not.
+    #[serde(default = "default_interface_points")]
+    pub interface_points: usize,
+    /// Weight of the interface term in the outer loss (and of the neighbour rows).
+    #[serde(default = "one")]
+    pub interface_weight: f64,
+    /// Whether each expert's constraint also asks its solution to agree, on the interface
+    /// points, with its neighbours' solutions of the previous step: a Schwarz iteration
+    /// carried along the training steps, which keeps the experts independent within a step.
+    #[serde(default = "yes")]
+    pub neighbour_rows: bool,
     /// Levenberg–Marquardt iterations per solve.
     #[serde(default = "default_lm_iterations")]
     pub max_iterations: usize,
@@ -273,6 +290,9 @@ fn default_basis() -> usize {
 }
 fn default_constraint_points() -> usize {
     512
+}
+fn default_interface_points() -> usize {
+    64
 }
 fn default_condition_rows() -> String {
     "global".into()

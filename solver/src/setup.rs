@@ -3,7 +3,7 @@
 use crate::lagrangian;
 use crate::method::Method;
 use crate::moe::least_squares::LmSettings;
-use crate::moe::{Blocks, HardConstraintLoss};
+use crate::moe::{Blocks, ExpertPoints, HardConstraintLoss};
 use crate::optim::{AdamConfig, LbfgsConfig, Schedule};
 use crate::pinn::{Causal, PinnLoss, PointSource, Reduction, Target, TermSpec};
 use crate::train::{Adaptive, CausalSchedule, TrainConfig};
@@ -248,8 +248,15 @@ fn build_hard_constraint<T: Real>(p: &Problem, seed: u64) -> (HardConstraintLoss
         Blocks::new(p.domain.clone(), splits),
         settings,
         term_specs(p),
-        (h.constraint_points, h.conditions == "global"),
-        sampling(p),
+        ExpertPoints {
+            constraint: h.constraint_points,
+            global_conditions: h.conditions == "global",
+            interface: h.interface_points,
+            interface_weight: h.interface_weight,
+            neighbour_rows: h.neighbour_rows,
+            sampling: sampling(p),
+        },
+        &p.symbols,
         &mut rng,
     );
     (loss, params, rng)

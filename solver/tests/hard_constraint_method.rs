@@ -1,5 +1,5 @@
-//! `method = "moe_hc"`: the gradient of the whole training loss (outer terms through u = Φ·w_e
-//! and through each expert's solve) against finite differences, the same bits for any
+//! `method = "moe_hc"`: the gradient of the whole training loss (outer terms through u = Φ·w_e,
+//! interface jumps, and each expert's solve with its neighbour rows) against finite differences, the same bits for any
 //! number of threads, and a run that learns the heat equation and keeps its experts'
 //! coefficients in the checkpoint.
 
@@ -11,6 +11,7 @@ use solver::method::Method;
 use solver::optim::Objective;
 use solver::run::{evaluate, run, RunOptions};
 use solver::setup;
+use solver::train::Loss;
 use std::path::Path;
 
 /// A nonlinear problem (viscous Burgers) with a sine basis: the layer's Hessian terms matter.
@@ -57,12 +58,23 @@ fn loss_and_params(p: &Problem) -> (Method<f64>, Vec<f64>) {
 #[test]
 fn gradient_through_the_experts_matches_finite_differences() {
     let p = burgers("[2, 1]");
-    let (mut loss, params) = loss_and_params(&p);
+    let (method, params) = loss_and_params(&p);
+    let Method::HardConstraint(mut loss) = method else {
+        unreachable!()
+    };
+    // The neighbour rows ask for the solutions of the step before (a step at other
+    // parameters): every evaluation starts from the same ones.
     let mut grad = vec![0.0; params.len()];
     let mut scratch = grad.clone();
+    let earlier: Vec<f64> = params.iter().map(|p| 0.99 * p).collect();
+    loss.value_and_grad(&earlier, &mut scratch);
+    let before = loss.state();
     loss.value_and_grad(&params, &mut grad);
     let mut rng = Rng::new(5);
-    let mut value_at = |x: &[f64]| loss.value_and_grad(x, &mut scratch);
+    let mut value_at = |x: &[f64]| {
+        loss.set_state(&before);
+        loss.value_and_grad(x, &mut scratch)
+    };
     for trial in 0..3 {
         let d: Vec<f64> = (0..params.len()).map(|_| rng.normal()).collect();
         let along = |h: f64, f: &mut dyn FnMut(&[f64]) -> f64| {

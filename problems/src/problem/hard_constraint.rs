@@ -77,6 +77,9 @@ impl Resolver<'_> {
                 return Err(self.key(key(k), "expected a positive number"));
             }
         }
+        if !(h.interface_weight.is_finite() && h.interface_weight >= 0.0) {
+            return Err(self.key(key("interface_weight"), "expected a number ≥ 0"));
+        }
         for (k, v) in [("tolerance", h.tolerance), ("ridge", h.ridge)] {
             if !(v.is_finite() && v > 0.0) {
                 return Err(self.key(key(k), "expected a positive number"));

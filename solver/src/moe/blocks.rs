@@ -3,6 +3,14 @@
 
 use problems::BoxDomain;
 
+/// Two blocks that share a face across `axis`: the face is `lower`'s upper one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Interface {
+    pub lower: usize,
+    pub upper: usize,
+    pub axis: usize,
+}
+
 /// `splits[a]` blocks along axis a; blocks are numbered with the first axis fastest.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Blocks {
@@ -36,6 +44,23 @@ impl Blocks {
             index = index * s + (f.floor().max(0.0) as usize).min(s - 1);
         }
         index
+    }
+
+    /// Every pair of neighbouring blocks, by axis and then by block.
+    pub fn interfaces(&self) -> Vec<Interface> {
+        let mut out = Vec::new();
+        let mut stride = 1;
+        for (axis, &s) in self.splits.iter().enumerate() {
+            for lower in (0..self.len()).filter(|e| (e / stride) % s + 1 < s) {
+                out.push(Interface {
+                    lower,
+                    upper: lower + stride,
+                    axis,
+                });
+            }
+            stride *= s;
+        }
+        out
     }
 
     /// Block `e` as a box.
@@ -73,5 +98,23 @@ mod tests {
         // The upper corner belongs to the last block, points outside to the nearest.
         assert_eq!(blocks.of(|a| [1.0, 3.0][a]), 11);
         assert_eq!(blocks.of(|a| [-5.0, 10.0][a]), 8);
+    }
+
+    #[test]
+    fn interfaces_join_blocks_that_share_a_face() {
+        let blocks = Blocks::new(BoxDomain::new(vec![0.0, 0.0], vec![1.0, 1.0]), vec![3, 2]);
+        let interfaces = blocks.interfaces();
+        // 2 per row along x in 2 rows, 1 per column along the second axis in 3 columns.
+        assert_eq!(interfaces.len(), 7);
+        for i in interfaces {
+            let (lo, hi) = (blocks.bounds(i.lower), blocks.bounds(i.upper));
+            assert_eq!(lo.hi[i.axis], hi.lo[i.axis], "{i:?}");
+            let other = 1 - i.axis;
+            assert_eq!(
+                (lo.lo[other], lo.hi[other]),
+                (hi.lo[other], hi.hi[other]),
+                "{i:?}"
+            );
+        }
     }
 }

@@ -1,22 +1,49 @@
-//! Training through the hard-constraint layer (methods.md §E): every step, each expert
-//! solves for its coefficients w_e on constraint points of its block (plus the global
-//! initial and boundary rows), and the outer loss (residual, initial and boundary terms on
-//! other points, with u = Φ(x)·w_e(x)) is differentiated through the solves by the
-//! implicit function theorem. Experts run in parallel; their gradients are summed in expert
-//! order, so the result does not depend on the number of threads.
+//! Training through the hard-constraint layer (methods.md §E). A step has three phases:
+//! 1. each expert solves for its coefficients w_e on constraint points of its block (plus
+//!    the global initial and boundary rows) and evaluates the outer loss (residual, initial
+//!    and boundary terms on other points, with u = Φ(x)·w_e(x)) and its direct gradient;
+//! 2. on every interface between neighbouring blocks, the two experts' solutions and their
+//!    normal derivatives are asked to agree (the paper's finite-difference stencils reach
+//!    across blocks; exact jets do not, so nothing else ties the blocks together);
+//! 3. each expert carries its total w̄_e back through its solve by the implicit function
+//!    theorem.
+//!
+//! Experts run in parallel; gradients are summed in a fixed order, so the result does not
+//! depend on the number of threads.
 
 use super::least_squares::{backward, solve, LmSettings, LmStop, Rows};
-use super::Blocks;
+use super::{Blocks, Interface};
 use crate::optim::Objective;
 use crate::pinn::{PointSource, Target, TermSpec};
 use crate::train::Loss;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
-use operators::expr::{Inputs, Program};
+use operators::expr::{Inputs, Program, Symbols};
 use operators::model::Field;
-use operators::{JetLayout, Mlp, Points, Real, Rng};
-use problems::Sampling;
+use operators::{JetLayout, Mlp, Partial, Points, Real, Rng};
+use problems::{Face, Sampling};
 use rayon::prelude::*;
+
+type Tape<T> = <Mlp<T> as Field<T>>::Tape;
+
+/// Where the experts' equations are imposed, drawn afresh at every step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExpertPoints {
+    /// PDE constraint points in each block.
+    pub constraint: usize,
+    /// Whether every expert holds every condition's points (else those in its block).
+    pub global_conditions: bool,
+    /// Points on each interface where the outer loss compares the neighbours' solutions
+    /// (0: none, the blocks are only stitched together).
+    pub interface: usize,
+    pub interface_weight: f64,
+    /// Whether each expert's constraint also asks its solution to take, on the interface
+    /// points, the values of its neighbours' solutions of the previous step (a Schwarz
+    /// iteration carried along the training steps; the experts stay independent within a
+    /// step).
+    pub neighbour_rows: bool,
+    pub sampling: Sampling,
+}
 
 /// Points where one term's equations are imposed, with the term's target values there.
 struct PointSet {
@@ -29,10 +56,20 @@ struct PointSet {
 /// What one expert works on in a step.
 #[derive(Default)]
 struct Expert {
-    /// Constraint rows: PDE points in the block, then every condition's global points.
+    /// Constraint rows: PDE points in the block, then the conditions' points.
     constraint: Vec<PointSet>,
     /// The outer loss's points that fall in the block, one set per term.
     outer: Vec<PointSet>,
+}
+
+/// Points on the face two experts share.
+struct Seam {
+    interface: Interface,
+    /// `n × dims`, column-major.
+    x: Vec<f64>,
+    /// The jets of the lower and the upper expert's previous solutions at the points, in
+    /// the seam's layout: the targets of the neighbour rows (none on the first step).
+    previous: Option<[Vec<f64>; 2]>,
 }
 
 /// How an expert's last solve went.
@@ -43,13 +80,40 @@ pub struct SolveReport {
     pub stop: LmStop,
 }
 
-/// One expert's share of a step.
-struct ExpertStep<T> {
+/// An expert after phase 1: its solve, what its backward needs, and its share of the
+/// outer loss.
+struct Solved<T: Real> {
+    /// The expert's non-empty constraint sets, then its seams when it has neighbour rows,
+    /// with the basis jets and tapes on each.
+    sets: Vec<RowSet>,
+    basis: Vec<Vec<f64>>,
+    tapes: Vec<Tape<T>>,
+    w: Vec<f64>,
+    report: SolveReport,
+    /// ∂L/∂w_e of the outer loss so far.
+    w_bar: Vec<f64>,
+    /// The direct gradient (through u = Φ·w_e with w_e fixed).
     grad: Vec<T>,
     /// Weighted sums of squares per term (already divided by the term's point count).
     values: Vec<f64>,
-    w: Vec<f64>,
-    report: SolveReport,
+}
+
+/// Where an expert's constraint rows come from.
+#[derive(Clone, Copy)]
+enum RowSet {
+    /// One of its constraint point sets.
+    Constraint(usize),
+    /// A seam, where the solution takes the values of the neighbour's previous one (the
+    /// lower one's when `from_lower`).
+    Seam { seam: usize, from_lower: bool },
+}
+
+/// One interface's term: its value and gradients.
+struct Jump<T> {
+    value: f64,
+    /// ∂L/∂w of the lower expert; the upper one's is its negative.
+    w_bar: Vec<f64>,
+    grad: Vec<T>,
 }
 
 pub struct HardConstraintLoss<T: Real> {
@@ -60,49 +124,98 @@ pub struct HardConstraintLoss<T: Real> {
     /// Term 0 is the PDE residual, the others the conditions.
     terms: Vec<TermSpec>,
     layouts: Vec<JetLayout>,
-    constraint_points: usize,
-    /// Whether every expert holds every condition's points (else those in its block).
-    global_conditions: bool,
-    sampling: Sampling,
+    points: ExpertPoints,
+    /// Per axis, the jets compared across interfaces normal to it: ∂^k u for k below the
+    /// PDE's order along the axis (u and u_x for a second-order x, u alone for t), as
+    /// expressions and as the layout they read.
+    seam_jets: Vec<Vec<Program>>,
+    seam_layouts: Vec<JetLayout>,
     experts: Vec<Expert>,
+    seams: Vec<Seam>,
     /// Points of each term in the outer loss (its mean is over all experts).
     outer_points: Vec<usize>,
     /// Each expert's coefficients: the last solution, where the next solve starts.
     w: Vec<Vec<f64>>,
+    /// The network's parameters at the last step: with `w`, the previous solutions that the
+    /// neighbour rows ask for.
+    previous_params: Option<Vec<T>>,
     reports: Vec<SolveReport>,
+    /// Per term, then the interface term when there is one.
     values: Vec<f64>,
 }
 
 impl<T: Real> HardConstraintLoss<T> {
     /// `terms[0]` must be the PDE residual on interior points; the other terms are the
-    /// conditions, imposed on the experts (all of their points on every expert when
-    /// `global_conditions`, else the points in each block) and in the outer loss.
+    /// conditions, imposed on the experts and in the outer loss. `symbols` name the field
+    /// and coordinates, for the jets compared across interfaces.
     pub fn new(
         field: Mlp<T>,
         blocks: Blocks,
         settings: LmSettings,
         terms: Vec<TermSpec>,
-        (constraint_points, global_conditions): (usize, bool),
-        sampling: Sampling,
+        points: ExpertPoints,
+        symbols: &Symbols,
         rng: &mut Rng,
     ) -> Self {
-        let layouts = terms.iter().map(|t| t.layout(field.inputs())).collect();
+        let dims = field.inputs();
+        let layouts: Vec<JetLayout> = terms.iter().map(|t| t.layout(dims)).collect();
+        let seam_jets: Vec<Vec<Program>> = (0..dims)
+            .map(|a| {
+                let order = layouts[0].slots().iter().map(|p| p.count(a)).max();
+                (0..order.unwrap_or(0).max(1))
+                    .map(|k| {
+                        let suffix = symbols.coords[a].repeat(k);
+                        let name = &symbols.fields[0];
+                        let text = if k == 0 {
+                            name.clone()
+                        } else {
+                            format!("{name}_{suffix}")
+                        };
+                        Program::compile(&text, symbols).expect("a field's derivative compiles")
+                    })
+                    .collect()
+            })
+            .collect();
+        let seam_layouts = seam_jets
+            .iter()
+            .map(|jets| {
+                let partials: Vec<Partial> = jets
+                    .iter()
+                    .flat_map(|p| p.partials())
+                    .map(|(_, p)| p)
+                    .collect();
+                JetLayout::new(dims, &partials)
+            })
+            .collect();
         let k = blocks.len();
-        // w0 = 1, as in the paper.
-        let w = vec![vec![1.0; field.outputs()]; k];
+        let seams = if points.interface > 0 {
+            blocks.interfaces()
+        } else {
+            Vec::new()
+        };
         let mut loss = HardConstraintLoss {
+            // w0 = 1, as in the paper.
+            w: vec![vec![1.0; field.outputs()]; k],
             field,
+            values: vec![0.0; terms.len() + usize::from(!seams.is_empty())],
+            seams: seams
+                .into_iter()
+                .map(|interface| Seam {
+                    interface,
+                    x: Vec::new(),
+                    previous: None,
+                })
+                .collect(),
             blocks,
             settings,
-            values: vec![0.0; terms.len()],
             terms,
             layouts,
-            constraint_points,
-            global_conditions,
-            sampling,
+            points,
+            seam_jets,
+            seam_layouts,
             experts: (0..k).map(|_| Expert::default()).collect(),
             outer_points: Vec::new(),
-            w,
+            previous_params: None,
             reports: Vec::new(),
         };
         loss.resample(rng);
@@ -129,11 +242,10 @@ impl<T: Real> HardConstraintLoss<T> {
             .collect()
     }
 
-    /// The network's basis jets on a point set (`slots·n × N`, f64) and its tape.
-    fn basis(&self, params: &[T], set: &PointSet) -> (Vec<f64>, <Mlp<T> as Field<T>>::Tape) {
-        let n = set.x.len() / self.field.inputs();
-        let mut tape = self.field.tape(&self.layouts[set.term], n);
-        let x: Vec<T> = set.x.iter().map(|&v| T::from_f64(v)).collect();
+    /// The network's basis jets at points `x` (`layout.len()·n × N`, f64) and its tape.
+    fn basis(&self, params: &[T], layout: &JetLayout, x: &[f64]) -> (Vec<f64>, Tape<T>) {
+        let mut tape = self.field.tape(layout, x.len() / self.field.inputs());
+        let x: Vec<T> = x.iter().map(|&v| T::from_f64(v)).collect();
         self.field.forward(params, &x, &mut tape);
         let basis = self
             .field
@@ -144,58 +256,107 @@ impl<T: Real> HardConstraintLoss<T> {
         (basis, tape)
     }
 
-    /// Solve, outer loss and gradient of expert `e`.
-    fn expert_step(&self, e: usize, params: &[T]) -> ExpertStep<T> {
+    /// The residual rows of expert `e` on its row sets, with their basis jets.
+    fn rows<'a>(&'a self, e: usize, sets: &[RowSet], basis: &'a [Vec<f64>]) -> Vec<Rows<'a>> {
+        sets.iter()
+            .zip(basis)
+            .flat_map(|(&set, basis)| -> Vec<Rows<'a>> {
+                match set {
+                    RowSet::Constraint(s) => {
+                        let set = &self.experts[e].constraint[s];
+                        let term = &self.terms[set.term];
+                        term.equations
+                            .iter()
+                            .map(|program| Rows {
+                                program,
+                                layout: &self.layouts[set.term],
+                                x: &set.x,
+                                basis,
+                                target: set.target.as_deref(),
+                                weight: term.weight,
+                            })
+                            .collect()
+                    }
+                    RowSet::Seam { seam, from_lower } => {
+                        let seam = &self.seams[seam];
+                        let axis = seam.interface.axis;
+                        let layout = &self.seam_layouts[axis];
+                        let n = seam.x.len() / layout.dims();
+                        let previous = seam.previous.as_ref().expect("rows only once solved");
+                        let jets = &previous[usize::from(!from_lower)];
+                        self.seam_jets[axis]
+                            .iter()
+                            .enumerate()
+                            .map(|(k, program)| {
+                                let slot = layout.slot(&Partial::from_axes(&vec![axis; k]));
+                                let slot = slot.expect("the seam layout holds every jet");
+                                Rows {
+                                    program,
+                                    layout,
+                                    x: &seam.x,
+                                    basis,
+                                    target: Some(&jets[slot * n..(slot + 1) * n]),
+                                    weight: self.points.interface_weight,
+                                }
+                            })
+                            .collect()
+                    }
+                }
+            })
+            .collect()
+    }
+
+    /// The equations a row set contributes.
+    fn equations(&self, e: usize, set: RowSet) -> usize {
+        match set {
+            RowSet::Constraint(s) => self.terms[self.experts[e].constraint[s].term]
+                .equations
+                .len(),
+            RowSet::Seam { seam, .. } => self.seam_jets[self.seams[seam].interface.axis].len(),
+        }
+    }
+
+    /// Phase 1 for expert `e`: w_e by Levenberg–Marquardt on its constraint, then the outer
+    /// loss with u = Φ·w_e, its direct gradient and w̄_e.
+    fn solve(&self, e: usize, params: &[T]) -> Solved<T> {
         let expert = &self.experts[e];
         let nb = self.field.outputs();
-        let mut grad = vec![T::zero(); self.n_params()];
-        let mut values = vec![0.0; self.terms.len()];
-
-        // The constraint: basis jets on its rows, then w_e by Levenberg–Marquardt.
-        let constraint: Vec<&PointSet> = expert
-            .constraint
-            .iter()
-            .filter(|s| !s.x.is_empty())
+        let mut sets: Vec<RowSet> = (0..expert.constraint.len())
+            .filter(|&s| !expert.constraint[s].x.is_empty())
+            .map(RowSet::Constraint)
             .collect();
-        let (c_basis, mut c_tapes): (Vec<Vec<f64>>, Vec<_>) =
-            constraint.iter().map(|set| self.basis(params, set)).unzip();
-        let rows: Vec<Rows<'_>> = constraint
+        for (seam, s) in self.seams.iter().enumerate() {
+            let i = s.interface;
+            if s.previous.is_some() && (i.lower == e || i.upper == e) {
+                let from_lower = i.upper == e;
+                sets.push(RowSet::Seam { seam, from_lower });
+            }
+        }
+        let (basis, tapes): (Vec<Vec<f64>>, Vec<_>) = sets
             .iter()
-            .zip(&c_basis)
-            .flat_map(|(set, basis)| {
-                let term = &self.terms[set.term];
-                term.equations.iter().map(move |program| Rows {
-                    program,
-                    layout: &self.layouts[set.term],
-                    x: &set.x,
-                    basis,
-                    target: set.target.as_deref(),
-                    weight: term.weight,
-                })
+            .map(|&set| match set {
+                RowSet::Constraint(s) => {
+                    let set = &expert.constraint[s];
+                    self.basis(params, &self.layouts[set.term], &set.x)
+                }
+                RowSet::Seam { seam, .. } => {
+                    let seam = &self.seams[seam];
+                    self.basis(params, &self.seam_layouts[seam.interface.axis], &seam.x)
+                }
             })
-            .collect();
-        let sol = solve(&rows, &self.w[e], &self.settings);
+            .unzip();
+        let sol = solve(&self.rows(e, &sets, &basis), &self.w[e], &self.settings);
         let w = &sol.w;
 
-        // The outer loss with u = Φ·w_e: its direct gradient, and w̄_e for the implicit one.
+        let mut grad = vec![T::zero(); self.n_params()];
+        let mut values = vec![0.0; self.terms.len()];
         let mut w_bar = vec![0.0; nb];
-        for set in &expert.outer {
-            if set.x.is_empty() {
-                continue;
-            }
+        for set in expert.outer.iter().filter(|s| !s.x.is_empty()) {
             let n = set.x.len() / self.field.inputs();
-            let (basis, mut tape) = self.basis(params, set);
             let (term, layout) = (&self.terms[set.term], &self.layouts[set.term]);
-            let len = layout.len() * n;
-            let mut u = vec![0.0; len];
-            matmul(
-                MatMut::from_column_major_slice_mut(&mut u, len, 1),
-                Accum::Replace,
-                MatRef::from_column_major_slice(&basis, len, nb),
-                MatRef::from_column_major_slice(w, nb, 1),
-                1.0,
-                Par::Seq,
-            );
+            let (basis, mut tape) = self.basis(params, layout, &set.x);
+            let mut u = vec![0.0; layout.len() * n];
+            combine(&basis, w, &mut u);
             let inp = Inputs {
                 n,
                 layout,
@@ -206,7 +367,7 @@ impl<T: Real> HardConstraintLoss<T> {
             let registers = term.equations.iter().map(Program::registers).max();
             let mut regs = vec![0.0; registers.unwrap_or(1) * n];
             let mut bars = regs.clone();
-            let mut u_bar = vec![0.0; len];
+            let mut u_bar = vec![0.0; u.len()];
             let scale = term.weight / self.outer_points[set.term] as f64;
             let mut seed = vec![0.0; n];
             for program in &term.equations {
@@ -218,47 +379,127 @@ impl<T: Real> HardConstraintLoss<T> {
                 }
                 program.adjoint(&inp, &regs, &seed, &mut bars, &mut u_bar, &mut []);
             }
-            // w̄ += Φᵀ·ū; φ̄_k = ū·w_k.
-            matmul(
-                MatMut::from_column_major_slice_mut(&mut w_bar, nb, 1),
-                Accum::Add,
-                MatRef::from_column_major_slice(&basis, len, nb).transpose(),
-                MatRef::from_column_major_slice(&u_bar, len, 1),
-                1.0,
-                Par::Seq,
+            self.pull_back(
+                params,
+                (&basis, &mut tape),
+                (&u_bar, w),
+                &mut w_bar,
+                &mut grad,
             );
-            let phi_bar: Vec<T> = w
-                .iter()
-                .flat_map(|&wk| u_bar.iter().map(move |&b| T::from_f64(b * wk)))
-                .collect();
-            self.field.backward(params, &phi_bar, &mut tape, &mut grad);
         }
-
-        // Through the solve: φ̄ on the constraint rows, then into the network.
-        let mut row_bars: Vec<Vec<f64>> = rows.iter().map(|r| vec![0.0; r.basis.len()]).collect();
-        let mut views: Vec<&mut [f64]> = row_bars.iter_mut().map(Vec::as_mut_slice).collect();
-        backward(&rows, w, &w_bar, self.settings.ridge, &mut views);
-        let mut row_bar = row_bars.into_iter();
-        for ((set, basis), tape) in constraint.iter().zip(&c_basis).zip(&mut c_tapes) {
-            let mut bar = vec![0.0; basis.len()];
-            for _ in &self.terms[set.term].equations {
-                let b = row_bar.next().expect("one adjoint per row set");
-                bar.iter_mut().zip(&b).for_each(|(a, b)| *a += b);
-            }
-            let bar: Vec<T> = bar.into_iter().map(T::from_f64).collect();
-            self.field.backward(params, &bar, tape, &mut grad);
-        }
-        ExpertStep {
-            grad,
-            values,
+        Solved {
+            sets,
+            basis,
+            tapes,
             report: SolveReport {
                 iterations: sol.iterations,
                 cost: sol.cost,
                 stop: sol.stop,
             },
             w: sol.w,
+            w_bar,
+            grad,
+            values,
         }
     }
+
+    /// Phase 2 on one seam: weight·mean over the seam points of Σ_k (∂^k u_lower − ∂^k u_upper)².
+    /// Both sides share the basis, so the jumps are Φ·(w_lower − w_upper).
+    fn jump(&self, seam: &Seam, params: &[T], w: (&[f64], &[f64])) -> Jump<T> {
+        let layout = &self.seam_layouts[seam.interface.axis];
+        let (basis, mut tape) = self.basis(params, layout, &seam.x);
+        let delta: Vec<f64> = w.0.iter().zip(w.1).map(|(a, b)| a - b).collect();
+        let mut jump = vec![0.0; basis.len() / delta.len()];
+        combine(&basis, &delta, &mut jump);
+        let coords: usize = self.seams.iter().map(|s| s.x.len()).sum();
+        let points = coords / self.field.inputs();
+        let scale = self.points.interface_weight / points as f64;
+        let value = scale * jump.iter().map(|j| j * j).sum::<f64>();
+        jump.iter_mut().for_each(|j| *j *= 2.0 * scale);
+        let mut w_bar = vec![0.0; delta.len()];
+        let mut grad = vec![T::zero(); self.n_params()];
+        self.pull_back(
+            params,
+            (&basis, &mut tape),
+            (&jump, &delta),
+            &mut w_bar,
+            &mut grad,
+        );
+        Jump { value, w_bar, grad }
+    }
+
+    /// The jets of the lower and upper experts' last solutions on a seam, when there are
+    /// neighbour rows and a last step.
+    fn previous_solutions(&self, seam: &Seam) -> Option<[Vec<f64>; 2]> {
+        let params = self.previous_params.as_ref()?;
+        let layout = &self.seam_layouts[seam.interface.axis];
+        let (basis, _) = self.basis(params, layout, &seam.x);
+        let jets = |w: &[f64]| {
+            let mut u = vec![0.0; basis.len() / w.len()];
+            combine(&basis, w, &mut u);
+            u
+        };
+        let i = seam.interface;
+        Some([jets(&self.w[i.lower]), jets(&self.w[i.upper])])
+    }
+
+    /// The adjoint of jets u = Φ·w: w̄ += Φᵀ·ū, and φ̄_k = ū·w_k through the network.
+    fn pull_back(
+        &self,
+        params: &[T],
+        (basis, tape): (&[f64], &mut Tape<T>),
+        (u_bar, w): (&[f64], &[f64]),
+        w_bar: &mut [f64],
+        grad: &mut [T],
+    ) {
+        let (len, nb) = (u_bar.len(), w.len());
+        matmul(
+            MatMut::from_column_major_slice_mut(w_bar, nb, 1),
+            Accum::Add,
+            MatRef::from_column_major_slice(basis, len, nb).transpose(),
+            MatRef::from_column_major_slice(u_bar, len, 1),
+            1.0,
+            Par::Seq,
+        );
+        let phi_bar: Vec<T> = w
+            .iter()
+            .flat_map(|&wk| u_bar.iter().map(move |&b| T::from_f64(b * wk)))
+            .collect();
+        self.field.backward(params, &phi_bar, tape, grad);
+    }
+
+    /// Phase 3 for expert `e`: w̄_e through the solve (the implicit function theorem) onto
+    /// the constraint rows' basis jets, then into the network; returns the expert's gradient.
+    fn backward(&self, e: usize, params: &[T], mut solved: Solved<T>, w_bar: &[f64]) -> Vec<T> {
+        let rows = self.rows(e, &solved.sets, &solved.basis);
+        let mut row_bars: Vec<Vec<f64>> = rows.iter().map(|r| vec![0.0; r.basis.len()]).collect();
+        let mut views: Vec<&mut [f64]> = row_bars.iter_mut().map(Vec::as_mut_slice).collect();
+        backward(&rows, &solved.w, w_bar, self.settings.ridge, &mut views);
+        let mut row_bar = row_bars.into_iter();
+        for ((&set, basis), tape) in solved.sets.iter().zip(&solved.basis).zip(&mut solved.tapes) {
+            let mut bar = vec![0.0; basis.len()];
+            for _ in 0..self.equations(e, set) {
+                let b = row_bar.next().expect("one adjoint per row set");
+                bar.iter_mut().zip(&b).for_each(|(a, b)| *a += b);
+            }
+            let bar: Vec<T> = bar.into_iter().map(T::from_f64).collect();
+            self.field.backward(params, &bar, tape, &mut solved.grad);
+        }
+        solved.grad
+    }
+}
+
+/// u = Φ·w for a basis `Φ` of `u.len() × w.len()`.
+fn combine(basis: &[f64], w: &[f64], u: &mut [f64]) {
+    let (len, nb) = (u.len(), w.len());
+    matmul(
+        MatMut::from_column_major_slice_mut(u, len, 1),
+        Accum::Replace,
+        MatRef::from_column_major_slice(basis, len, nb),
+        MatRef::from_column_major_slice(w, nb, 1),
+        1.0,
+        Par::Seq,
+    );
 }
 
 /// Splits points among the blocks, keeping each point's target value.
@@ -284,29 +525,70 @@ fn split(
 
 impl<T: Real> Objective<T> for HardConstraintLoss<T> {
     fn value_and_grad(&mut self, x: &[T], grad: &mut [T]) -> f64 {
-        let steps: Vec<ExpertStep<T>> = (0..self.experts.len())
-            .into_par_iter()
-            .map(|e| self.expert_step(e, x))
+        let previous: Vec<Option<[Vec<f64>; 2]>> = self
+            .seams
+            .par_iter()
+            .map(|s| self.previous_solutions(s))
             .collect();
-        grad.fill(T::zero());
+        for (seam, previous) in self.seams.iter_mut().zip(previous) {
+            seam.previous = previous;
+        }
+        let solved: Vec<Solved<T>> = (0..self.experts.len())
+            .into_par_iter()
+            .map(|e| self.solve(e, x))
+            .collect();
+        let jumps: Vec<Jump<T>> = self
+            .seams
+            .par_iter()
+            .map(|s| {
+                let i = s.interface;
+                self.jump(s, x, (&solved[i.lower].w, &solved[i.upper].w))
+            })
+            .collect();
+        let mut w_bars: Vec<Vec<f64>> = solved.iter().map(|s| s.w_bar.clone()).collect();
         self.values.fill(0.0);
+        grad.fill(T::zero());
+        for (seam, jump) in self.seams.iter().zip(&jumps) {
+            let i = seam.interface;
+            w_bars[i.lower]
+                .iter_mut()
+                .zip(&jump.w_bar)
+                .for_each(|(a, b)| *a += b);
+            w_bars[i.upper]
+                .iter_mut()
+                .zip(&jump.w_bar)
+                .for_each(|(a, b)| *a -= b);
+            grad.iter_mut().zip(&jump.grad).for_each(|(g, s)| *g += *s);
+            self.values[self.terms.len()] += jump.value;
+        }
         self.reports.clear();
-        for (e, step) in steps.into_iter().enumerate() {
-            grad.iter_mut().zip(&step.grad).for_each(|(g, s)| *g += *s);
+        for (e, s) in solved.iter().enumerate() {
             self.values
                 .iter_mut()
-                .zip(&step.values)
+                .zip(&s.values)
                 .for_each(|(v, s)| *v += s);
-            self.w[e] = step.w;
-            self.reports.push(step.report);
+            self.w[e].clone_from(&s.w);
+            self.reports.push(s.report);
+        }
+        let grads: Vec<Vec<T>> = solved
+            .into_par_iter()
+            .zip(w_bars)
+            .enumerate()
+            .map(|(e, (s, w_bar))| self.backward(e, x, s, &w_bar))
+            .collect();
+        for g in grads {
+            grad.iter_mut().zip(&g).for_each(|(a, b)| *a += *b);
+        }
+        if self.points.neighbour_rows {
+            self.previous_params = Some(x.to_vec());
         }
         self.values.iter().sum()
     }
 }
 
 impl<T: Real> Loss<T> for HardConstraintLoss<T> {
-    /// Fresh constraint points in every block, fresh global condition rows, and fresh outer
-    /// points (the paper draws a new random mask at every call).
+    /// Fresh constraint points in every block, fresh condition rows, fresh outer and
+    /// interface points (the paper draws a new random mask at every call).
     fn resample(&mut self, rng: &mut Rng) {
         let target = |t: &TermSpec, points: &Points<f64>| match &t.target {
             Some(Target::Expression(p)) => Some(p.eval_at_points(points)),
@@ -316,8 +598,8 @@ impl<T: Real> Loss<T> for HardConstraintLoss<T> {
         for (e, expert) in self.experts.iter_mut().enumerate() {
             let source = PointSource::Interior {
                 domain: self.blocks.bounds(e),
-                n: self.constraint_points,
-                sampling: self.sampling,
+                n: self.points.constraint,
+                sampling: self.points.sampling,
             };
             let points = source.draw::<f64>(rng);
             expert.constraint = vec![PointSet {
@@ -329,7 +611,7 @@ impl<T: Real> Loss<T> for HardConstraintLoss<T> {
         for (t, term) in self.terms.iter().enumerate().skip(1) {
             let points = term.source.draw::<f64>(rng);
             let values = target(term, &points);
-            if self.global_conditions {
+            if self.points.global_conditions {
                 let x = points.coords().to_vec();
                 for expert in &mut self.experts {
                     expert.constraint.push(PointSet {
@@ -361,6 +643,16 @@ impl<T: Real> Loss<T> for HardConstraintLoss<T> {
                 expert.outer.push(set);
             }
         }
+        for seam in &mut self.seams {
+            let face = Face {
+                axis: seam.interface.axis,
+                upper: true,
+            };
+            let block = self.blocks.bounds(seam.interface.lower);
+            let points =
+                block.sample_face::<f64>(face, self.points.interface, self.points.sampling, rng);
+            seam.x = points.coords().to_vec();
+        }
     }
 
     fn term_values(&self) -> Vec<f64> {
@@ -368,26 +660,36 @@ impl<T: Real> Loss<T> for HardConstraintLoss<T> {
     }
 
     fn term_names(&self) -> Vec<&str> {
-        self.terms.iter().map(|t| t.name.as_str()).collect()
+        let names = self.terms.iter().map(|t| t.name.as_str());
+        let seams = (!self.seams.is_empty()).then_some("interface");
+        names.chain(seams).collect()
     }
 
+    /// Every expert's coefficients, then the parameters of the last step when the
+    /// neighbour rows need them.
     fn state(&self) -> Vec<f64> {
-        self.w.concat()
+        let mut state = self.w.concat();
+        if let Some(p) = &self.previous_params {
+            state.extend(p.iter().map(|v| v.to_f64()));
+        }
+        state
     }
 
-    /// The coefficients of a checkpoint (none: keep the starting ones).
+    /// The coefficients (and last parameters) of a checkpoint (none: keep the starting ones).
     fn set_state(&mut self, state: &[f64]) {
         if state.is_empty() {
             return;
         }
         let nb = self.field.outputs();
-        assert_eq!(
-            state.len(),
-            nb * self.w.len(),
-            "one coefficient per basis function and expert"
+        let (w, params) = state.split_at(nb * self.w.len());
+        assert!(
+            params.is_empty() || params.len() == self.n_params(),
+            "one coefficient per basis function and expert, then the network's parameters"
         );
-        for (w, s) in self.w.iter_mut().zip(state.chunks(nb)) {
+        for (w, s) in self.w.iter_mut().zip(w.chunks(nb)) {
             w.copy_from_slice(s);
         }
+        self.previous_params =
+            (!params.is_empty()).then(|| params.iter().map(|&v| T::from_f64(v)).collect());
     }
 }

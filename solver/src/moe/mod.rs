@@ -6,5 +6,5 @@ mod blocks;
 pub mod least_squares;
 mod loss;
 
-pub use blocks::Blocks;
-pub use loss::{HardConstraintLoss, SolveReport};
+pub use blocks::{Blocks, Interface};
+pub use loss::{ExpertPoints, HardConstraintLoss, SolveReport};
