@@ -1,7 +1,8 @@
 //! Training through the hard-constraint layer (methods.md §E). A step has three phases:
 //! 1. each expert solves for its coefficients w_e on constraint points of its block (plus
-//!    the global initial and boundary rows) and evaluates the outer loss (residual, initial
-//!    and boundary terms on other points, with u = Φ(x)·w_e(x)) and its direct gradient;
+//!    the conditions' rows and, on the faces it shares, its neighbours' solutions of the
+//!    previous step) and evaluates the outer loss (residual, initial and boundary terms on
+//!    other points, with u = Φ(x)·w_e(x)) and its direct gradient;
 //! 2. on every interface between neighbouring blocks, the two experts' solutions and their
 //!    normal derivatives are asked to agree (the paper's finite-difference stencils reach
 //!    across blocks; exact jets do not, so nothing else ties the blocks together);
