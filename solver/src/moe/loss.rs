@@ -4,8 +4,7 @@
 //!    previous step) and evaluates the outer loss (residual, initial and boundary terms on
 //!    other points, with u = Φ(x)·w_e(x)) and its direct gradient;
 //! 2. on every interface between neighbouring blocks, the two experts' solutions and their
-//!    normal derivatives are asked to agree (the paper's finite-difference stencils reach
-//!    across blocks; exact jets do not, so nothing else ties the blocks together);
+//!    normal derivatives are asked to agree (see `seams`);
 //! 3. each expert carries its total w̄_e back through its solve by the implicit function
 //!    theorem.
 //!
@@ -13,7 +12,8 @@
 //! depend on the number of threads.
 
 use super::least_squares::{backward, solve, LmSettings, LmStop, Rows};
-use super::{Blocks, Interface};
+use super::seams::{Seam, Seams};
+use super::Blocks;
 use crate::optim::Objective;
 use crate::pinn::{PointSource, Target, TermSpec};
 use crate::train::Loss;
@@ -21,8 +21,8 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use operators::expr::{Inputs, Program, Symbols};
 use operators::model::Field;
-use operators::{JetLayout, Mlp, Partial, Points, Real, Rng};
-use problems::{Face, Sampling};
+use operators::{JetLayout, Mlp, Points, Real, Rng};
+use problems::Sampling;
 use rayon::prelude::*;
 
 type Tape<T> = <Mlp<T> as Field<T>>::Tape;
@@ -61,16 +61,6 @@ struct Expert {
     constraint: Vec<PointSet>,
     /// The outer loss's points that fall in the block, one set per term.
     outer: Vec<PointSet>,
-}
-
-/// Points on the face two experts share.
-struct Seam {
-    interface: Interface,
-    /// `n × dims`, column-major.
-    x: Vec<f64>,
-    /// The jets of the lower and the upper expert's previous solutions at the points, in
-    /// the seam's layout: the targets of the neighbour rows (none on the first step).
-    previous: Option<[Vec<f64>; 2]>,
 }
 
 /// How an expert's last solve went.
@@ -126,13 +116,8 @@ pub struct HardConstraintLoss<T: Real> {
     terms: Vec<TermSpec>,
     layouts: Vec<JetLayout>,
     points: ExpertPoints,
-    /// Per axis, the jets compared across interfaces normal to it: ∂^k u for k below the
-    /// PDE's order along the axis (u and u_x for a second-order x, u alone for t), as
-    /// expressions and as the layout they read.
-    seam_jets: Vec<Vec<Program>>,
-    seam_layouts: Vec<JetLayout>,
     experts: Vec<Expert>,
-    seams: Vec<Seam>,
+    seams: Seams,
     /// Points of each term in the outer loss (its mean is over all experts).
     outer_points: Vec<usize>,
     /// Each expert's coefficients: the last solution, where the next solve starts.
@@ -160,60 +145,25 @@ impl<T: Real> HardConstraintLoss<T> {
     ) -> Self {
         let dims = field.inputs();
         let layouts: Vec<JetLayout> = terms.iter().map(|t| t.layout(dims)).collect();
-        let seam_jets: Vec<Vec<Program>> = (0..dims)
-            .map(|a| {
-                let order = layouts[0].slots().iter().map(|p| p.count(a)).max();
-                (0..order.unwrap_or(0).max(1))
-                    .map(|k| {
-                        let suffix = symbols.coords[a].repeat(k);
-                        let name = &symbols.fields[0];
-                        let text = if k == 0 {
-                            name.clone()
-                        } else {
-                            format!("{name}_{suffix}")
-                        };
-                        Program::compile(&text, symbols).expect("a field's derivative compiles")
-                    })
-                    .collect()
-            })
-            .collect();
-        let seam_layouts = seam_jets
-            .iter()
-            .map(|jets| {
-                let partials: Vec<Partial> = jets
-                    .iter()
-                    .flat_map(|p| p.partials())
-                    .map(|(_, p)| p)
-                    .collect();
-                JetLayout::new(dims, &partials)
-            })
-            .collect();
         let k = blocks.len();
-        let seams = if points.interface > 0 {
-            blocks.interfaces()
-        } else {
-            Vec::new()
-        };
+        let seams = Seams::new(
+            &blocks,
+            &layouts[0],
+            symbols,
+            points.interface,
+            points.interface_weight,
+        );
         let mut loss = HardConstraintLoss {
             // w0 = 1, as in the paper.
             w: vec![vec![1.0; field.outputs()]; k],
             field,
             values: vec![0.0; terms.len() + usize::from(!seams.is_empty())],
-            seams: seams
-                .into_iter()
-                .map(|interface| Seam {
-                    interface,
-                    x: Vec::new(),
-                    previous: None,
-                })
-                .collect(),
+            seams,
             blocks,
             settings,
             terms,
             layouts,
             points,
-            seam_jets,
-            seam_layouts,
             experts: (0..k).map(|_| Expert::default()).collect(),
             outer_points: Vec::new(),
             previous_params: None,
@@ -278,30 +228,7 @@ impl<T: Real> HardConstraintLoss<T> {
                             })
                             .collect()
                     }
-                    RowSet::Seam { seam, from_lower } => {
-                        let seam = &self.seams[seam];
-                        let axis = seam.interface.axis;
-                        let layout = &self.seam_layouts[axis];
-                        let n = seam.x.len() / layout.dims();
-                        let previous = seam.previous.as_ref().expect("rows only once solved");
-                        let jets = &previous[usize::from(!from_lower)];
-                        self.seam_jets[axis]
-                            .iter()
-                            .enumerate()
-                            .map(|(k, program)| {
-                                let slot = layout.slot(&Partial::from_axes(&vec![axis; k]));
-                                let slot = slot.expect("the seam layout holds every jet");
-                                Rows {
-                                    program,
-                                    layout,
-                                    x: &seam.x,
-                                    basis,
-                                    target: Some(&jets[slot * n..(slot + 1) * n]),
-                                    weight: self.points.interface_weight,
-                                }
-                            })
-                            .collect()
-                    }
+                    RowSet::Seam { seam, from_lower } => self.seams.rows(seam, from_lower, basis),
                 }
             })
             .collect()
@@ -313,7 +240,7 @@ impl<T: Real> HardConstraintLoss<T> {
             RowSet::Constraint(s) => self.terms[self.experts[e].constraint[s].term]
                 .equations
                 .len(),
-            RowSet::Seam { seam, .. } => self.seam_jets[self.seams[seam].interface.axis].len(),
+            RowSet::Seam { seam, .. } => self.seams.equations(&self.seams.list[seam]),
         }
     }
 
@@ -326,7 +253,7 @@ impl<T: Real> HardConstraintLoss<T> {
             .filter(|&s| !expert.constraint[s].x.is_empty())
             .map(RowSet::Constraint)
             .collect();
-        for (seam, s) in self.seams.iter().enumerate() {
+        for (seam, s) in self.seams.list.iter().enumerate() {
             let i = s.interface;
             if s.previous.is_some() && (i.lower == e || i.upper == e) {
                 let from_lower = i.upper == e;
@@ -341,8 +268,8 @@ impl<T: Real> HardConstraintLoss<T> {
                     self.basis(params, &self.layouts[set.term], &set.x)
                 }
                 RowSet::Seam { seam, .. } => {
-                    let seam = &self.seams[seam];
-                    self.basis(params, &self.seam_layouts[seam.interface.axis], &seam.x)
+                    let seam = &self.seams.list[seam];
+                    self.basis(params, self.seams.layout(seam), &seam.x)
                 }
             })
             .unzip();
@@ -407,16 +334,11 @@ impl<T: Real> HardConstraintLoss<T> {
     /// Phase 2 on one seam: weight·mean over the seam points of Σ_k (∂^k u_lower − ∂^k u_upper)².
     /// Both sides share the basis, so the jumps are Φ·(w_lower − w_upper).
     fn jump(&self, seam: &Seam, params: &[T], w: (&[f64], &[f64])) -> Jump<T> {
-        let layout = &self.seam_layouts[seam.interface.axis];
-        let (basis, mut tape) = self.basis(params, layout, &seam.x);
+        let (basis, mut tape) = self.basis(params, self.seams.layout(seam), &seam.x);
         let delta: Vec<f64> = w.0.iter().zip(w.1).map(|(a, b)| a - b).collect();
         let mut jump = vec![0.0; basis.len() / delta.len()];
         combine(&basis, &delta, &mut jump);
-        let coords: usize = self.seams.iter().map(|s| s.x.len()).sum();
-        let points = coords / self.field.inputs();
-        let scale = self.points.interface_weight / points as f64;
-        let value = scale * jump.iter().map(|j| j * j).sum::<f64>();
-        jump.iter_mut().for_each(|j| *j *= 2.0 * scale);
+        let value = self.seams.penalty(&mut jump);
         let mut w_bar = vec![0.0; delta.len()];
         let mut grad = vec![T::zero(); self.n_params()];
         self.pull_back(
@@ -433,8 +355,7 @@ impl<T: Real> HardConstraintLoss<T> {
     /// neighbour rows and a last step.
     fn previous_solutions(&self, seam: &Seam) -> Option<[Vec<f64>; 2]> {
         let params = self.previous_params.as_ref()?;
-        let layout = &self.seam_layouts[seam.interface.axis];
-        let (basis, _) = self.basis(params, layout, &seam.x);
+        let (basis, _) = self.basis(params, self.seams.layout(seam), &seam.x);
         let jets = |w: &[f64]| {
             let mut u = vec![0.0; basis.len() / w.len()];
             combine(&basis, w, &mut u);
@@ -528,28 +449,33 @@ impl<T: Real> Objective<T> for HardConstraintLoss<T> {
     fn value_and_grad(&mut self, x: &[T], grad: &mut [T]) -> f64 {
         let previous: Vec<Option<[Vec<f64>; 2]>> = self
             .seams
+            .list
             .par_iter()
             .map(|s| self.previous_solutions(s))
             .collect();
-        for (seam, previous) in self.seams.iter_mut().zip(previous) {
+        for (seam, previous) in self.seams.list.iter_mut().zip(previous) {
             seam.previous = previous;
         }
-        let solved: Vec<Solved<T>> = (0..self.experts.len())
+        let mut solved: Vec<Solved<T>> = (0..self.experts.len())
             .into_par_iter()
             .map(|e| self.solve(e, x))
             .collect();
         let jumps: Vec<Jump<T>> = self
             .seams
+            .list
             .par_iter()
             .map(|s| {
                 let i = s.interface;
                 self.jump(s, x, (&solved[i.lower].w, &solved[i.upper].w))
             })
             .collect();
-        let mut w_bars: Vec<Vec<f64>> = solved.iter().map(|s| s.w_bar.clone()).collect();
+        let mut w_bars: Vec<Vec<f64>> = solved
+            .iter_mut()
+            .map(|s| std::mem::take(&mut s.w_bar))
+            .collect();
         self.values.fill(0.0);
         grad.fill(T::zero());
-        for (seam, jump) in self.seams.iter().zip(&jumps) {
+        for (seam, jump) in self.seams.list.iter().zip(&jumps) {
             let i = seam.interface;
             w_bars[i.lower]
                 .iter_mut()
@@ -644,16 +570,7 @@ impl<T: Real> Loss<T> for HardConstraintLoss<T> {
                 expert.outer.push(set);
             }
         }
-        for seam in &mut self.seams {
-            let face = Face {
-                axis: seam.interface.axis,
-                upper: true,
-            };
-            let block = self.blocks.bounds(seam.interface.lower);
-            let points =
-                block.sample_face::<f64>(face, self.points.interface, self.points.sampling, rng);
-            seam.x = points.coords().to_vec();
-        }
+        self.seams.resample(&self.blocks, self.points.sampling, rng);
     }
 
     fn term_values(&self) -> Vec<f64> {

@@ -5,6 +5,7 @@
 mod blocks;
 pub mod least_squares;
 mod loss;
+mod seams;
 
 pub use blocks::{Blocks, Interface};
 pub use loss::{ExpertPoints, HardConstraintLoss, SolveReport};

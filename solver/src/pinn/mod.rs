@@ -7,7 +7,7 @@ mod term;
 
 pub use causal::Causal;
 pub use source::PointSource;
-pub use term::{Reduction, Target, Term, TermSpec};
+pub use term::{layout_read_by, Reduction, Target, Term, TermSpec};
 
 use crate::optim::Objective;
 use crate::train::Loss;

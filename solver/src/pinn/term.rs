@@ -32,14 +32,18 @@ pub struct TermSpec {
 impl TermSpec {
     /// The jets of the field that the term's equations read.
     pub fn layout(&self, dims: usize) -> JetLayout {
-        let partials: Vec<Partial> = self
-            .equations
-            .iter()
-            .flat_map(|e| e.partials())
-            .map(|(_, p)| p)
-            .collect();
-        JetLayout::new(dims, &partials)
+        layout_read_by(&self.equations, dims)
     }
+}
+
+/// The smallest layout holding every jet the expressions read.
+pub fn layout_read_by(programs: &[Program], dims: usize) -> JetLayout {
+    let partials: Vec<Partial> = programs
+        .iter()
+        .flat_map(|e| e.partials())
+        .map(|(_, p)| p)
+        .collect();
+    JetLayout::new(dims, &partials)
 }
 
 /// How a term reduces its residuals over points.
