@@ -6,6 +6,7 @@ mod parse;
 mod print;
 mod program;
 mod tangent;
+mod taylor;
 
 pub use parse::{parse, Ast, BinOp};
 pub use program::{Func, Inputs, Op, Program};

@@ -36,7 +36,7 @@ impl Func {
         })
     }
 
-    fn apply<T: Real>(self, a: T) -> T {
+    pub(super) fn apply<T: Real>(self, a: T) -> T {
         match self {
             Func::Sin => a.sin(),
             Func::Cos => a.cos(),

@@ -228,6 +228,24 @@ pub fn chain_forward<T: Real>(
         return;
     }
     let d = scratch.fill(act, &z[..n], y0, layout.max_order());
+    compose(layout, d, z, ys);
+}
+
+/// The slots after the value of y = f(z) for one column of jets, given f⁽¹⁾…f⁽ᴷ⁾ at z's
+/// values in `derivatives` (K = `layout.max_order()` rows of n): Faà di Bruno for any f
+/// whose derivatives the caller knows (the functions of an expression, say).
+pub fn compose_forward<T: Real>(layout: &JetLayout, derivatives: &[T], z: &[T], ys: &mut [T]) {
+    let n = z.len() / layout.len();
+    let d = Rows {
+        data: derivatives,
+        n,
+    };
+    compose(layout, d, z, ys);
+}
+
+/// [`compose_forward`] with the derivatives as rows.
+fn compose<T: Real>(layout: &JetLayout, d: Rows<'_, T>, z: &[T], ys: &mut [T]) {
+    let n = d.n;
     let slot = |s: usize| &z[s * n..(s + 1) * n];
     if layout.max_order() <= 2 {
         for s in 1..layout.len() {

@@ -6,7 +6,7 @@ mod layout;
 mod partial;
 mod product;
 
-pub use chain::{chain_backward, chain_forward, ChainScratch};
+pub use chain::{chain_backward, chain_forward, compose_forward, ChainScratch};
 pub use input::input_jets;
 pub use layout::{ChainTerm, JetLayout, ProductTerm};
 pub use partial::{Partial, MAX_AXES, MAX_ORDER};
