@@ -272,6 +272,11 @@ pub struct HardConstraintSpec {
     /// carried along the training steps, which keeps the experts independent within a step.
     #[serde(default = "yes")]
     pub neighbour_rows: bool,
+    /// Whether the solution is u = u0(x) + (t − t0)·Σ_k w_k φ_k, which meets the initial
+    /// condition u(x, t0) = u0(x) exactly (the initial values then leave the constraint and
+    /// the loss).
+    #[serde(default)]
+    pub initial_ansatz: bool,
     /// Levenberg–Marquardt iterations per solve.
     #[serde(default = "default_lm_iterations")]
     pub max_iterations: usize,

@@ -3,10 +3,10 @@
 use crate::lagrangian;
 use crate::method::Method;
 use crate::moe::least_squares::LmSettings;
-use crate::moe::{Blocks, ExpertPoints, HardConstraintLoss};
+use crate::moe::{Blocks, ExpertPoints, HardConstraintLoss, InitialAnsatz};
 use crate::optim::{AdamConfig, LbfgsConfig, Schedule};
 use crate::pinn::{Causal, PinnLoss, PointSource, Reduction, Target, TermSpec};
-use crate::train::{Adaptive, CausalSchedule, TrainConfig};
+use crate::train::{Adaptive, CausalSchedule, Loss, TrainConfig};
 use operators::model::{Branches, Field};
 use operators::{Activation, Embedding, Init, Mlp, MlpConfig, Real, Rng};
 use problems::spec::EmbeddingSpec;
@@ -243,7 +243,7 @@ fn build_hard_constraint<T: Real>(p: &Problem, seed: u64) -> (HardConstraintLoss
         tolerance: h.tolerance,
         ridge: h.ridge,
     };
-    let loss = HardConstraintLoss::new(
+    let mut loss = HardConstraintLoss::new(
         field,
         Blocks::new(p.domain.clone(), splits),
         settings,
@@ -256,10 +256,25 @@ fn build_hard_constraint<T: Real>(p: &Problem, seed: u64) -> (HardConstraintLoss
             neighbour_rows: h.neighbour_rows,
             sampling: sampling(p),
         },
+        h.initial_ansatz.then(|| initial_ansatz(p)),
         &p.symbols,
-        &mut rng,
     );
+    loss.resample(&mut rng);
     (loss, params, rng)
+}
+
+/// u = u0(x) + (t − t0)·Φw, with u0 from the problem's initial values (whose loss term, one
+/// after the residual's, it replaces).
+fn initial_ansatz(p: &Problem) -> InitialAnsatz {
+    let c = p.conditions.iter().position(|c| c.is_initial_value());
+    let c = c.expect("problems check that the ansatz has initial values");
+    let time_axis = p.time_axis.expect("initial conditions have a time axis");
+    InitialAnsatz {
+        term: 1 + c,
+        time_axis,
+        t0: p.domain.lo[time_axis],
+        value: p.conditions[c].target.clone(),
+    }
 }
 
 /// The PINN loss (plain or Lagrangian) and its starting parameters.

@@ -106,6 +106,7 @@ fn rows<'a>(cs: &'a [Constraint], basis: &'a [Vec<f64>]) -> Vec<Rows<'a>> {
             x: &c.x,
             basis: b,
             target: Some(&c.target),
+            offset: None,
             weight: c.weight,
         })
         .collect()

@@ -15,7 +15,7 @@ use solver::train::Loss;
 use std::path::Path;
 
 /// A nonlinear problem (viscous Burgers) with a sine basis: the layer's Hessian terms matter.
-fn burgers(splits: &str) -> Problem {
+fn burgers(splits: &str, extra: &str) -> Problem {
     let text = format!(
         r#"
 name = "burgers_moe"
@@ -42,6 +42,7 @@ basis = 6
 splits = {splits}
 constraint_points = 24
 max_iterations = 200
+{extra}
 [training]
 collocation = 40
 "#
@@ -57,8 +58,48 @@ fn loss_and_params(p: &Problem) -> (Method<f64>, Vec<f64>) {
 
 #[test]
 fn gradient_through_the_experts_matches_finite_differences() {
-    let p = burgers("[2, 1]");
-    let (method, params) = loss_and_params(&p);
+    check_gradient(&burgers("[2, 1]", ""));
+}
+
+/// With u = u0 + (t − t0)·Φw the basis is scaled and the rows carry u0's jets as an offset.
+#[test]
+fn gradient_with_the_initial_ansatz_matches_finite_differences() {
+    check_gradient(&burgers("[2, 2]", "initial_ansatz = true"));
+}
+
+#[test]
+fn initial_ansatz_meets_the_initial_values_exactly() {
+    let p = burgers("[2, 2]", "initial_ansatz = true");
+    let (mut method, params) = loss_and_params(&p);
+    let mut grad = vec![0.0; params.len()];
+    method.value_and_grad(&params, &mut grad);
+    let Method::HardConstraint(loss) = method else {
+        unreachable!()
+    };
+    assert!(!loss.term_names().is_empty());
+    let initial = loss.term_values()[1];
+    assert_eq!(initial, 0.0, "the initial term leaves the loss");
+    let xs: Vec<f64> = (0..21).map(|i| -1.0 + 0.1 * i as f64).collect();
+    let at_t0 = operators::Points::from_rows(&xs.iter().map(|&x| vec![x, 0.0]).collect::<Vec<_>>());
+    let later = operators::Points::from_rows(&xs.iter().map(|&x| vec![x, 0.5]).collect::<Vec<_>>());
+    let u0 = loss.solution(&params, &at_t0);
+    for (x, u) in xs.iter().zip(&u0) {
+        let exact = -(std::f64::consts::PI * x).sin();
+        assert!(
+            (u - exact).abs() < 1e-14,
+            "u({x}, 0) = {u}, expected {exact}"
+        );
+    }
+    // Later the experts' coefficients do shape the solution.
+    let u = loss.solution(&params, &later);
+    assert!(u
+        .iter()
+        .zip(&xs)
+        .any(|(u, x)| (u + (std::f64::consts::PI * x).sin()).abs() > 1e-3));
+}
+
+fn check_gradient(p: &Problem) {
+    let (method, params) = loss_and_params(p);
     let Method::HardConstraint(mut loss) = method else {
         unreachable!()
     };
@@ -99,7 +140,7 @@ fn gradient_through_the_experts_matches_finite_differences() {
 
 #[test]
 fn same_gradient_for_one_and_two_threads() {
-    let p = burgers("[2, 2]");
+    let p = burgers("[2, 2]", "");
     let gradient = |threads: usize| {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)

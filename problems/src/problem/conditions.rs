@@ -31,6 +31,16 @@ impl Condition {
             predicate: None,
         }
     }
+
+    /// Whether this condition gives the field's values at t0 (not its rate).
+    pub fn is_initial_value(&self) -> bool {
+        self.kind == ConditionKind::Initial
+            && self.equations.iter().all(|e| {
+                e.partials()
+                    .iter()
+                    .all(|(_, p)| *p == operators::Partial::VALUE)
+            })
+    }
 }
 
 impl Resolver<'_> {

@@ -49,6 +49,12 @@ impl Resolver<'_> {
                 "adaptive refinement is for PINNs; hard constraints draw fresh points instead (resample_every = 1)",
             ));
         }
+        if spec.training.lbfgs_steps > 0 {
+            return Err(self.key(
+                "training.lbfgs_steps",
+                "hard constraints train with Adam only (lbfgs_steps = 0): the loss depends on the experts' last solutions (warm starts, neighbour rows), which a line search's trial points would move",
+            ));
+        }
         let h = &spec.method.hard_constraint;
         let key = |k: &str| format!("method.hard_constraint.{k}");
         if let Some(s) = &h.splits {
@@ -76,6 +82,12 @@ impl Resolver<'_> {
             if v == 0 {
                 return Err(self.key(key(k), "expected a positive number"));
             }
+        }
+        if h.initial_ansatz && !conditions.iter().any(Condition::is_initial_value) {
+            return Err(self.key(
+                key("initial_ansatz"),
+                "the ansatz u0 + (t − t0)·Φw needs an initial condition (kind = \"initial\") giving u0",
+            ));
         }
         if !(h.interface_weight.is_finite() && h.interface_weight >= 0.0) {
             return Err(self.key(key("interface_weight"), "expected a number ≥ 0"));

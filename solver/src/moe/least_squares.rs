@@ -23,6 +23,8 @@ pub struct Rows<'a> {
     pub basis: &'a [f64],
     /// Values P should take (zero when absent).
     pub target: Option<&'a [f64]>,
+    /// Jets of u that do not depend on w (an ansatz's fixed part): u = offset + Φ·w.
+    pub offset: Option<&'a [f64]>,
     pub weight: f64,
 }
 
@@ -151,6 +153,9 @@ fn linearize(rows: &[Rows<'_>], w: &[f64], ridge: f64, jacobian: bool) -> Linear
             1.0,
             Par::Seq,
         );
+        if let Some(offset) = set.offset {
+            tape.u.iter_mut().zip(offset).for_each(|(u, o)| *u += o);
+        }
         let inp = set.inputs(&tape.u);
         let values = set.program.eval(&inp, &mut tape.regs);
         for (i, &v) in values.iter().enumerate() {

@@ -13,7 +13,7 @@
 
 use super::least_squares::{backward, solve, LmSettings, LmStop, Rows};
 use super::seams::{Seam, Seams};
-use super::Blocks;
+use super::{Blocks, InitialAnsatz};
 use crate::optim::Objective;
 use crate::pinn::{PointSource, Target, TermSpec};
 use crate::train::Loss;
@@ -53,6 +53,8 @@ struct PointSet {
     /// `n × dims`, column-major.
     x: Vec<f64>,
     target: Option<Vec<f64>>,
+    /// The jets of an initial ansatz's u0 at the points, in the term's layout.
+    offset: Option<Vec<f64>>,
 }
 
 /// What one expert works on in a step.
@@ -117,6 +119,7 @@ pub struct HardConstraintLoss<T: Real> {
     terms: Vec<TermSpec>,
     layouts: Vec<JetLayout>,
     points: ExpertPoints,
+    ansatz: Option<InitialAnsatz>,
     experts: Vec<Expert>,
     seams: Seams,
     /// Points of each term in the outer loss (its mean is over all experts).
@@ -133,16 +136,17 @@ pub struct HardConstraintLoss<T: Real> {
 
 impl<T: Real> HardConstraintLoss<T> {
     /// `terms[0]` must be the PDE residual on interior points; the other terms are the
-    /// conditions, imposed on the experts and in the outer loss. `symbols` name the field
-    /// and coordinates, for the jets compared across interfaces.
+    /// conditions, imposed on the experts and in the outer loss (but for the initial values
+    /// when an `ansatz` makes them exact). `symbols` name the field and coordinates, for the
+    /// jets compared across interfaces. Draw points with `resample` before the first step.
     pub fn new(
         field: Mlp<T>,
         blocks: Blocks,
         settings: LmSettings,
         terms: Vec<TermSpec>,
         points: ExpertPoints,
+        ansatz: Option<InitialAnsatz>,
         symbols: &Symbols,
-        rng: &mut Rng,
     ) -> Self {
         let dims = field.inputs();
         let layouts: Vec<JetLayout> = terms.iter().map(|t| t.layout(dims)).collect();
@@ -154,7 +158,7 @@ impl<T: Real> HardConstraintLoss<T> {
             points.interface,
             points.interface_weight,
         );
-        let mut loss = HardConstraintLoss {
+        HardConstraintLoss {
             // w0 = 1, as in the paper.
             w: vec![vec![1.0; field.outputs()]; k],
             field,
@@ -165,13 +169,12 @@ impl<T: Real> HardConstraintLoss<T> {
             terms,
             layouts,
             points,
+            ansatz,
             experts: (0..k).map(|_| Expert::default()).collect(),
             outer_points: Vec::new(),
             previous_params: None,
             reports: Vec::new(),
-        };
-        loss.resample(rng);
-        loss
+        }
     }
 
     pub fn n_params(&self) -> usize {
@@ -183,29 +186,78 @@ impl<T: Real> HardConstraintLoss<T> {
         &self.reports
     }
 
-    /// u = Φ(x)·w_e(x) at `points`, each point with the coefficients of its block.
+    /// u = Φ(x)·w_e(x) at `points`, each point with the coefficients of its block (with an
+    /// initial ansatz, u0(x) + (t − t0)·Φ(x)·w_e(x)).
     pub fn solution(&self, params: &[T], points: &Points<T>) -> Vec<f64> {
-        let basis = crate::predict(&self.field, params, points);
-        (0..points.len())
+        let n = points.len();
+        let layout = JetLayout::value_only(points.dims());
+        let x: Vec<f64> = points.coords().iter().map(|v| v.to_f64()).collect();
+        let mut basis: Vec<f64> = crate::predict(&self.field, params, points)
+            .concat()
+            .iter()
+            .map(|v| v.to_f64())
+            .collect();
+        if let Some(a) = &self.ansatz {
+            a.basis(&layout, &x, &mut basis);
+        }
+        let offset = self.ansatz.as_ref().and_then(|a| a.offset(&layout, &x));
+        (0..n)
             .map(|i| {
-                let e = self.blocks.of(|a| points.axis(a)[i].to_f64());
-                basis.iter().zip(&self.w[e]).map(|(b, w)| b[i] * w).sum()
+                let e = self.blocks.of(|a| x[a * n + i]);
+                let u0 = offset.as_ref().map_or(0.0, |o| o[i]);
+                let phi = basis.iter().skip(i).step_by(n);
+                u0 + phi.zip(&self.w[e]).map(|(b, w)| b * w).sum::<f64>()
             })
             .collect()
     }
 
-    /// The network's basis jets at points `x` (`layout.len()·n × N`, f64) and its tape.
+    /// The basis jets at points `x` (`layout.len()·n × N`, f64): the network's outputs, times
+    /// t − t0 under an initial ansatz; with the network's tape.
     fn basis(&self, params: &[T], layout: &JetLayout, x: &[f64]) -> (Vec<f64>, Tape<T>) {
         let mut tape = self.field.tape(layout, x.len() / self.field.inputs());
-        let x: Vec<T> = x.iter().map(|&v| T::from_f64(v)).collect();
-        self.field.forward(params, &x, &mut tape);
-        let basis = self
+        let xt: Vec<T> = x.iter().map(|&v| T::from_f64(v)).collect();
+        self.field.forward(params, &xt, &mut tape);
+        let mut basis: Vec<f64> = self
             .field
             .output(&tape)
             .iter()
             .map(|v| v.to_f64())
             .collect();
+        if let Some(a) = &self.ansatz {
+            a.basis(layout, x, &mut basis);
+        }
         (basis, tape)
+    }
+
+    /// The adjoint of [`basis`](Self::basis): adds ∂L/∂params to `grad` given `bar`, the
+    /// adjoint of the basis jets at points `x`.
+    fn basis_backward(
+        &self,
+        params: &[T],
+        (layout, x): (&JetLayout, &[f64]),
+        mut bar: Vec<f64>,
+        tape: &mut Tape<T>,
+        grad: &mut [T],
+    ) {
+        if let Some(a) = &self.ansatz {
+            a.adjoint(layout, x, &mut bar);
+        }
+        let bar: Vec<T> = bar.into_iter().map(T::from_f64).collect();
+        self.field.backward(params, &bar, tape, grad);
+    }
+
+    /// The layout and points of one of expert `e`'s row sets.
+    fn at(&self, e: usize, set: RowSet) -> (&JetLayout, &[f64]) {
+        match set {
+            RowSet::Constraint(s) => {
+                let set = &self.experts[e].constraint[s];
+                (&self.layouts[set.term], &set.x)
+            }
+            RowSet::Seam { seam, .. } => {
+                let seam = &self.seams.list[seam];
+                (self.seams.layout(seam), &seam.x)
+            }
+        }
     }
 
     /// The residual rows of expert `e` on its row sets, with their basis jets.
@@ -225,6 +277,7 @@ impl<T: Real> HardConstraintLoss<T> {
                                 x: &set.x,
                                 basis,
                                 target: set.target.as_deref(),
+                                offset: set.offset.as_deref(),
                                 weight: term.weight,
                             })
                             .collect()
@@ -263,15 +316,9 @@ impl<T: Real> HardConstraintLoss<T> {
         }
         let (basis, tapes): (Vec<Vec<f64>>, Vec<_>) = sets
             .iter()
-            .map(|&set| match set {
-                RowSet::Constraint(s) => {
-                    let set = &expert.constraint[s];
-                    self.basis(params, &self.layouts[set.term], &set.x)
-                }
-                RowSet::Seam { seam, .. } => {
-                    let seam = &self.seams.list[seam];
-                    self.basis(params, self.seams.layout(seam), &seam.x)
-                }
+            .map(|&set| {
+                let (layout, x) = self.at(e, set);
+                self.basis(params, layout, x)
             })
             .unzip();
         let sol = solve(&self.rows(e, &sets, &basis), &self.w[e], &self.settings);
@@ -286,6 +333,9 @@ impl<T: Real> HardConstraintLoss<T> {
             let (basis, mut tape) = self.basis(params, layout, &set.x);
             let mut u = vec![0.0; layout.len() * n];
             combine(&basis, w, &mut u);
+            if let Some(offset) = &set.offset {
+                u.iter_mut().zip(offset).for_each(|(u, o)| *u += o);
+            }
             let inp = Inputs {
                 n,
                 layout,
@@ -310,6 +360,7 @@ impl<T: Real> HardConstraintLoss<T> {
             }
             self.pull_back(
                 params,
+                (layout, &set.x),
                 (&basis, &mut tape),
                 (&u_bar, w),
                 &mut w_bar,
@@ -344,6 +395,7 @@ impl<T: Real> HardConstraintLoss<T> {
         let mut grad = vec![T::zero(); self.n_params()];
         self.pull_back(
             params,
+            (self.seams.layout(seam), &seam.x),
             (&basis, &mut tape),
             (&jump, &delta),
             &mut w_bar,
@@ -394,6 +446,7 @@ impl<T: Real> HardConstraintLoss<T> {
     fn pull_back(
         &self,
         params: &[T],
+        at: (&JetLayout, &[f64]),
         (basis, tape): (&[f64], &mut Tape<T>),
         (u_bar, w): (&[f64], &[f64]),
         w_bar: &mut [f64],
@@ -408,11 +461,11 @@ impl<T: Real> HardConstraintLoss<T> {
             1.0,
             Par::Seq,
         );
-        let phi_bar: Vec<T> = w
+        let phi_bar: Vec<f64> = w
             .iter()
-            .flat_map(|&wk| u_bar.iter().map(move |&b| T::from_f64(b * wk)))
+            .flat_map(|&wk| u_bar.iter().map(move |&b| b * wk))
             .collect();
-        self.field.backward(params, &phi_bar, tape, grad);
+        self.basis_backward(params, at, phi_bar, tape, grad);
     }
 
     /// Phase 3 for expert `e`: w̄_e through the solve (the implicit function theorem) onto
@@ -429,8 +482,7 @@ impl<T: Real> HardConstraintLoss<T> {
                 let b = row_bar.next().expect("one adjoint per row set");
                 bar.iter_mut().zip(&b).for_each(|(a, b)| *a += b);
             }
-            let bar: Vec<T> = bar.into_iter().map(T::from_f64).collect();
-            self.field.backward(params, &bar, tape, &mut solved.grad);
+            self.basis_backward(params, self.at(e, set), bar, tape, &mut solved.grad);
         }
         solved.grad
     }
@@ -466,6 +518,7 @@ fn split(
             term,
             x: points.select(&m).coords().to_vec(),
             target: target.map(|t| m.iter().map(|&i| t[i]).collect()),
+            offset: None,
         })
         .collect()
 }
@@ -555,9 +608,18 @@ impl<T: Real> Loss<T> for HardConstraintLoss<T> {
                 term: 0,
                 target: target(&self.terms[0], &points),
                 x: points.coords().to_vec(),
+                offset: None,
             }];
         }
-        for (t, term) in self.terms.iter().enumerate().skip(1) {
+        // The initial ansatz satisfies its term exactly: no rows, no outer points.
+        let kept = |t: &usize| self.ansatz.as_ref().is_none_or(|a| a.term != *t);
+        for (t, term) in self
+            .terms
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter(|(t, _)| kept(t))
+        {
             let points = term.source.draw::<f64>(rng);
             let values = target(term, &points);
             if self.points.global_conditions {
@@ -567,6 +629,7 @@ impl<T: Real> Loss<T> for HardConstraintLoss<T> {
                         term: t,
                         x: x.clone(),
                         target: values.clone(),
+                        offset: None,
                     });
                 }
             } else {
@@ -581,6 +644,10 @@ impl<T: Real> Loss<T> for HardConstraintLoss<T> {
             expert.outer.clear();
         }
         for (t, term) in self.terms.iter().enumerate() {
+            if !kept(&t) {
+                self.outer_points.push(0);
+                continue;
+            }
             let points = term.source.draw::<f64>(rng);
             self.outer_points.push(points.len());
             let values = target(term, &points);
@@ -590,6 +657,13 @@ impl<T: Real> Loss<T> for HardConstraintLoss<T> {
                     .zip(split(&self.blocks, t, &points, values.as_deref()))
             {
                 expert.outer.push(set);
+            }
+        }
+        if let Some(a) = &self.ansatz {
+            for expert in &mut self.experts {
+                for set in expert.constraint.iter_mut().chain(&mut expert.outer) {
+                    set.offset = a.offset(&self.layouts[set.term], &set.x);
+                }
             }
         }
         self.seams.resample(&self.blocks, self.points.sampling, rng);

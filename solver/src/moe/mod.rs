@@ -2,10 +2,12 @@
 //! functions, and a least-squares layer picks, per expert block of the domain, the
 //! combination of them that satisfies the PDE on constraint points.
 
+mod ansatz;
 mod blocks;
 pub mod least_squares;
 mod loss;
 mod seams;
 
+pub use ansatz::InitialAnsatz;
 pub use blocks::{Blocks, Interface};
 pub use loss::{ExpertPoints, HardConstraintLoss, SolveReport};

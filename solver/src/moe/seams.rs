@@ -132,6 +132,8 @@ impl Seams {
                     x: &seam.x,
                     basis,
                     target: Some(&jets[slot * n..(slot + 1) * n]),
+                    // Both sides share any ansatz offset: the jets compared are Φ·w alone.
+                    offset: None,
                     weight: self.weight,
                 }
             })
