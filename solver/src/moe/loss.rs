@@ -12,6 +12,7 @@
 //! depend on the number of threads.
 
 use super::least_squares::{backward, solve, LmSettings, LmStop, Rows};
+use super::schedule::longest_first;
 use super::seams::{Seam, Seams};
 use super::{Blocks, InitialAnsatz};
 use crate::optim::Objective;
@@ -24,7 +25,6 @@ use operators::model::Field;
 use operators::{JetLayout, Mlp, Points, Real, Rng};
 use problems::Sampling;
 use rayon::prelude::*;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 type Tape<T> = <Mlp<T> as Field<T>>::Tape;
 
@@ -418,30 +418,6 @@ impl<T: Real> HardConstraintLoss<T> {
         Some([jets(&self.w[i.lower]), jets(&self.w[i.upper])])
     }
 
-    /// `work` for every expert, in parallel, returned in expert order. Each thread takes the
-    /// next expert from a queue ordered by the iterations of its last solve, most first
-    /// (longest processing time first): a block whose constraint is badly conditioned can
-    /// need several times the iterations of the others, and it then starts at once instead
-    /// of after the others on the same thread. The order changes when the work runs, not
-    /// what it computes.
-    fn longest_first<R: Send>(&self, work: impl Fn(usize) -> R + Sync) -> Vec<R> {
-        let mut order: Vec<usize> = (0..self.experts.len()).collect();
-        order.sort_by_key(|&e| core::cmp::Reverse(self.reports.get(e).map_or(0, |r| r.iterations)));
-        let next = AtomicUsize::new(0);
-        let mut done: Vec<(usize, R)> = (0..rayon::current_num_threads().min(order.len()))
-            .into_par_iter()
-            .flat_map_iter(|_| {
-                let mut mine = Vec::new();
-                while let Some(&e) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    mine.push((e, work(e)));
-                }
-                mine
-            })
-            .collect();
-        done.sort_by_key(|&(e, _)| e);
-        done.into_iter().map(|(_, r)| r).collect()
-    }
-
     /// The adjoint of jets u = Φ·w: w̄ += Φᵀ·ū, and φ̄_k = ū·w_k through the network.
     fn pull_back(
         &self,
@@ -534,7 +510,11 @@ impl<T: Real> Objective<T> for HardConstraintLoss<T> {
         for (seam, previous) in self.seams.list.iter_mut().zip(previous) {
             seam.previous = previous;
         }
-        let mut solved: Vec<Solved<T>> = self.longest_first(|e| self.solve(e, x));
+        // Solves whose last run took the most iterations start first.
+        let costs: Vec<usize> = (0..self.experts.len())
+            .map(|e| self.reports.get(e).map_or(0, |r| r.iterations))
+            .collect();
+        let mut solved: Vec<Solved<T>> = longest_first(&costs, |e| self.solve(e, x));
         let jumps: Vec<Jump<T>> = self
             .seams
             .list

@@ -6,6 +6,7 @@ mod ansatz;
 mod blocks;
 pub mod least_squares;
 mod loss;
+mod schedule;
 mod seams;
 
 pub use ansatz::InitialAnsatz;
