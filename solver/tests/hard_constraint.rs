@@ -1,13 +1,15 @@
 //! The least-squares layer of the hard-constraint method: Levenberg–Marquardt reaches the
-//! optimum, and the implicit-function-theorem gradient of the whole layer (network → basis
-//! jets → w*) matches finite differences.
+//! optimum, the implicit-function-theorem gradient of the whole layer (network → basis
+//! jets → w*) matches finite differences, and the initial ansatz's basis (t − t0)·Φ has the
+//! jets of the product and an exact transpose.
 
 mod common;
 
 use operators::expr::{Program, Symbols};
 use operators::model::Field;
-use operators::{Activation, JetLayout, Mlp, MlpConfig, Partial, Rng};
+use operators::{Activation, JetLayout, Mlp, MlpConfig, Partial, Points, Rng};
 use solver::moe::least_squares::{backward, solve, LmSettings, LmStop, Rows};
+use solver::moe::InitialAnsatz;
 
 const BASIS: usize = 6;
 
@@ -222,4 +224,70 @@ fn gradient_check(residual: &str) {
             "{residual}: implicit {exact} vs finite differences {fd}: {rel:.2e}"
         );
     }
+}
+
+fn jets(text: &str, layout: &JetLayout, x: &[f64]) -> Vec<f64> {
+    let program = Program::compile(text, &symbols()).unwrap();
+    program.jets_at_points(&Points::new(2, x.to_vec()), layout)
+}
+
+fn ansatz_setup() -> (InitialAnsatz, JetLayout, Vec<f64>) {
+    let ansatz = InitialAnsatz {
+        term: 1,
+        time_axis: 1,
+        t0: 0.25,
+        value: None,
+    };
+    let partials = [
+        vec![0, 0],
+        vec![0, 1],
+        vec![1, 1],
+        vec![0, 0, 1, 1],
+        vec![1, 1, 1],
+    ];
+    let partials: Vec<Partial> = partials.iter().map(|a| Partial::from_axes(a)).collect();
+    let layout = JetLayout::new(2, &partials);
+    // Three points: x then t.
+    let x = vec![0.1, -0.4, 0.9, 0.3, 0.7, 1.2];
+    (ansatz, layout, x)
+}
+
+#[test]
+fn initial_ansatz_basis_has_the_jets_of_the_product() {
+    let (ansatz, layout, x) = ansatz_setup();
+    let mut basis = [
+        jets("sin(x)*exp(t)", &layout, &x),
+        jets("x^2*t^3", &layout, &x),
+    ]
+    .concat();
+    ansatz.basis(&layout, &x, &mut basis);
+    let exact = [
+        jets("(t - 0.25)*sin(x)*exp(t)", &layout, &x),
+        jets("(t - 0.25)*x^2*t^3", &layout, &x),
+    ]
+    .concat();
+    for (i, (b, e)) in basis.iter().zip(&exact).enumerate() {
+        assert!(
+            (b - e).abs() < 1e-12 * (1.0 + e.abs()),
+            "entry {i}: {b} vs {e}"
+        );
+    }
+}
+
+#[test]
+fn initial_ansatz_adjoint_is_the_transpose() {
+    let (ansatz, layout, x) = ansatz_setup();
+    let len = 2 * layout.len() * 3;
+    let mut rng = Rng::new(3);
+    let phi: Vec<f64> = (0..len).map(|_| rng.normal()).collect();
+    let bar: Vec<f64> = (0..len).map(|_| rng.normal()).collect();
+    let (mut b, mut phi_bar) = (phi.clone(), bar.clone());
+    ansatz.basis(&layout, &x, &mut b);
+    ansatz.adjoint(&layout, &x, &mut phi_bar);
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(a, b)| a * b).sum::<f64>();
+    let (left, right) = (dot(&b, &bar), dot(&phi, &phi_bar));
+    assert!(
+        (left - right).abs() < 1e-12 * left.abs(),
+        "{left} vs {right}"
+    );
 }
