@@ -358,8 +358,10 @@ pub fn solve(rows: &[Rows<'_>], w0: &[f64], settings: &LmSettings) -> LmSolution
 }
 
 /// H = ∂(JᵀR)/∂w = JᵀJ + Σ_i r_i·∇²r_i, the exact Hessian of ½‖R‖² at the linearization.
-/// Per row set, the curvature term is Φᵀ·(s·r ⊙ ∂²P/∂u²·Φ): N Hessian-vector products of
-/// the expression, then one product of N×(slots·n) by (slots·n)×N.
+/// Per row set, the curvature term is Φᵀ·(s·r ⊙ ∂²P/∂u²·Φ). ∂²P/∂u² is a slots × slots
+/// matrix per point, found by one Hessian-vector product of the expression per slot (not one
+/// per basis function); then one product of N×(slots·n) by (slots·n)×N. Sets whose expression
+/// is linear in u (the conditions, mostly) add nothing.
 fn exact_hessian(rows: &[Rows<'_>], lin: &Linearization, nb: usize) -> Mat<f64> {
     let mut h = normal_matrix(&lin.j);
     let mut offset = 0;
@@ -367,16 +369,34 @@ fn exact_hessian(rows: &[Rows<'_>], lin: &Linearization, nb: usize) -> Mat<f64> 
         let (n, slots, s) = (set.n(), set.layout.len(), set.scale());
         let len = slots * n;
         let r = &lin.r[offset..offset + n];
+        offset += n;
+        // Column d: per point, ∂²P/∂u_c∂u_d at c·n + i, kept only where it is not all zero.
+        let mut unit = vec![0.0; len];
+        let columns: Vec<(usize, Vec<f64>)> = (0..slots)
+            .filter_map(|d| {
+                unit.fill(0.0);
+                unit[d * n..(d + 1) * n].fill(1.0);
+                let hv = tape.hessian_times(set, &unit);
+                hv.iter().any(|&v| v != 0.0).then_some((d, hv))
+            })
+            .collect();
+        if columns.is_empty() {
+            continue;
+        }
         let mut weighted = Mat::<f64>::zeros(len, nb);
         for k in 0..nb {
-            let hv = tape.hessian_times(set, &set.basis[k * len..(k + 1) * len]);
+            let phi = &set.basis[k * len..(k + 1) * len];
             let col = weighted
                 .col_mut(k)
                 .try_as_col_major_mut()
                 .expect("contiguous");
-            for (c, chunk) in col.as_slice_mut().chunks_mut(n).enumerate() {
-                for (i, v) in chunk.iter_mut().enumerate() {
-                    *v = s * r[i] * hv[c * n + i];
+            let col = col.as_slice_mut();
+            for (d, hv) in &columns {
+                let phi_d = &phi[d * n..(d + 1) * n];
+                for (col_c, hv_c) in col.chunks_mut(n).zip(hv.chunks(n)) {
+                    for (((v, &h), &p), &ri) in col_c.iter_mut().zip(hv_c).zip(phi_d).zip(r) {
+                        *v += s * ri * h * p;
+                    }
                 }
             }
         }
@@ -388,7 +408,6 @@ fn exact_hessian(rows: &[Rows<'_>], lin: &Linearization, nb: usize) -> Mat<f64> 
             1.0,
             Par::Seq,
         );
-        offset += n;
     }
     h
 }
