@@ -1,6 +1,6 @@
-//! The hard-constraint loss and gradient on diffusion–sorption (problems/diffusion_sorption.toml:
-//! every expert's Levenberg–Marquardt solve, the interface terms, the outer loss and every
-//! implicit backward), for K = 1, 4 and 8 experts with the same 1,024 PDE constraint points in
+//! Training steps of the hard constraints on diffusion–sorption (problems/diffusion_sorption.toml:
+//! every expert's Levenberg–Marquardt solve, the interface terms, the outer loss, every
+//! implicit backward, then Adam), for K = 1, 4 and 8 experts with the same 1,024 PDE constraint points in
 //! total, on 1 and 2 threads. The experts are solved in parallel, so the 2-thread time against
 //! the 1-thread time is their parallel speed-up.
 //!
@@ -42,9 +42,9 @@ fn step(c: &mut Criterion, experts: usize, threads: usize) {
         adam.step(&mut params, &grad);
     }
     let state = loss.state();
-    let mut group = c.benchmark_group("diffusion_sorption_loss_and_gradient");
+    let mut group = c.benchmark_group("diffusion_sorption_training_steps");
     group.sample_size(20);
-    group.bench_function(format!("K{experts}_{threads}thread_10steps"), |b| {
+    group.bench_function(format!("K{experts}_{threads}thread_{STEPS}steps"), |b| {
         pool.install(|| {
             b.iter(|| {
                 loss.set_state(&state);
