@@ -370,13 +370,16 @@ fn exact_hessian(rows: &[Rows<'_>], lin: &Linearization, nb: usize) -> Mat<f64> 
         let len = slots * n;
         let r = &lin.r[offset..offset + n];
         offset += n;
-        // Column d: per point, ∂²P/∂u_c∂u_d at c·n + i, kept only where it is not all zero.
+        // Column d: per point, s·r_i·∂²P/∂u_c∂u_d at c·n + i, kept only where it is not all zero.
         let mut unit = vec![0.0; len];
         let columns: Vec<(usize, Vec<f64>)> = (0..slots)
             .filter_map(|d| {
                 unit.fill(0.0);
                 unit[d * n..(d + 1) * n].fill(1.0);
-                let hv = tape.hessian_times(set, &unit);
+                let mut hv = tape.hessian_times(set, &unit);
+                for hv_c in hv.chunks_mut(n) {
+                    hv_c.iter_mut().zip(r).for_each(|(h, &ri)| *h *= s * ri);
+                }
                 hv.iter().any(|&v| v != 0.0).then_some((d, hv))
             })
             .collect();
@@ -394,8 +397,8 @@ fn exact_hessian(rows: &[Rows<'_>], lin: &Linearization, nb: usize) -> Mat<f64> 
             for (d, hv) in &columns {
                 let phi_d = &phi[d * n..(d + 1) * n];
                 for (col_c, hv_c) in col.chunks_mut(n).zip(hv.chunks(n)) {
-                    for (((v, &h), &p), &ri) in col_c.iter_mut().zip(hv_c).zip(phi_d).zip(r) {
-                        *v += s * ri * h * p;
+                    for ((v, &h), &p) in col_c.iter_mut().zip(hv_c).zip(phi_d) {
+                        *v += h * p;
                     }
                 }
             }
