@@ -16,6 +16,6 @@ pub mod vmath;
 pub use activation::Activation;
 pub use batch::{Batched, ChunkView, Points};
 pub use jet::{JetLayout, Partial};
-pub use model::{Embedding, Field, Init, Mlp, MlpConfig, ParamView};
+pub use model::{Embedding, Field, Init, Mlp, MlpConfig, Model, ParamView, Pig, PigConfig};
 pub use rng::Rng;
 pub use scalar::Real;

@@ -241,6 +241,31 @@ impl<T: Real> Field<T> for Mlp<T> {
             self.config.inputs,
             "layout and network disagree on input dimension"
         );
+        self.feature_tape(layout, n)
+    }
+
+    fn forward(&self, params: &[T], x: &[T], t: &mut MlpTape<T>) {
+        input_jets(&t.layout, x, t.n, &mut t.xj);
+        if !self.map.is_identity() {
+            self.map
+                .forward(&t.layout, &t.xj, &mut t.emb_z, &mut t.emb, &mut t.chain);
+        }
+        self.forward_features(params, t);
+    }
+
+    fn output<'t>(&self, tape: &'t MlpTape<T>) -> &'t [T] {
+        &tape.out
+    }
+
+    fn backward(&self, params: &[T], out_bar: &[T], t: &mut MlpTape<T>, grad: &mut [T]) {
+        self.backward_layers(params, out_bar, t, grad, false);
+    }
+}
+
+/// A network fed with feature jets computed elsewhere (the Gaussians of a PIG decoder): its
+/// input jets are `slots·n × inputs` over a layout of any number of axes.
+impl<T: Real> Mlp<T> {
+    pub(crate) fn feature_tape(&self, layout: &JetLayout, n: usize) -> MlpTape<T> {
         let rows = layout.len() * n;
         let zeros = |cols: usize| vec![T::zero(); rows * cols];
         let wmax = self.layers.iter().map(|d| d.din.max(d.dout)).max().unwrap();
@@ -282,15 +307,16 @@ impl<T: Real> Field<T> for Mlp<T> {
         }
     }
 
-    fn forward(&self, params: &[T], x: &[T], t: &mut MlpTape<T>) {
+    /// The input jets a caller fills before [`Mlp::forward_features`].
+    pub(crate) fn features_mut<'t>(&self, t: &'t mut MlpTape<T>) -> &'t mut [T] {
+        &mut t.xj
+    }
+
+    /// The layers, from the embedded input (the features themselves without an embedding).
+    pub(crate) fn forward_features(&self, params: &[T], t: &mut MlpTape<T>) {
         let (layout, n) = (&t.layout, t.n);
         let rows = layout.len() * n;
         let act = &self.config.activation;
-        input_jets(layout, x, n, &mut t.xj);
-        if !self.map.is_identity() {
-            self.map
-                .forward(layout, &t.xj, &mut t.emb_z, &mut t.emb, &mut t.chain);
-        }
         let h0: &[T] = if self.map.is_identity() {
             &t.xj
         } else {
@@ -330,11 +356,32 @@ impl<T: Real> Field<T> for Mlp<T> {
         dense_forward(input, w, b, &mut t.out, rows, n);
     }
 
-    fn output<'t>(&self, tape: &'t MlpTape<T>) -> &'t [T] {
-        &tape.out
+    /// Like [`Field::backward`], and returns the adjoint of the input features.
+    pub(crate) fn backward_features<'t>(
+        &self,
+        params: &[T],
+        out_bar: &[T],
+        t: &'t mut MlpTape<T>,
+        grad: &mut [T],
+    ) -> &'t [T] {
+        assert!(
+            self.map.is_identity() && self.gate.is_none(),
+            "features feed a plain network"
+        );
+        self.backward_layers(params, out_bar, t, grad, true);
+        &t.hbar[..t.layout.len() * t.n * self.config.inputs]
     }
 
-    fn backward(&self, params: &[T], out_bar: &[T], t: &mut MlpTape<T>, grad: &mut [T]) {
+    /// Backward through the layers; with `input_adjoint`, the first layer also writes its
+    /// input's adjoint into `hbar`.
+    fn backward_layers(
+        &self,
+        params: &[T],
+        out_bar: &[T],
+        t: &mut MlpTape<T>,
+        grad: &mut [T],
+        input_adjoint: bool,
+    ) {
         let (layout, n) = (&t.layout, t.n);
         let rows = layout.len() * n;
         let act = &self.config.activation;
@@ -399,7 +446,7 @@ impl<T: Real> Field<T> for Mlp<T> {
             let input = layer_input(l, h0, &t.h, &t.a);
             let (gw, gb) = d.grads(grad);
             // The adjoint of the layer's input flows on into hidden layer l-1 (the gates collect theirs above).
-            let hbar = (l > 0).then(|| &mut t.hbar[..rows * d.din]);
+            let hbar = (l > 0 || input_adjoint).then(|| &mut t.hbar[..rows * d.din]);
             dense_backward(input, w, zbar, gw, gb, hbar, rows, n);
         }
         if let Some(g) = &self.gate {

@@ -1,13 +1,19 @@
 //! Neural fields: networks whose input jets give the derivatives a PDE needs.
 
+mod any;
 mod branches;
 mod dense;
 mod embedding;
+mod gaussians;
 mod mlp;
+mod pig;
 
+pub use any::{Model, ModelTape};
 pub use branches::{Branches, BranchesTape};
 pub use embedding::Embedding;
-pub use mlp::{Init, Mlp, MlpConfig};
+pub use gaussians::{truncation_bound, GaussianConfig};
+pub use mlp::{Init, Mlp, MlpConfig, MlpTape};
+pub use pig::{Pig, PigConfig, PigTape};
 
 use crate::{JetLayout, Real, Rng};
 

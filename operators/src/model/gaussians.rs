@@ -1,0 +1,657 @@
+//! Physics-informed Gaussians (Kang et al., ICLR 2025): features
+//! FE_c(x) = Σ_i f_ic · exp(−½ Σ_d ((x_d − μ_id)/σ_id)²) with trainable means, diagonal scales
+//! and features, and their jets in closed form.
+//!
+//! Along one axis, ∂ᵏφ/∂xᵏ = (−1/σ)ᵏ Heₖ(z)·φ with z = (x − μ)/σ (Heₖ the probabilists'
+//! Hermite polynomials), and a Gaussian is a product over axes, so every partial is a product
+//! of per-axis polynomials times one exponential. The parameter adjoints follow from
+//! ∂/∂μ = −∂/∂x and ∂φ/∂σ = σ·∂²φ/∂x² + φ/σ: one and two orders above the slot's own.
+//!
+//! Only Gaussians within `cutoff` scales of a point (Mahalanobis radius r ≤ R) are summed; the
+//! points are binned in a uniform grid rebuilt at every forward, and each Gaussian visits the
+//! cells its support box [μ − R|σ|, μ + R|σ|] overlaps. [`truncation_bound`] bounds what a
+//! dropped Gaussian would have added.
+
+use super::ParamView;
+use crate::jet::{JetLayout, MAX_AXES, MAX_ORDER};
+use crate::{Real, Rng};
+
+/// Highest per-axis Hermite degree needed: the layout's order plus two (the scales' adjoint).
+const DEGREES: usize = MAX_ORDER + 3;
+/// Cells per axis of the point grid, at most.
+const MAX_CELLS: usize = 64;
+
+/// The Gaussians of a PIG embedding.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GaussianConfig {
+    /// Input axes.
+    pub inputs: usize,
+    /// Feature channels (the decoder's inputs).
+    pub channels: usize,
+    /// Gaussians per channel (`shared`: in total, each with a feature per channel).
+    pub count: usize,
+    /// One set of Gaussians with a feature vector each (the paper), instead of a set per
+    /// channel with scalar features (the released code).
+    pub shared: bool,
+    /// The box the means start in, per axis (lo, hi).
+    pub bounds: Vec<(f64, f64)>,
+    /// Initial scale as a fraction of the box's half-width along each axis (0.1 on [−1, 1]).
+    pub sigma: f64,
+    /// Cutoff radius R in scales: Gaussians farther than R from a point are not summed.
+    pub cutoff: f64,
+    /// Standard deviation of the initial features.
+    pub feature_std: f64,
+}
+
+impl Default for GaussianConfig {
+    fn default() -> Self {
+        GaussianConfig {
+            inputs: 2,
+            channels: 4,
+            count: 800,
+            shared: false,
+            bounds: vec![(-1.0, 1.0); 2],
+            sigma: 0.1,
+            cutoff: 6.0,
+            feature_std: 0.01,
+        }
+    }
+}
+
+/// Bound on |∂^α g| for one Gaussian g = f·φ farther than R scales from the point:
+/// |f| · q_{|α|}(R) · e^{−R²/2} / Π_d |σ_d|^{α_d}, where q_k has Heₖ's coefficients made
+/// positive (q_{k+1} = r q_k + k q_{k−1}).
+///
+/// Why: |Heₐ(z)| ≤ qₐ(|z|) ≤ qₐ(r), and qₐ·q_b ≤ q_{a+b} (q_k counts partial matchings of k
+/// items, weighted by r per unmatched one), so the per-axis product is at most q_{|α|}(r)·e^{−r²/2},
+/// which decreases in r once r² ≥ |α| (its derivative is (2k q_{k−1} − q_{k+1})·e^{−r²/2}).
+/// Valid for R² ≥ |α|; returns infinity below that.
+pub fn truncation_bound(alpha: &[usize], sigma: &[f64], feature: f64, cutoff: f64) -> f64 {
+    let k: usize = alpha.iter().sum();
+    if cutoff * cutoff < k as f64 {
+        return f64::INFINITY;
+    }
+    let (mut q0, mut q1) = (1.0, cutoff);
+    for j in 1..=k {
+        (q0, q1) = (q1, cutoff * q1 + j as f64 * q0);
+    }
+    let scale: f64 = alpha
+        .iter()
+        .zip(sigma)
+        .map(|(&a, s)| s.abs().powi(a as i32))
+        .product();
+    feature.abs() * q0 * (-0.5 * cutoff * cutoff).exp() / scale
+}
+
+/// Where each parameter block lies in the flat vector: means and scales (gaussian-major,
+/// `inputs` per Gaussian), then features (`width` per Gaussian).
+#[derive(Clone, Debug)]
+pub(crate) struct Gaussians {
+    config: GaussianConfig,
+    /// Gaussians in all.
+    total: usize,
+    /// Features per Gaussian: all channels when shared, one otherwise.
+    width: usize,
+    views: Vec<ParamView>,
+}
+
+/// The per-batch scratch: the points, their grid, and each slot's multi-index.
+#[derive(Clone, Debug)]
+pub(crate) struct GaussianTape<T> {
+    n: usize,
+    x: Vec<T>,
+    /// α_{s,d} for every slot, and each axis's highest order.
+    alpha: Vec<[usize; MAX_AXES]>,
+    order: [usize; MAX_AXES],
+    grid: Grid<T>,
+}
+
+/// Points binned in a uniform grid: `order[start[c]..start[c + 1]]` are the points of cell c.
+#[derive(Clone, Debug)]
+struct Grid<T> {
+    lo: [T; MAX_AXES],
+    inv_width: [T; MAX_AXES],
+    cells: [usize; MAX_AXES],
+    start: Vec<usize>,
+    order: Vec<usize>,
+    cell_of: Vec<usize>,
+    /// Where the next point of each cell goes while binning.
+    next: Vec<usize>,
+}
+
+impl Gaussians {
+    pub fn new(config: GaussianConfig) -> Self {
+        assert_eq!(config.bounds.len(), config.inputs, "a box per input axis");
+        assert!(config.cutoff > 0.0 && config.sigma > 0.0);
+        let (total, width) = if config.shared {
+            (config.count, config.channels)
+        } else {
+            (config.count * config.channels, 1)
+        };
+        let d = config.inputs;
+        let view = |name: &str, offset, cols| ParamView {
+            name: format!("gaussians.{name}"),
+            offset,
+            rows: total,
+            cols,
+        };
+        let views = vec![
+            view("mean", 0, d),
+            view("scale", total * d, d),
+            view("feature", 2 * total * d, width),
+        ];
+        Gaussians {
+            config,
+            total,
+            width,
+            views,
+        }
+    }
+
+    pub fn config(&self) -> &GaussianConfig {
+        &self.config
+    }
+
+    pub fn views(&self) -> &[ParamView] {
+        &self.views
+    }
+
+    pub fn n_params(&self) -> usize {
+        self.total * (2 * self.config.inputs + self.width)
+    }
+
+    /// Means uniform in the box, scales σ·half-width, features N(0, feature_std²).
+    pub fn init_params<T: Real>(&self, rng: &mut Rng) -> Vec<T> {
+        let c = &self.config;
+        let mut p = Vec::with_capacity(self.n_params());
+        for _ in 0..self.total {
+            p.extend(
+                c.bounds
+                    .iter()
+                    .map(|&(lo, hi)| T::from_f64(rng.uniform_in(lo, hi))),
+            );
+        }
+        for _ in 0..self.total {
+            p.extend(
+                c.bounds
+                    .iter()
+                    .map(|&(lo, hi)| T::from_f64(c.sigma * 0.5 * (hi - lo))),
+            );
+        }
+        p.extend((0..self.total * self.width).map(|_| T::from_f64(c.feature_std * rng.normal())));
+        p
+    }
+
+    pub fn tape<T: Real>(&self, layout: &JetLayout, n: usize) -> GaussianTape<T> {
+        assert_eq!(
+            layout.dims(),
+            self.config.inputs,
+            "layout and Gaussians disagree"
+        );
+        let alpha: Vec<[usize; MAX_AXES]> = layout
+            .slots()
+            .iter()
+            .map(|p| core::array::from_fn(|d| p.count(d)))
+            .collect();
+        let order = core::array::from_fn(|d| alpha.iter().map(|a| a[d]).max().unwrap_or(0));
+        GaussianTape {
+            n,
+            x: vec![T::zero(); n * self.config.inputs],
+            alpha,
+            order,
+            grid: Grid {
+                lo: [T::zero(); MAX_AXES],
+                inv_width: [T::zero(); MAX_AXES],
+                cells: [1; MAX_AXES],
+                start: Vec::new(),
+                order: Vec::new(),
+                cell_of: vec![0; n],
+                next: Vec::new(),
+            },
+        }
+    }
+
+    /// The parameter blocks: means, scales, features.
+    fn split<'a, T>(&self, p: &'a [T]) -> (&'a [T], &'a [T], &'a [T]) {
+        let d = self.total * self.config.inputs;
+        (&p[..d], &p[d..2 * d], &p[2 * d..])
+    }
+
+    /// The first channel Gaussian `i` feeds (it feeds `width` channels from there).
+    fn channel(&self, i: usize) -> usize {
+        if self.config.shared {
+            0
+        } else {
+            i / self.config.count
+        }
+    }
+
+    /// The feature jets (`slots·n × channels`, column-major, slot-major in a column) of the
+    /// `n` points `x` (`n × inputs`, column-major).
+    pub fn forward<T: Real>(&self, params: &[T], x: &[T], out: &mut [T], t: &mut GaussianTape<T>) {
+        t.x.copy_from_slice(x);
+        let (_, scale, feature) = self.split(params);
+        t.grid
+            .rebuild(&t.x, t.n, self.config.inputs, scale, self.config.cutoff);
+        out.fill(T::zero());
+        let rows = t.alpha.len() * t.n;
+        self.visit(params, t, |i, p, e, poly, alpha| {
+            let f = &feature[i * self.width..(i + 1) * self.width];
+            let c0 = self.channel(i);
+            for (s, a) in alpha.iter().enumerate() {
+                let g = e * slot_product(poly, a, self.config.inputs);
+                for (c, &fc) in f.iter().enumerate() {
+                    out[(c0 + c) * rows + s * t.n + p] += fc * g;
+                }
+            }
+        });
+    }
+
+    /// Adds to `grad` the gradient of ⟨out_bar, forward output⟩ (the last forward's points).
+    pub fn backward<T: Real>(
+        &self,
+        params: &[T],
+        out_bar: &[T],
+        t: &mut GaussianTape<T>,
+        grad: &mut [T],
+    ) {
+        let dims = self.config.inputs;
+        let (_, scale, feature) = self.split(params);
+        let rows = t.alpha.len() * t.n;
+        let tw = self.total * dims;
+        let (gmean, rest) = grad.split_at_mut(tw);
+        let (gscale, gfeature) = rest.split_at_mut(tw);
+        self.visit(params, t, |i, p, e, poly, alpha| {
+            let f = &feature[i * self.width..(i + 1) * self.width];
+            let s_i = &scale[i * dims..(i + 1) * dims];
+            let c0 = self.channel(i);
+            for (s, a) in alpha.iter().enumerate() {
+                let g = e * slot_product(poly, a, dims);
+                let mut w = T::zero();
+                for (c, &fc) in f.iter().enumerate() {
+                    let bar = out_bar[(c0 + c) * rows + s * t.n + p];
+                    gfeature[i * self.width + c] += bar * g;
+                    w += bar * fc;
+                }
+                if w == T::zero() {
+                    continue;
+                }
+                for d in 0..dims {
+                    // The slot's product without axis d's factor.
+                    let other = e
+                        * (0..dims)
+                            .filter(|&b| b != d)
+                            .fold(T::one(), |acc, b| acc * poly[b][a[b]]);
+                    let k = a[d];
+                    gmean[i * dims + d] -= w * other * poly[d][k + 1];
+                    gscale[i * dims + d] +=
+                        w * other * (s_i[d] * poly[d][k + 2] + poly[d][k] / s_i[d]);
+                }
+            }
+        });
+    }
+
+    /// Calls `f(gaussian, point, e^{−r²/2}, per-axis polynomials, slot indices)` for every
+    /// pair within the cutoff; polynomial `poly[d][k]` is (−1/σ_d)ᵏ Heₖ(z_d), k ≤ order + 2.
+    fn visit<T: Real>(
+        &self,
+        params: &[T],
+        t: &GaussianTape<T>,
+        mut f: impl FnMut(usize, usize, T, &[[T; DEGREES]; MAX_AXES], &[[usize; MAX_AXES]]),
+    ) {
+        let dims = self.config.inputs;
+        let (mean, scale, _) = self.split(params);
+        let r2max = T::from_f64(self.config.cutoff * self.config.cutoff);
+        let half = T::from_f64(0.5);
+        let mut poly = [[T::zero(); DEGREES]; MAX_AXES];
+        let mut z = [T::zero(); MAX_AXES];
+        let mut inv = [T::zero(); MAX_AXES];
+        let (n, g) = (t.n, &t.grid);
+        for i in 0..self.total {
+            let mu = &mean[i * dims..(i + 1) * dims];
+            let sigma = &scale[i * dims..(i + 1) * dims];
+            for d in 0..dims {
+                inv[d] = T::one() / sigma[d];
+            }
+            let Some(cells) = g.cells_of_box(mu, sigma, T::from_f64(self.config.cutoff), dims)
+            else {
+                continue;
+            };
+            for cell in cells {
+                for &p in &g.order[g.start[cell]..g.start[cell + 1]] {
+                    let mut r2 = T::zero();
+                    for d in 0..dims {
+                        z[d] = (t.x[d * n + p] - mu[d]) * inv[d];
+                        r2 += z[d] * z[d];
+                    }
+                    if r2 > r2max {
+                        continue;
+                    }
+                    for d in 0..dims {
+                        hermite(&mut poly[d], z[d], inv[d], t.order[d] + 2);
+                    }
+                    f(i, p, (-half * r2).exp(), &poly, &t.alpha);
+                }
+            }
+        }
+    }
+}
+
+/// Π_d poly[d][α_d].
+#[inline(always)]
+fn slot_product<T: Real>(
+    poly: &[[T; DEGREES]; MAX_AXES],
+    alpha: &[usize; MAX_AXES],
+    dims: usize,
+) -> T {
+    (0..dims).fold(T::one(), |acc, d| acc * poly[d][alpha[d]])
+}
+
+/// P_k = (−1/σ)ᵏ Heₖ(z) for k ≤ top: P_{k+1} = −(z/σ)·P_k − (k/σ²)·P_{k−1}.
+#[inline(always)]
+fn hermite<T: Real>(p: &mut [T; DEGREES], z: T, inv_sigma: T, top: usize) {
+    p[0] = T::one();
+    p[1] = -z * inv_sigma;
+    let inv2 = inv_sigma * inv_sigma;
+    for k in 1..top {
+        p[k + 1] = -z * inv_sigma * p[k] - T::from_f64(k as f64) * inv2 * p[k - 1];
+    }
+}
+
+impl<T: Real> Grid<T> {
+    /// Bins the points in cells about R times the mean scale wide, over the points' box.
+    fn rebuild(&mut self, x: &[T], n: usize, dims: usize, scale: &[T], cutoff: f64) {
+        let count = scale.len() / dims;
+        let mut total = 1;
+        for d in 0..dims {
+            let col = &x[d * n..(d + 1) * n];
+            let lo = col
+                .iter()
+                .fold(T::from_f64(f64::INFINITY), |a, &v| a.min(v));
+            let hi = col
+                .iter()
+                .fold(T::from_f64(f64::NEG_INFINITY), |a, &v| a.max(v));
+            let mean_scale = (0..count).map(|i| scale[i * dims + d].abs()).sum::<T>()
+                / T::from_f64(count.max(1) as f64);
+            let width = T::from_f64(cutoff) * mean_scale;
+            let extent = (hi - lo).to_f64();
+            let cells = if n == 0 || width.to_f64().is_nan() || width.to_f64() <= 0.0 {
+                1
+            } else {
+                ((extent / width.to_f64()).ceil() as usize).clamp(1, MAX_CELLS)
+            };
+            self.lo[d] = if n == 0 { T::zero() } else { lo };
+            self.inv_width[d] = T::from_f64(cells as f64 / extent.max(f64::MIN_POSITIVE));
+            self.cells[d] = cells;
+            total *= cells;
+        }
+        for d in dims..MAX_AXES {
+            self.cells[d] = 1;
+        }
+        self.start.clear();
+        self.start.resize(total + 1, 0);
+        for p in 0..n {
+            let c = self.cell_index(|d| x[d * n + p], dims);
+            self.cell_of[p] = c;
+            self.start[c + 1] += 1;
+        }
+        for c in 0..total {
+            self.start[c + 1] += self.start[c];
+        }
+        self.order.clear();
+        self.order.resize(n, 0);
+        self.next.clear();
+        self.next.extend_from_slice(&self.start[..total]);
+        for p in 0..n {
+            let c = self.cell_of[p];
+            self.order[self.next[c]] = p;
+            self.next[c] += 1;
+        }
+    }
+
+    /// The cell of coordinate `x(d)`, clamped to the grid.
+    fn cell_index(&self, x: impl Fn(usize) -> T, dims: usize) -> usize {
+        let mut c = 0;
+        for d in (0..dims).rev() {
+            c = c * self.cells[d] + self.axis_cell(d, x(d));
+        }
+        c
+    }
+
+    fn axis_cell(&self, d: usize, v: T) -> usize {
+        let k = ((v - self.lo[d]) * self.inv_width[d]).to_f64().floor();
+        (k.max(0.0) as usize).min(self.cells[d] - 1)
+    }
+
+    /// The cells overlapping the box μ ± R|σ|, or None if it misses the points' box.
+    fn cells_of_box(&self, mu: &[T], sigma: &[T], cutoff: T, dims: usize) -> Option<CellRange> {
+        let mut lo = [0; MAX_AXES];
+        let mut hi = [0; MAX_AXES];
+        for d in 0..dims {
+            let r = cutoff * sigma[d].abs();
+            let a = ((mu[d] - r - self.lo[d]) * self.inv_width[d])
+                .to_f64()
+                .floor();
+            let b = ((mu[d] + r - self.lo[d]) * self.inv_width[d])
+                .to_f64()
+                .floor();
+            if b < 0.0 || a > (self.cells[d] - 1) as f64 {
+                return None;
+            }
+            lo[d] = a.max(0.0) as usize;
+            hi[d] = (b as usize).min(self.cells[d] - 1);
+        }
+        Some(CellRange {
+            lo,
+            hi,
+            cells: self.cells,
+            dims,
+            at: lo,
+            done: false,
+        })
+    }
+}
+
+/// The cells of an axis-aligned block, in index order (an odometer over the axes).
+struct CellRange {
+    lo: [usize; MAX_AXES],
+    hi: [usize; MAX_AXES],
+    cells: [usize; MAX_AXES],
+    dims: usize,
+    at: [usize; MAX_AXES],
+    done: bool,
+}
+
+impl Iterator for CellRange {
+    type Item = usize;
+    fn next(&mut self) -> Option<usize> {
+        if self.done {
+            return None;
+        }
+        let mut c = 0;
+        for d in (0..self.dims).rev() {
+            c = c * self.cells[d] + self.at[d];
+        }
+        self.done = true;
+        for d in 0..self.dims {
+            if self.at[d] < self.hi[d] {
+                self.at[d] += 1;
+                self.done = false;
+                break;
+            }
+            self.at[d] = self.lo[d];
+        }
+        Some(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jet::Partial;
+
+    fn config(cutoff: f64, shared: bool) -> GaussianConfig {
+        GaussianConfig {
+            count: 60,
+            channels: 2,
+            shared,
+            cutoff,
+            feature_std: 1.0,
+            ..Default::default()
+        }
+    }
+
+    fn embed(g: &Gaussians, params: &[f64], layout: &JetLayout, x: &[f64]) -> Vec<f64> {
+        let n = x.len() / 2;
+        let mut t = g.tape(layout, n);
+        let mut out = vec![0.0; layout.len() * n * g.config.channels];
+        g.forward(params, x, &mut out, &mut t);
+        out
+    }
+
+    /// Points on a jittered grid over [−1.2, 1.2]², some outside the means' box.
+    fn points(n: usize, rng: &mut Rng) -> Vec<f64> {
+        let mut x = vec![0.0; 2 * n];
+        for p in 0..n {
+            x[p] = rng.uniform_in(-1.2, 1.2);
+            x[n + p] = rng.uniform_in(-1.2, 1.2);
+        }
+        x
+    }
+
+    /// value, ∂x, ∂y, ∂xx, ∂xy, ∂yy of one channel, by the textbook formulas, summing only the
+    /// Gaussians within `cutoff` scales.
+    fn brute_force(g: &Gaussians, params: &[f64], x: [f64; 2], channel: usize) -> [f64; 6] {
+        let (mean, scale, feature) = g.split(params);
+        let mut out = [0.0; 6];
+        for i in 0..g.total {
+            let (mu, s) = (&mean[2 * i..2 * i + 2], &scale[2 * i..2 * i + 2]);
+            let dx = [x[0] - mu[0], x[1] - mu[1]];
+            let r2 = (dx[0] / s[0]).powi(2) + (dx[1] / s[1]).powi(2);
+            if r2 > g.config.cutoff.powi(2) {
+                continue;
+            }
+            let f = if g.config.shared {
+                feature[i * g.width + channel]
+            } else if g.channel(i) == channel {
+                feature[i]
+            } else {
+                continue;
+            };
+            let v = f * (-0.5 * r2).exp();
+            let d1 = [-dx[0] / s[0].powi(2), -dx[1] / s[1].powi(2)];
+            let d2 = [
+                d1[0] * d1[0] - 1.0 / s[0].powi(2),
+                d1[1] * d1[1] - 1.0 / s[1].powi(2),
+            ];
+            let terms = [1.0, d1[0], d1[1], d2[0], d1[0] * d1[1], d2[1]];
+            for (o, t) in out.iter_mut().zip(terms) {
+                *o += v * t;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn jets_match_the_textbook_formulas_within_the_cutoff() {
+        let layout = JetLayout::new(
+            2,
+            &[
+                Partial::from_axes(&[0, 0]),
+                Partial::from_axes(&[0, 1]),
+                Partial::from_axes(&[1, 1]),
+            ],
+        );
+        let slots: Vec<usize> = [vec![], vec![0], vec![1], vec![0, 0], vec![0, 1], vec![1, 1]]
+            .iter()
+            .map(|a| layout.slot(&Partial::from_axes(a)).unwrap())
+            .collect();
+        for shared in [false, true] {
+            let g = Gaussians::new(config(2.5, shared));
+            let mut rng = Rng::new(5);
+            let params: Vec<f64> = g.init_params(&mut rng);
+            let n = 40;
+            let x = points(n, &mut rng);
+            let y = embed(&g, &params, &layout, &x);
+            let rows = layout.len() * n;
+            for c in 0..2 {
+                for p in 0..n {
+                    let want = brute_force(&g, &params, [x[p], x[n + p]], c);
+                    for (k, &s) in slots.iter().enumerate() {
+                        let got = y[c * rows + s * n + p];
+                        assert!(
+                            (got - want[k]).abs() < 1e-11 * (1.0 + want[k].abs()),
+                            "shared {shared}, channel {c}, point {p}, slot {k}: {got} vs {want:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// The cutoff's error, against all Gaussians summed, is within the sum of the bounds of the
+    /// Gaussians it dropped, and the bound is not vacuous (within 50x of what was dropped).
+    #[test]
+    fn truncation_stays_within_the_stated_bound() {
+        let layout = JetLayout::new(
+            2,
+            &[
+                Partial::from_axes(&[0, 0, 0, 0]),
+                Partial::from_axes(&[0, 1]),
+                Partial::from_axes(&[1, 1]),
+            ],
+        );
+        let cutoff = 3.0;
+        let near = Gaussians::new(config(cutoff, false));
+        let all = Gaussians::new(config(50.0, false));
+        let mut rng = Rng::new(9);
+        let params: Vec<f64> = near.init_params(&mut rng);
+        let n = 30;
+        let x = points(n, &mut rng);
+        let (a, b) = (
+            embed(&near, &params, &layout, &x),
+            embed(&all, &params, &layout, &x),
+        );
+        let (mean, scale, feature) = near.split(&params);
+        let rows = layout.len() * n;
+        let mut tightest = f64::INFINITY;
+        for (s, alpha) in layout.slots().iter().enumerate() {
+            let order = [alpha.count(0), alpha.count(1)];
+            for p in 0..n {
+                for c in 0..2 {
+                    let mut bound = 0.0;
+                    for i in (c * 60..(c + 1) * 60).filter(|&i| {
+                        let z = |d: usize| (x[d * n + p] - mean[2 * i + d]) / scale[2 * i + d];
+                        z(0).powi(2) + z(1).powi(2) > cutoff * cutoff
+                    }) {
+                        bound +=
+                            truncation_bound(&order, &scale[2 * i..2 * i + 2], feature[i], cutoff);
+                    }
+                    let err = (a[c * rows + s * n + p] - b[c * rows + s * n + p]).abs();
+                    assert!(
+                        err <= bound,
+                        "slot {alpha:?}, point {p}: error {err} above bound {bound}"
+                    );
+                    if err > 0.0 {
+                        tightest = tightest.min(bound / err);
+                    }
+                }
+            }
+        }
+        assert!(
+            tightest < 50.0,
+            "the bound is loose everywhere: {tightest}x"
+        );
+    }
+
+    #[test]
+    fn the_bound_needs_a_cutoff_beyond_the_order() {
+        assert_eq!(
+            truncation_bound(&[2, 2], &[0.1, 0.1], 1.0, 1.9),
+            f64::INFINITY
+        );
+        // Value slot: exactly |f|·e^{−R²/2}.
+        let b = truncation_bound(&[0, 0], &[0.1, 0.1], 2.0, 6.0);
+        assert!((b - 2.0 * (-18.0f64).exp()).abs() < 1e-20);
+    }
+}
