@@ -170,7 +170,7 @@ pub struct ReferenceSpec {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelSpec {
-    /// `mlp`, `modified_mlp` or `siren`.
+    /// `mlp`, `modified_mlp`, `siren` or `pig` (physics-informed Gaussians, `[model.gaussians]`).
     #[serde(default = "default_model_kind")]
     pub kind: String,
     #[serde(default = "default_hidden")]
@@ -182,6 +182,61 @@ pub struct ModelSpec {
     #[serde(default = "default_w0")]
     pub w0: f64,
     pub embedding: Option<EmbeddingSpec>,
+    /// The Gaussians and decoder of `kind = "pig"`.
+    pub gaussians: Option<GaussianSpec>,
+}
+
+/// Physics-informed Gaussians (Kang et al.): trainable Gaussian features and a tiny decoder.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GaussianSpec {
+    /// Gaussians per feature channel (in all, when `shared`).
+    #[serde(default = "default_gaussian_count")]
+    pub count: usize,
+    /// Feature channels: the decoder's inputs.
+    #[serde(default = "default_gaussian_channels")]
+    pub channels: usize,
+    /// One set of Gaussians with a feature per channel, instead of a set per channel.
+    #[serde(default)]
+    pub shared: bool,
+    /// Initial scale as a fraction of the domain's half-width along each axis.
+    #[serde(default = "default_gaussian_sigma")]
+    pub sigma: f64,
+    /// Gaussians farther than this many scales from a point are not summed.
+    #[serde(default = "default_gaussian_cutoff")]
+    pub cutoff: f64,
+    /// Hidden widths of the decoder.
+    #[serde(default = "default_decoder")]
+    pub decoder: Vec<usize>,
+}
+
+fn default_gaussian_count() -> usize {
+    800
+}
+fn default_gaussian_channels() -> usize {
+    4
+}
+fn default_gaussian_sigma() -> f64 {
+    0.1
+}
+fn default_gaussian_cutoff() -> f64 {
+    6.0
+}
+fn default_decoder() -> Vec<usize> {
+    vec![16]
+}
+
+impl Default for GaussianSpec {
+    fn default() -> Self {
+        GaussianSpec {
+            count: default_gaussian_count(),
+            channels: default_gaussian_channels(),
+            shared: false,
+            sigma: default_gaussian_sigma(),
+            cutoff: default_gaussian_cutoff(),
+            decoder: default_decoder(),
+        }
+    }
 }
 
 fn default_model_kind() -> String {
@@ -205,6 +260,7 @@ impl Default for ModelSpec {
             activation: default_activation(),
             w0: default_w0(),
             embedding: None,
+            gaussians: None,
         }
     }
 }

@@ -33,8 +33,8 @@ pub fn network<T: Real>(p: &Problem, l: &Lagrangian, rng: &mut Rng) -> Network<T
     };
     let field = &p.symbols.fields[0];
     Branches::new(vec![
-        (field.clone(), Mlp::new(state, rng)),
-        (DISPLACEMENT.to_string(), Mlp::new(displacement, rng)),
+        (field.clone(), Mlp::new(state, rng).into()),
+        (DISPLACEMENT.to_string(), Mlp::new(displacement, rng).into()),
     ])
 }
 

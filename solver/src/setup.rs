@@ -8,7 +8,8 @@ use crate::optim::{AdamConfig, LbfgsConfig, Schedule};
 use crate::pinn::{Causal, PinnLoss, PointSource, Reduction, Target, TermSpec};
 use crate::train::{Adaptive, CausalSchedule, Loss, TrainConfig};
 use operators::model::{Branches, Field};
-use operators::{Activation, Embedding, Init, Mlp, MlpConfig, Real, Rng};
+use operators::model::{GaussianConfig, Model};
+use operators::{Activation, Embedding, Init, Mlp, MlpConfig, Pig, PigConfig, Real, Rng};
 use problems::spec::EmbeddingSpec;
 use problems::{Problem, Region, Sampling};
 
@@ -48,6 +49,48 @@ pub fn model_config(p: &Problem) -> MlpConfig {
         gated: m.kind == "modified_mlp",
         init,
     }
+}
+
+/// The network of `[model]` with `outputs` outputs: an MLP of [`model_config`], or a PIG whose
+/// Gaussians start in the domain's box.
+pub fn model<T: Real>(p: &Problem, outputs: usize, rng: &mut Rng) -> Model<T> {
+    if p.spec.model.kind != "pig" {
+        return Mlp::new(
+            MlpConfig {
+                outputs,
+                ..model_config(p)
+            },
+            rng,
+        )
+        .into();
+    }
+    let g = p.spec.model.gaussians.clone().unwrap_or_default();
+    let config = model_config(p);
+    Pig::new(
+        PigConfig {
+            gaussians: GaussianConfig {
+                inputs: p.dims(),
+                channels: g.channels,
+                count: g.count,
+                shared: g.shared,
+                bounds: p
+                    .domain
+                    .lo
+                    .iter()
+                    .copied()
+                    .zip(p.domain.hi.iter().copied())
+                    .collect(),
+                sigma: g.sigma,
+                cutoff: g.cutoff,
+                feature_std: 0.01,
+            },
+            outputs,
+            hidden: g.decoder,
+            activation: config.activation,
+        },
+        rng,
+    )
+    .into()
 }
 
 pub fn sampling(p: &Problem) -> Sampling {
@@ -212,7 +255,7 @@ pub fn train_config(p: &Problem) -> TrainConfig {
 }
 
 /// The networks of every method: one branch for a PINN, two for a Lagrangian PINN.
-pub type Network<T> = Branches<Mlp<T>>;
+pub type Network<T> = Branches<Model<T>>;
 
 /// Network and loss of the problem's method, seeded: the same seed always gives the same
 /// points and weights.
@@ -229,13 +272,7 @@ pub fn build<T: Real>(p: &Problem, seed: u64) -> (Method<T>, Vec<T>, Rng) {
 fn build_hard_constraint<T: Real>(p: &Problem, seed: u64) -> (HardConstraintLoss<T>, Vec<T>, Rng) {
     let mut rng = Rng::new(seed);
     let h = &p.spec.method.hard_constraint;
-    let field = Mlp::new(
-        MlpConfig {
-            outputs: h.basis,
-            ..model_config(p)
-        },
-        &mut rng,
-    );
+    let field = model(p, h.basis, &mut rng);
     let params = field.init_params(&mut rng);
     let splits = h.splits.clone().unwrap_or_else(|| vec![1; p.dims()]);
     let settings = LmSettings {
@@ -283,7 +320,8 @@ pub fn build_pinn<T: Real>(p: &Problem, seed: u64) -> (PinnLoss<T, Network<T>>, 
     let (net, specs) = match &p.lagrangian {
         None => {
             let name = p.symbols.fields.join(",");
-            let net = Branches::new(vec![(name, Mlp::new(model_config(p), &mut rng))]);
+            let outputs = p.symbols.fields.len();
+            let net = Branches::new(vec![(name, model(p, outputs, &mut rng))]);
             (net, term_specs(p))
         }
         Some(l) => (

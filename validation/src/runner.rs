@@ -136,16 +136,7 @@ pub fn run_case(case: &Case, mode: Mode, dirs: &Dirs) -> Result<Outcome, Validat
         case: case.name.clone(),
         method: case.spec.method.clone(),
         description: case.spec.description.clone(),
-        model: format!(
-            "{} {}",
-            model.kind,
-            model
-                .hidden
-                .iter()
-                .map(|w| w.to_string())
-                .collect::<Vec<_>>()
-                .join("-")
-        ),
+        model: describe_model(model),
         parameters: summary["parameters"].as_u64().unwrap_or(0) as usize,
         steps: summary["steps"].as_u64().unwrap_or(0) as usize,
         wall_s: summary["wall_s"].as_f64().unwrap_or(f64::NAN),
@@ -153,6 +144,27 @@ pub fn run_case(case: &Case, mode: Mode, dirs: &Dirs) -> Result<Outcome, Validat
         reference,
         figure,
     })
+}
+
+/// `mlp 50-50-50-50`, or `pig 4×800, decoder 16` (channels × Gaussians, decoder widths).
+fn describe_model(model: &problems::spec::ModelSpec) -> String {
+    let widths = |w: &[usize]| {
+        w.iter()
+            .map(|w| w.to_string())
+            .collect::<Vec<_>>()
+            .join("-")
+    };
+    if model.kind != "pig" {
+        return format!("{} {}", model.kind, widths(&model.hidden));
+    }
+    let g = model.gaussians.clone().unwrap_or_default();
+    let shared = if g.shared { " shared" } else { "" };
+    format!(
+        "pig {}×{}{shared}, decoder {}",
+        g.channels,
+        g.count,
+        widths(&g.decoder)
+    )
 }
 
 fn io(path: &Path, e: impl std::fmt::Display) -> ValidationError {

@@ -235,7 +235,7 @@ impl Gaussians {
             .rebuild(&t.x, t.n, self.config.inputs, scale, self.config.cutoff);
         out.fill(T::zero());
         let rows = t.alpha.len() * t.n;
-        self.visit(params, t, |i, p, e, poly, alpha| {
+        self.visit(params, t, 0, |i, p, e, poly, alpha| {
             let f = &feature[i * self.width..(i + 1) * self.width];
             let c0 = self.channel(i);
             for (s, a) in alpha.iter().enumerate() {
@@ -261,7 +261,7 @@ impl Gaussians {
         let tw = self.total * dims;
         let (gmean, rest) = grad.split_at_mut(tw);
         let (gscale, gfeature) = rest.split_at_mut(tw);
-        self.visit(params, t, |i, p, e, poly, alpha| {
+        self.visit(params, t, 2, |i, p, e, poly, alpha| {
             let f = &feature[i * self.width..(i + 1) * self.width];
             let s_i = &scale[i * dims..(i + 1) * dims];
             let c0 = self.channel(i);
@@ -292,11 +292,12 @@ impl Gaussians {
     }
 
     /// Calls `f(gaussian, point, e^{−r²/2}, per-axis polynomials, slot indices)` for every
-    /// pair within the cutoff; polynomial `poly[d][k]` is (−1/σ_d)ᵏ Heₖ(z_d), k ≤ order + 2.
+    /// pair within the cutoff; polynomial `poly[d][k]` is (−1/σ_d)ᵏ Heₖ(z_d), k ≤ order + extra.
     fn visit<T: Real>(
         &self,
         params: &[T],
         t: &GaussianTape<T>,
+        extra: usize,
         mut f: impl FnMut(usize, usize, T, &[[T; DEGREES]; MAX_AXES], &[[usize; MAX_AXES]]),
     ) {
         let dims = self.config.inputs;
@@ -328,7 +329,7 @@ impl Gaussians {
                         continue;
                     }
                     for d in 0..dims {
-                        hermite(&mut poly[d], z[d], inv[d], t.order[d] + 2);
+                        hermite(&mut poly[d], z[d], inv[d], t.order[d] + extra);
                     }
                     f(i, p, (-half * r2).exp(), &poly, &t.alpha);
                 }

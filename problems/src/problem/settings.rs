@@ -5,21 +5,68 @@ use crate::error::ProblemError;
 use crate::spec::ProblemSpec;
 
 impl Resolver<'_> {
+    /// `[model.gaussians]` belongs to `kind = "pig"`, which has no embedding and no
+    /// characteristic branch, and needs positive sizes.
+    fn check_gaussians(&self, spec: &ProblemSpec) -> Result<(), ProblemError> {
+        let m = &spec.model;
+        if m.kind == "pig" && m.embedding.is_some() {
+            return Err(self.key(
+                "model.embedding",
+                "a PIG's Gaussians are its embedding; remove [model.embedding]",
+            ));
+        }
+        if m.kind == "pig" && spec.method.kind == "lpinn" {
+            return Err(self.key(
+                "model.kind",
+                "a Lagrangian PINN's state is exactly periodic in the label, which Gaussians are not; use mlp",
+            ));
+        }
+        let Some(g) = &m.gaussians else {
+            return Ok(());
+        };
+        if m.kind != "pig" {
+            return Err(self.key(
+                "model.gaussians",
+                format!("Gaussians belong to `kind = \"pig\"`, not `{}`", m.kind),
+            ));
+        }
+        if g.count == 0 || g.channels == 0 {
+            return Err(self.key("model.gaussians", "expected a positive count and channels"));
+        }
+        if !(g.sigma > 0.0 && g.sigma.is_finite()) {
+            return Err(self.key("model.gaussians.sigma", "expected a positive number"));
+        }
+        if !(g.cutoff >= 2.0 && g.cutoff.is_finite()) {
+            return Err(self.key(
+                "model.gaussians.cutoff",
+                "expected at least 2 scales (the truncation bound needs R² ≥ the derivative order)",
+            ));
+        }
+        if g.decoder.is_empty() || g.decoder.contains(&0) {
+            return Err(self.key(
+                "model.gaussians.decoder",
+                "expected at least one hidden layer, each of positive width",
+            ));
+        }
+        Ok(())
+    }
+
     pub(super) fn check_settings(
         &self,
         spec: &ProblemSpec,
         axes: &[String],
     ) -> Result<(), ProblemError> {
         let m = &spec.model;
-        if !["mlp", "modified_mlp", "siren"].contains(&m.kind.as_str()) {
+        if !["mlp", "modified_mlp", "siren", "pig"].contains(&m.kind.as_str()) {
             return Err(self.key(
                 "model.kind",
                 format!(
-                    "`{}` is not a model; expected mlp, modified_mlp or siren",
+                    "`{}` is not a model; expected mlp, modified_mlp, siren or pig",
                     m.kind
                 ),
             ));
         }
+        self.check_gaussians(spec)?;
         if operators::Activation::from_name(&m.activation).is_none() {
             return Err(self.key(
                 "model.activation",

@@ -22,11 +22,11 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use operators::expr::{Inputs, Program, Symbols};
 use operators::model::Field;
-use operators::{JetLayout, Mlp, Points, Real, Rng};
+use operators::{JetLayout, Model, Points, Real, Rng};
 use problems::Sampling;
 use rayon::prelude::*;
 
-type Tape<T> = <Mlp<T> as Field<T>>::Tape;
+type Tape<T> = <Model<T> as Field<T>>::Tape;
 
 /// Where the experts' equations are imposed, drawn afresh at every step.
 #[derive(Clone, Debug, PartialEq)]
@@ -112,7 +112,7 @@ struct Jump<T> {
 
 pub struct HardConstraintLoss<T: Real> {
     /// The backbone: its outputs are the basis functions φ_1..φ_N.
-    pub field: Mlp<T>,
+    pub field: Model<T>,
     pub blocks: Blocks,
     pub settings: LmSettings,
     /// Term 0 is the PDE residual, the others the conditions.
@@ -140,7 +140,7 @@ impl<T: Real> HardConstraintLoss<T> {
     /// when an `ansatz` makes them exact). `symbols` name the field and coordinates, for the
     /// jets compared across interfaces. Draw points with `resample` before the first step.
     pub fn new(
-        field: Mlp<T>,
+        field: Model<T>,
         blocks: Blocks,
         settings: LmSettings,
         terms: Vec<TermSpec>,
