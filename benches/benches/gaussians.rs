@@ -28,8 +28,34 @@ fn setup(total: usize, half: f64, n: usize) -> (Pig<f64>, Vec<f64>, Vec<f64>) {
         &mut rng,
     );
     let params = net.init_params(&mut rng);
-    let x = (0..2 * n).map(|_| rng.uniform_in(-half, half)).collect();
+    let x: Vec<f64> = (0..2 * n).map(|_| rng.uniform_in(-half, half)).collect();
+    eprintln!(
+        "{total} Gaussians, {n} points: {:.0} Gaussians within the cutoff per point",
+        neighbours(&net, &params, &x)
+    );
     (net, params, x)
+}
+
+/// The mean number of Gaussians within the cutoff of a point, by brute force: the work per
+/// point that the cost should follow.
+fn neighbours(net: &Pig<f64>, params: &[f64], x: &[f64]) -> f64 {
+    let view = |name: &str| {
+        let v = net.param_views().iter().find(|v| v.name == name).unwrap();
+        &params[v.range()]
+    };
+    let (mean, scale) = (view("gaussians.mean"), view("gaussians.scale"));
+    let (n, r2) = (x.len() / 2, net.gaussians().cutoff.powi(2));
+    let pairs = (0..n)
+        .map(|p| {
+            (0..mean.len() / 2)
+                .filter(|&i| {
+                    let z = |d: usize| (x[d * n + p] - mean[2 * i + d]) / scale[2 * i + d];
+                    z(0).powi(2) + z(1).powi(2) <= r2
+                })
+                .count()
+        })
+        .sum::<usize>();
+    pairs as f64 / n as f64
 }
 
 fn pass(c: &mut Criterion, group: &str, cases: &[(usize, usize, f64, usize)]) {
