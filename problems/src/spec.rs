@@ -182,7 +182,7 @@ pub struct ModelSpec {
     #[serde(default = "default_w0")]
     pub w0: f64,
     pub embedding: Option<EmbeddingSpec>,
-    /// The Gaussians and decoder of `kind = "pig"`.
+    /// The Gaussians and decoder of `kind = "pig"` (other kinds ignore it).
     pub gaussians: Option<GaussianSpec>,
 }
 

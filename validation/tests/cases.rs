@@ -113,6 +113,8 @@ fn committed_cases_are_well_formed() {
         "allen_cahn",
         "kuramoto_sivashinsky",
         "helmholtz",
+        "helmholtz_pig",
+        "klein_gordon_2d.reduced.pig",
         "klein_gordon",
         "convection_beta30",
         "convection_beta50",
