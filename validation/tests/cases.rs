@@ -115,6 +115,7 @@ fn committed_cases_are_well_formed() {
         "helmholtz",
         "helmholtz_pig",
         "klein_gordon_2d.reduced.pig",
+        "flow_mixing.reduced.pig",
         "klein_gordon",
         "convection_beta30",
         "convection_beta50",
