@@ -1,6 +1,9 @@
 //! Every derivative of every network kind against finite differences and closed forms,
 //! and every parameter gradient against finite differences (f64).
 
+mod common;
+
+use common::{check_input_jets, check_parameter_gradient, jets};
 use operators::model::Field;
 use operators::{Activation, Embedding, Init, JetLayout, Mlp, MlpConfig, Partial, Rng};
 
@@ -71,59 +74,19 @@ fn configs(inputs: usize) -> Vec<(&'static str, MlpConfig)> {
     ]
 }
 
-/// The jets of `n` points (n × dims column-major) through a fresh tape.
-fn jets(net: &Mlp<f64>, params: &[f64], layout: &JetLayout, x: &[f64]) -> Vec<f64> {
-    let n = x.len() / layout.dims();
-    let mut tape = net.tape(layout, n);
-    net.forward(params, x, &mut tape);
-    net.output(&tape).to_vec()
-}
-
 fn random_points(rng: &mut Rng, n: usize, dims: usize) -> Vec<f64> {
     (0..n * dims).map(|_| rng.uniform_in(-1.0, 1.0)).collect()
 }
 
-/// Slot α at a point equals the central difference, along one of its axes a, of slot α − e_a.
+/// Every network kind's jets against finite differences of its lower slots.
 fn check_derivatives(inputs: usize, requested: &[Partial]) {
     let layout = JetLayout::new(inputs, requested);
-    let s = layout.len();
-    let n = 5;
-    let h = 2.5e-4;
     for (name, cfg) in configs(inputs) {
         let mut rng = Rng::new(11);
         let net = Mlp::<f64>::new(cfg, &mut rng);
         let params = net.init_params(&mut rng);
-        let x = random_points(&mut rng, n, inputs);
-        let y = jets(&net, &params, &layout, &x);
-        for (slot, alpha) in layout.slots().iter().enumerate().skip(1) {
-            let axis = alpha.axes()[0];
-            let lower = layout
-                .slot(&alpha.minus(&Partial::axis(axis)).unwrap())
-                .unwrap();
-            let shifted = |k: f64| {
-                let mut xs = x.clone();
-                xs[axis * n..(axis + 1) * n]
-                    .iter_mut()
-                    .for_each(|v| *v += k * h);
-                jets(&net, &params, &layout, &xs)
-            };
-            let (p1, m1, p2, m2) = (shifted(1.0), shifted(-1.0), shifted(2.0), shifted(-2.0));
-            for o in 0..2 {
-                for p in 0..n {
-                    let at = |v: &[f64], s_: usize| v[o * s * n + s_ * n + p];
-                    // Fourth-order central difference of the slot below.
-                    let fd = (8.0 * (at(&p1, lower) - at(&m1, lower))
-                        - (at(&p2, lower) - at(&m2, lower)))
-                        / (12.0 * h);
-                    let exact = at(&y, slot);
-                    let scale = 1.0 + exact.abs() + at(&y, lower).abs();
-                    assert!(
-                        (fd - exact).abs() < 1e-7 * scale,
-                        "{name}: output {o} {alpha:?} at point {p}: jet {exact}, finite difference {fd}"
-                    );
-                }
-            }
-        }
+        let x = random_points(&mut rng, 5, inputs);
+        check_input_jets(name, &net, &params, &layout, &x);
     }
 }
 
@@ -252,44 +215,12 @@ fn parameter_gradients_match_finite_differences() {
             Partial::axis(1),
         ],
     );
-    let n = 6;
     for (name, cfg) in configs(2) {
         let mut rng = Rng::new(21);
         let net = Mlp::<f64>::new(cfg, &mut rng);
         let params = net.init_params(&mut rng);
-        let x = random_points(&mut rng, n, 2);
-        let rows = layout.len() * n * 2;
-        let ybar: Vec<f64> = (0..rows).map(|_| rng.normal()).collect();
-        let loss = |p: &[f64]| {
-            jets(&net, p, &layout, &x)
-                .iter()
-                .zip(&ybar)
-                .map(|(a, b)| a * b)
-                .sum::<f64>()
-        };
-        let mut tape = net.tape(&layout, n);
-        net.forward(&params, &x, &mut tape);
-        let mut grad = vec![0.0; params.len()];
-        net.backward(&params, &ybar, &mut tape, &mut grad);
-        let h = 1e-6;
-        let mut directions: Vec<Vec<f64>> = (0..3)
-            .map(|_| (0..params.len()).map(|_| rng.normal()).collect())
-            .collect();
-        for view in net.param_views() {
-            let mut e = vec![0.0; params.len()];
-            e[view.offset + view.len() / 2] = 1.0;
-            directions.push(e);
-        }
-        for v in directions {
-            let plus: Vec<f64> = params.iter().zip(&v).map(|(p, v)| p + h * v).collect();
-            let minus: Vec<f64> = params.iter().zip(&v).map(|(p, v)| p - h * v).collect();
-            let fd = (loss(&plus) - loss(&minus)) / (2.0 * h);
-            let exact: f64 = grad.iter().zip(&v).map(|(g, v)| g * v).sum();
-            assert!(
-                (fd - exact).abs() < 1e-6 * (1.0 + exact.abs()),
-                "{name}: gradient {exact}, finite difference {fd}"
-            );
-        }
+        let x = random_points(&mut rng, 6, 2);
+        check_parameter_gradient(name, &net, &params, &layout, &x, &mut rng);
     }
 }
 
