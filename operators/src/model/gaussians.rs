@@ -360,9 +360,11 @@ fn hermite<T: Real>(p: &mut [T; DEGREES], z: T, inv_sigma: T, top: usize) {
 }
 
 impl<T: Real> Grid<T> {
-    /// Bins the points in cells about R times the mean scale wide, over the points' box.
+    /// Bins the points in cells about R times the mean scale wide, over the points' box, with
+    /// at most about as many cells as points (shrinking scales must not make binning the cost).
     fn rebuild(&mut self, x: &[T], n: usize, dims: usize, scale: &[T], cutoff: f64) {
         let count = scale.len() / dims;
+        let most = ((n.max(1) as f64).powf(1.0 / dims as f64).ceil() as usize).min(MAX_CELLS);
         let mut total = 1;
         for d in 0..dims {
             let col = &x[d * n..(d + 1) * n];
@@ -379,7 +381,7 @@ impl<T: Real> Grid<T> {
             let cells = if n == 0 || width.to_f64().is_nan() || width.to_f64() <= 0.0 {
                 1
             } else {
-                ((extent / width.to_f64()).ceil() as usize).clamp(1, MAX_CELLS)
+                ((extent / width.to_f64()).ceil() as usize).clamp(1, most)
             };
             self.lo[d] = if n == 0 { T::zero() } else { lo };
             self.inv_width[d] = T::from_f64(cells as f64 / extent.max(f64::MIN_POSITIVE));
