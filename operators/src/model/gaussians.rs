@@ -95,20 +95,42 @@ pub(crate) struct Gaussians {
     views: Vec<ParamView>,
 }
 
-/// The per-batch scratch: the points, their grid, and each slot's multi-index.
+/// The per-batch scratch: the points' grid, each slot's multi-index, the jets in the grid's
+/// order of points, and the buffers of one run of points.
 #[derive(Clone, Debug)]
 pub(crate) struct GaussianTape<T> {
     n: usize,
-    x: Vec<T>,
     /// α_{s,d} for every slot, and each axis's highest order.
     alpha: Vec<[usize; MAX_AXES]>,
     order: [usize; MAX_AXES],
     grid: Grid<T>,
+    /// The feature jets (forward) or their adjoints (backward), points in grid order.
+    sorted: Vec<T>,
+    run: Run<T>,
 }
 
-/// Points binned in a uniform grid: `order[start[c]..start[c + 1]]` are the points of cell c.
+/// One Gaussian over one cell's points (a contiguous run in grid order), a slice per
+/// quantity so that every loop over the points vectorizes.
+#[derive(Clone, Debug)]
+struct Run<T> {
+    len: usize,
+    /// z_d = (x_d − μ_d)/σ_d, axis-major.
+    z: Vec<T>,
+    /// e^{−r²/2}, zero beyond the cutoff.
+    e: Vec<T>,
+    /// (−1/σ_d)ᵏ Heₖ(z_d), at `(d·DEGREES + k)·n`.
+    poly: Vec<T>,
+    /// A slot's product, its adjoint weight, and a product without one axis.
+    g: Vec<T>,
+    w: Vec<T>,
+    other: Vec<T>,
+}
+
+/// Points binned in a uniform grid: `order[start[c]..start[c + 1]]` are the points of cell c,
+/// and `xs` their coordinates in that order.
 #[derive(Clone, Debug)]
 struct Grid<T> {
+    xs: Vec<T>,
     lo: [T; MAX_AXES],
     inv_width: [T; MAX_AXES],
     cells: [usize; MAX_AXES],
@@ -194,12 +216,24 @@ impl Gaussians {
             .map(|p| core::array::from_fn(|d| p.count(d)))
             .collect();
         let order = core::array::from_fn(|d| alpha.iter().map(|a| a[d]).max().unwrap_or(0));
+        let dims = self.config.inputs;
+        let zeros = |len: usize| vec![T::zero(); len];
         GaussianTape {
             n,
-            x: vec![T::zero(); n * self.config.inputs],
+            sorted: zeros(alpha.len() * n * self.config.channels),
             alpha,
             order,
+            run: Run {
+                len: 0,
+                z: zeros(dims * n),
+                e: zeros(n),
+                poly: zeros(dims * DEGREES * n),
+                g: zeros(n),
+                w: zeros(n),
+                other: zeros(n),
+            },
             grid: Grid {
+                xs: zeros(dims * n),
                 lo: [T::zero(); MAX_AXES],
                 inv_width: [T::zero(); MAX_AXES],
                 cells: [1; MAX_AXES],
@@ -229,22 +263,29 @@ impl Gaussians {
     /// The feature jets (`slots·n × channels`, column-major, slot-major in a column) of the
     /// `n` points `x` (`n × inputs`, column-major).
     pub fn forward<T: Real>(&self, params: &[T], x: &[T], out: &mut [T], t: &mut GaussianTape<T>) {
-        t.x.copy_from_slice(x);
         let (_, scale, feature) = self.split(params);
+        let (n, rows) = (t.n, t.alpha.len() * t.n);
         t.grid
-            .rebuild(&t.x, t.n, self.config.inputs, scale, self.config.cutoff);
-        out.fill(T::zero());
-        let rows = t.alpha.len() * t.n;
-        self.visit(params, t, 0, |i, p, e, poly, alpha| {
+            .rebuild(x, n, self.config.inputs, scale, self.config.cutoff);
+        t.sorted.fill(T::zero());
+        self.each_run(params, t, 0, |i, a, t| {
             let f = &feature[i * self.width..(i + 1) * self.width];
             let c0 = self.channel(i);
-            for (s, a) in alpha.iter().enumerate() {
-                let g = e * slot_product(poly, a, self.config.inputs);
+            for (s, alpha) in t.alpha.iter().enumerate() {
+                t.run.slot_product(alpha, self.config.inputs, None, n);
+                let g = &t.run.g[..t.run.len];
                 for (c, &fc) in f.iter().enumerate() {
-                    out[(c0 + c) * rows + s * t.n + p] += fc * g;
+                    let at = (c0 + c) * rows + s * n + a;
+                    let col = &mut t.sorted[at..at + g.len()];
+                    col.iter_mut().zip(g).for_each(|(o, &g)| *o += fc * g);
                 }
             }
         });
+        for (col, sorted) in out.chunks_mut(n).zip(t.sorted.chunks(n)) {
+            for (&p, &v) in t.grid.order.iter().zip(sorted) {
+                col[p] = v;
+            }
+        }
     }
 
     /// Adds to `grad` the gradient of ⟨out_bar, forward output⟩ (the last forward's points).
@@ -257,105 +298,181 @@ impl Gaussians {
     ) {
         let dims = self.config.inputs;
         let (_, scale, feature) = self.split(params);
-        let rows = t.alpha.len() * t.n;
+        let (n, rows) = (t.n, t.alpha.len() * t.n);
+        for (sorted, col) in t.sorted.chunks_mut(n).zip(out_bar.chunks(n)) {
+            for (v, &p) in sorted.iter_mut().zip(&t.grid.order) {
+                *v = col[p];
+            }
+        }
         let tw = self.total * dims;
         let (gmean, rest) = grad.split_at_mut(tw);
         let (gscale, gfeature) = rest.split_at_mut(tw);
-        self.visit(params, t, 2, |i, p, e, poly, alpha| {
+        self.each_run(params, t, 2, |i, a, t| {
             let f = &feature[i * self.width..(i + 1) * self.width];
             let s_i = &scale[i * dims..(i + 1) * dims];
             let c0 = self.channel(i);
-            for (s, a) in alpha.iter().enumerate() {
-                let g = e * slot_product(poly, a, dims);
-                let mut w = T::zero();
+            let r = &mut t.run;
+            let len = r.len;
+            for (s, alpha) in t.alpha.iter().enumerate() {
+                let bar = |c: usize| {
+                    let at = (c0 + c) * rows + s * n + a;
+                    &t.sorted[at..at + len]
+                };
+                r.slot_product(alpha, dims, None, n);
+                r.w[..len].fill(T::zero());
                 for (c, &fc) in f.iter().enumerate() {
-                    let bar = out_bar[(c0 + c) * rows + s * t.n + p];
-                    gfeature[i * self.width + c] += bar * g;
-                    w += bar * fc;
-                }
-                if w == T::zero() {
-                    continue;
+                    gfeature[i * self.width + c] += dot(bar(c), &r.g[..len]);
+                    let w = &mut r.w[..len];
+                    w.iter_mut().zip(bar(c)).for_each(|(w, &b)| *w += fc * b);
                 }
                 for d in 0..dims {
-                    // The slot's product without axis d's factor.
-                    let other = e
-                        * (0..dims)
-                            .filter(|&b| b != d)
-                            .fold(T::one(), |acc, b| acc * poly[b][a[b]]);
-                    let k = a[d];
-                    gmean[i * dims + d] -= w * other * poly[d][k + 1];
+                    r.slot_product(alpha, dims, Some(d), n);
+                    let k = alpha[d];
+                    // w·(product without axis d), then against the axis's higher polynomials.
+                    let wo = &mut r.other[..len];
+                    wo.iter_mut()
+                        .zip(&r.g[..len])
+                        .zip(&r.w[..len])
+                        .for_each(|((o, &g), &w)| *o = g * w);
+                    let poly = |k: usize| &r.poly[(d * DEGREES + k) * n..][..len];
+                    gmean[i * dims + d] -= dot(wo, poly(k + 1));
                     gscale[i * dims + d] +=
-                        w * other * (s_i[d] * poly[d][k + 2] + poly[d][k] / s_i[d]);
+                        s_i[d] * dot(wo, poly(k + 2)) + dot(wo, poly(k)) / s_i[d];
                 }
             }
         });
     }
 
-    /// Calls `f(gaussian, point, e^{−r²/2}, per-axis polynomials, slot indices)` for every
-    /// pair within the cutoff; polynomial `poly[d][k]` is (−1/σ_d)ᵏ Heₖ(z_d), k ≤ order + extra.
-    fn visit<T: Real>(
+    /// Calls `f(gaussian, first point, tape)` for every Gaussian and every cell its support box
+    /// overlaps, with `t.run` holding that run of points' z, e^{−r²/2} and polynomials up to
+    /// each axis's order plus `extra`.
+    fn each_run<T: Real>(
         &self,
         params: &[T],
-        t: &GaussianTape<T>,
+        t: &mut GaussianTape<T>,
         extra: usize,
-        mut f: impl FnMut(usize, usize, T, &[[T; DEGREES]; MAX_AXES], &[[usize; MAX_AXES]]),
+        mut f: impl FnMut(usize, usize, &mut GaussianTape<T>),
     ) {
         let dims = self.config.inputs;
         let (mean, scale, _) = self.split(params);
-        let r2max = T::from_f64(self.config.cutoff * self.config.cutoff);
-        let half = T::from_f64(0.5);
-        let mut poly = [[T::zero(); DEGREES]; MAX_AXES];
-        let mut z = [T::zero(); MAX_AXES];
-        let mut inv = [T::zero(); MAX_AXES];
-        let (n, g) = (t.n, &t.grid);
+        let cutoff = T::from_f64(self.config.cutoff);
         for i in 0..self.total {
             let mu = &mean[i * dims..(i + 1) * dims];
             let sigma = &scale[i * dims..(i + 1) * dims];
-            for d in 0..dims {
-                inv[d] = T::one() / sigma[d];
-            }
-            let Some(cells) = g.cells_of_box(mu, sigma, T::from_f64(self.config.cutoff), dims)
-            else {
+            let Some(cells) = t.grid.cells_of_box(mu, sigma, cutoff, dims) else {
                 continue;
             };
             for cell in cells {
-                for &p in &g.order[g.start[cell]..g.start[cell + 1]] {
-                    let mut r2 = T::zero();
-                    for d in 0..dims {
-                        z[d] = (t.x[d * n + p] - mu[d]) * inv[d];
-                        r2 += z[d] * z[d];
-                    }
-                    if r2 > r2max {
-                        continue;
-                    }
-                    for d in 0..dims {
-                        hermite(&mut poly[d], z[d], inv[d], t.order[d] + extra);
-                    }
-                    f(i, p, (-half * r2).exp(), &poly, &t.alpha);
+                let (a, b) = (t.grid.start[cell], t.grid.start[cell + 1]);
+                if a == b {
+                    continue;
                 }
+                t.run
+                    .evaluate(&t.grid.xs, t.n, a..b, mu, sigma, cutoff, &t.order, extra);
+                f(i, a, t);
             }
         }
     }
 }
 
-/// Π_d poly[d][α_d].
-#[inline(always)]
-fn slot_product<T: Real>(
-    poly: &[[T; DEGREES]; MAX_AXES],
-    alpha: &[usize; MAX_AXES],
-    dims: usize,
-) -> T {
-    (0..dims).fold(T::one(), |acc, d| acc * poly[d][alpha[d]])
+/// Σ aᵢbᵢ with eight running sums, so that the loop vectorizes (in a fixed order: the same
+/// inputs give the same bits).
+fn dot<T: Real>(a: &[T], b: &[T]) -> T {
+    let mut acc = [T::zero(); 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: T = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(&x, &y)| x * y)
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for l in 0..8 {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    acc.iter().copied().sum::<T>() + tail
 }
 
-/// P_k = (−1/σ)ᵏ Heₖ(z) for k ≤ top: P_{k+1} = −(z/σ)·P_k − (k/σ²)·P_{k−1}.
-#[inline(always)]
-fn hermite<T: Real>(p: &mut [T; DEGREES], z: T, inv_sigma: T, top: usize) {
-    p[0] = T::one();
-    p[1] = -z * inv_sigma;
-    let inv2 = inv_sigma * inv_sigma;
-    for k in 1..top {
-        p[k + 1] = -z * inv_sigma * p[k] - T::from_f64(k as f64) * inv2 * p[k - 1];
+impl<T: Real> Run<T> {
+    /// z, e^{−r²/2} (zero beyond the cutoff: a dropped pair adds exactly nothing) and the
+    /// polynomials P_k = (−1/σ)ᵏ Heₖ(z), P_{k+1} = −(z/σ)·P_k − (k/σ²)·P_{k−1}, of the points
+    /// `range` of `xs` (`n` per axis).
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate(
+        &mut self,
+        xs: &[T],
+        n: usize,
+        range: core::ops::Range<usize>,
+        mu: &[T],
+        sigma: &[T],
+        cutoff: T,
+        order: &[usize; MAX_AXES],
+        extra: usize,
+    ) {
+        let len = range.len();
+        self.len = len;
+        let e = &mut self.e[..len];
+        e.fill(T::zero());
+        for (d, (&mu, &sigma)) in mu.iter().zip(sigma).enumerate() {
+            let inv = T::one() / sigma;
+            let z = &mut self.z[d * n..d * n + len];
+            let x = &xs[d * n + range.start..d * n + range.end];
+            for ((z, e), &x) in z.iter_mut().zip(e.iter_mut()).zip(x) {
+                *z = (x - mu) * inv;
+                *e += *z * *z;
+            }
+        }
+        let (r2max, half) = (cutoff * cutoff, T::from_f64(-0.5));
+        for e in e.iter_mut() {
+            let inside = *e <= r2max;
+            *e = if inside {
+                (half * *e).exp_vector()
+            } else {
+                T::zero()
+            };
+        }
+        for (d, &sigma) in sigma.iter().enumerate() {
+            let inv = T::one() / sigma;
+            let inv2 = inv * inv;
+            let z = &self.z[d * n..d * n + len];
+            let poly = &mut self.poly[d * DEGREES * n..(d + 1) * DEGREES * n];
+            poly[..len].fill(T::one());
+            poly[n..n + len]
+                .iter_mut()
+                .zip(z)
+                .for_each(|(p, &z)| *p = -z * inv);
+            for k in 1..order[d] + extra {
+                let (lower, upper) = poly.split_at_mut((k + 1) * n);
+                let (pm, pk) = (
+                    &lower[(k - 1) * n..(k - 1) * n + len],
+                    &lower[k * n..k * n + len],
+                );
+                let kk = T::from_f64(k as f64) * inv2;
+                upper[..len]
+                    .iter_mut()
+                    .zip(pk.iter().zip(pm))
+                    .zip(z)
+                    .for_each(|((p, (&pk, &pm)), &z)| *p = -z * inv * pk - kk * pm);
+            }
+        }
+    }
+
+    /// g = e·Π_d P_{α_d}(z_d), leaving out axis `without` if given.
+    fn slot_product(
+        &mut self,
+        alpha: &[usize; MAX_AXES],
+        dims: usize,
+        without: Option<usize>,
+        n: usize,
+    ) {
+        let len = self.len;
+        let g = &mut self.g[..len];
+        g.copy_from_slice(&self.e[..len]);
+        for d in (0..dims).filter(|&d| Some(d) != without && alpha[d] > 0) {
+            let p = &self.poly[(d * DEGREES + alpha[d]) * n..][..len];
+            g.iter_mut().zip(p).for_each(|(g, &p)| *g *= p);
+        }
     }
 }
 
@@ -409,6 +526,12 @@ impl<T: Real> Grid<T> {
             let c = self.cell_of[p];
             self.order[self.next[c]] = p;
             self.next[c] += 1;
+        }
+        for d in 0..dims {
+            let (xs, x) = (&mut self.xs[d * n..(d + 1) * n], &x[d * n..(d + 1) * n]);
+            for (v, &p) in xs.iter_mut().zip(&self.order) {
+                *v = x[p];
+            }
         }
     }
 
