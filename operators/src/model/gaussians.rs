@@ -9,8 +9,9 @@
 //!
 //! Only Gaussians within `cutoff` scales of a point (Mahalanobis radius r ≤ R) are summed; the
 //! points are binned in a uniform grid rebuilt at every forward, and each Gaussian visits the
-//! cells its support box [μ − R|σ|, μ + R|σ|] overlaps. [`truncation_bound`] bounds what a
-//! dropped Gaussian would have added.
+//! cells its support box [μ − R|σ|, μ + R|σ|] overlaps, a row of cells at a time (a contiguous
+//! run of points sorted by cell, over which every loop vectorizes). [`truncation_bound`] bounds
+//! what a dropped Gaussian would have added.
 
 use super::ParamView;
 use crate::jet::{JetLayout, MAX_AXES, MAX_ORDER};
@@ -109,21 +110,24 @@ pub(crate) struct GaussianTape<T> {
     run: Run<T>,
 }
 
-/// One Gaussian over one cell's points (a contiguous run in grid order), a slice per
-/// quantity so that every loop over the points vectorizes.
+/// One Gaussian and the points within its cutoff, gathered into a slice per quantity so that
+/// every loop over the points vectorizes.
 #[derive(Clone, Debug)]
 struct Run<T> {
     len: usize,
+    /// The points, by their place in grid order.
+    at: Vec<usize>,
     /// z_d = (x_d − μ_d)/σ_d, axis-major.
     z: Vec<T>,
-    /// e^{−r²/2}, zero beyond the cutoff.
+    /// r², then e^{−r²/2}.
     e: Vec<T>,
     /// (−1/σ_d)ᵏ Heₖ(z_d), at `(d·DEGREES + k)·n`.
     poly: Vec<T>,
-    /// A slot's product, its adjoint weight, and a product without one axis.
+    /// A slot's product, its adjoint weight, a product without one axis, and a gathered adjoint.
     g: Vec<T>,
     w: Vec<T>,
     other: Vec<T>,
+    bar: Vec<T>,
 }
 
 /// Points binned in a uniform grid: `order[start[c]..start[c + 1]]` are the points of cell c,
@@ -225,12 +229,14 @@ impl Gaussians {
             order,
             run: Run {
                 len: 0,
+                at: vec![0; n],
                 z: zeros(dims * n),
                 e: zeros(n),
                 poly: zeros(dims * DEGREES * n),
                 g: zeros(n),
                 w: zeros(n),
                 other: zeros(n),
+                bar: zeros(n),
             },
             grid: Grid {
                 xs: zeros(dims * n),
@@ -268,16 +274,17 @@ impl Gaussians {
         t.grid
             .rebuild(x, n, self.config.inputs, scale, self.config.cutoff);
         t.sorted.fill(T::zero());
-        self.each_run(params, t, 0, |i, a, t| {
+        self.each_gaussian(params, t, 0, |i, t| {
             let f = &feature[i * self.width..(i + 1) * self.width];
             let c0 = self.channel(i);
+            let r = &mut t.run;
             for (s, alpha) in t.alpha.iter().enumerate() {
-                t.run.slot_product(alpha, self.config.inputs, None, n);
-                let g = &t.run.g[..t.run.len];
+                r.slot_product(alpha, self.config.inputs, None, n);
                 for (c, &fc) in f.iter().enumerate() {
-                    let at = (c0 + c) * rows + s * n + a;
-                    let col = &mut t.sorted[at..at + g.len()];
-                    col.iter_mut().zip(g).for_each(|(o, &g)| *o += fc * g);
+                    let col = &mut t.sorted[(c0 + c) * rows + s * n..][..n];
+                    for (&q, &g) in r.at[..r.len].iter().zip(&r.g[..r.len]) {
+                        col[q] += fc * g;
+                    }
                 }
             }
         });
@@ -307,23 +314,24 @@ impl Gaussians {
         let tw = self.total * dims;
         let (gmean, rest) = grad.split_at_mut(tw);
         let (gscale, gfeature) = rest.split_at_mut(tw);
-        self.each_run(params, t, 2, |i, a, t| {
+        self.each_gaussian(params, t, 2, |i, t| {
             let f = &feature[i * self.width..(i + 1) * self.width];
             let s_i = &scale[i * dims..(i + 1) * dims];
             let c0 = self.channel(i);
             let r = &mut t.run;
             let len = r.len;
             for (s, alpha) in t.alpha.iter().enumerate() {
-                let bar = |c: usize| {
-                    let at = (c0 + c) * rows + s * n + a;
-                    &t.sorted[at..at + len]
-                };
                 r.slot_product(alpha, dims, None, n);
                 r.w[..len].fill(T::zero());
                 for (c, &fc) in f.iter().enumerate() {
-                    gfeature[i * self.width + c] += dot(bar(c), &r.g[..len]);
+                    let col = &t.sorted[(c0 + c) * rows + s * n..][..n];
+                    let bar = &mut r.bar[..len];
+                    bar.iter_mut()
+                        .zip(&r.at[..len])
+                        .for_each(|(b, &q)| *b = col[q]);
+                    gfeature[i * self.width + c] += dot(bar, &r.g[..len]);
                     let w = &mut r.w[..len];
-                    w.iter_mut().zip(bar(c)).for_each(|(w, &b)| *w += fc * b);
+                    w.iter_mut().zip(&*bar).for_each(|(w, &b)| *w += fc * b);
                 }
                 for d in 0..dims {
                     r.slot_product(alpha, dims, Some(d), n);
@@ -343,15 +351,15 @@ impl Gaussians {
         });
     }
 
-    /// Calls `f(gaussian, first point, tape)` for every Gaussian and every cell its support box
-    /// overlaps, with `t.run` holding that run of points' z, e^{−r²/2} and polynomials up to
-    /// each axis's order plus `extra`.
-    fn each_run<T: Real>(
+    /// Calls `f(gaussian, tape)` for every Gaussian with points within its cutoff, with `t.run`
+    /// holding those points' z, e^{−r²/2} and polynomials up to each axis's order plus `extra`.
+    /// The candidates are the rows of cells its support box overlaps.
+    fn each_gaussian<T: Real>(
         &self,
         params: &[T],
         t: &mut GaussianTape<T>,
         extra: usize,
-        mut f: impl FnMut(usize, usize, &mut GaussianTape<T>),
+        mut f: impl FnMut(usize, &mut GaussianTape<T>),
     ) {
         let dims = self.config.inputs;
         let (mean, scale, _) = self.split(params);
@@ -359,18 +367,15 @@ impl Gaussians {
         for i in 0..self.total {
             let mu = &mean[i * dims..(i + 1) * dims];
             let sigma = &scale[i * dims..(i + 1) * dims];
-            let Some(cells) = t.grid.cells_of_box(mu, sigma, cutoff, dims) else {
+            let Some(rows) = t.grid.rows_of_box(mu, sigma, cutoff, dims) else {
                 continue;
             };
-            for cell in cells {
-                let (a, b) = (t.grid.start[cell], t.grid.start[cell + 1]);
-                if a == b {
-                    continue;
-                }
-                t.run
-                    .evaluate(&t.grid.xs, t.n, a..b, mu, sigma, cutoff, &t.order, extra);
-                f(i, a, t);
+            t.run.gather(&t.grid, t.n, rows, mu, sigma, cutoff);
+            if t.run.len == 0 {
+                continue;
             }
+            t.run.evaluate(t.n, sigma, &t.order, extra);
+            f(i, t);
         }
     }
 }
@@ -395,42 +400,48 @@ fn dot<T: Real>(a: &[T], b: &[T]) -> T {
 }
 
 impl<T: Real> Run<T> {
-    /// z, e^{−r²/2} (zero beyond the cutoff: a dropped pair adds exactly nothing) and the
-    /// polynomials P_k = (−1/σ)ᵏ Heₖ(z), P_{k+1} = −(z/σ)·P_k − (k/σ²)·P_{k−1}, of the points
-    /// `range` of `xs` (`n` per axis).
-    #[allow(clippy::too_many_arguments)]
-    fn evaluate(
+    /// The points of `rows` within R scales of μ: their places, z and r².
+    fn gather(
         &mut self,
-        xs: &[T],
+        grid: &Grid<T>,
         n: usize,
-        range: core::ops::Range<usize>,
+        rows: BoxRows,
         mu: &[T],
         sigma: &[T],
         cutoff: T,
-        order: &[usize; MAX_AXES],
-        extra: usize,
     ) {
-        let len = range.len();
-        self.len = len;
-        let e = &mut self.e[..len];
-        e.fill(T::zero());
-        for (d, (&mu, &sigma)) in mu.iter().zip(sigma).enumerate() {
-            let inv = T::one() / sigma;
-            let z = &mut self.z[d * n..d * n + len];
-            let x = &xs[d * n + range.start..d * n + range.end];
-            for ((z, e), &x) in z.iter_mut().zip(e.iter_mut()).zip(x) {
-                *z = (x - mu) * inv;
-                *e += *z * *z;
+        let dims = mu.len();
+        let mut inv = [T::zero(); MAX_AXES];
+        for (v, &s) in inv.iter_mut().zip(sigma) {
+            *v = T::one() / s;
+        }
+        let r2max = cutoff * cutoff;
+        let mut len = 0;
+        for (first, last) in rows {
+            for q in grid.start[first]..grid.start[last + 1] {
+                let mut r2 = T::zero();
+                for d in 0..dims {
+                    let z = (grid.xs[d * n + q] - mu[d]) * inv[d];
+                    self.z[d * n + len] = z;
+                    r2 += z * z;
+                }
+                if r2 <= r2max {
+                    self.at[len] = q;
+                    self.e[len] = r2;
+                    len += 1;
+                }
             }
         }
-        let (r2max, half) = (cutoff * cutoff, T::from_f64(-0.5));
-        for e in e.iter_mut() {
-            let inside = *e <= r2max;
-            *e = if inside {
-                (half * *e).exp_vector()
-            } else {
-                T::zero()
-            };
+        self.len = len;
+    }
+
+    /// e^{−r²/2} and the polynomials P_k = (−1/σ)ᵏ Heₖ(z), P_{k+1} = −(z/σ)·P_k − (k/σ²)·P_{k−1}
+    /// of the gathered points (`n` per axis in the buffers).
+    fn evaluate(&mut self, n: usize, sigma: &[T], order: &[usize; MAX_AXES], extra: usize) {
+        let len = self.len;
+        let half = T::from_f64(-0.5);
+        for e in &mut self.e[..len] {
+            *e = (half * *e).exp_vector();
         }
         for (d, &sigma) in sigma.iter().enumerate() {
             let inv = T::one() / sigma;
@@ -477,8 +488,9 @@ impl<T: Real> Run<T> {
 }
 
 impl<T: Real> Grid<T> {
-    /// Bins the points in cells about R times the mean scale wide, over the points' box, with
-    /// at most about as many cells as points (shrinking scales must not make binning the cost).
+    /// Bins the points in cells a quarter of R mean scales wide over the points' box (a support
+    /// box spans about nine cells per axis, so few candidates fall outside the cutoff), with at
+    /// most about as many cells as points (shrinking scales must not make binning the cost).
     fn rebuild(&mut self, x: &[T], n: usize, dims: usize, scale: &[T], cutoff: f64) {
         let count = scale.len() / dims;
         let most = ((n.max(1) as f64).powf(1.0 / dims as f64).ceil() as usize).min(MAX_CELLS);
@@ -493,7 +505,7 @@ impl<T: Real> Grid<T> {
                 .fold(T::from_f64(f64::NEG_INFINITY), |a, &v| a.max(v));
             let mean_scale = (0..count).map(|i| scale[i * dims + d].abs()).sum::<T>()
                 / T::from_f64(count.max(1) as f64);
-            let width = T::from_f64(cutoff) * mean_scale;
+            let width = T::from_f64(0.25 * cutoff) * mean_scale;
             let extent = (hi - lo).to_f64();
             let cells = if n == 0 || width.to_f64().is_nan() || width.to_f64() <= 0.0 {
                 1
@@ -549,8 +561,8 @@ impl<T: Real> Grid<T> {
         (k.max(0.0) as usize).min(self.cells[d] - 1)
     }
 
-    /// The cells overlapping the box μ ± R|σ|, or None if it misses the points' box.
-    fn cells_of_box(&self, mu: &[T], sigma: &[T], cutoff: T, dims: usize) -> Option<CellRange> {
+    /// The rows of cells overlapping the box μ ± R|σ|, or None if it misses the points' box.
+    fn rows_of_box(&self, mu: &[T], sigma: &[T], cutoff: T, dims: usize) -> Option<BoxRows> {
         let mut lo = [0; MAX_AXES];
         let mut hi = [0; MAX_AXES];
         for d in 0..dims {
@@ -567,7 +579,7 @@ impl<T: Real> Grid<T> {
             lo[d] = a.max(0.0) as usize;
             hi[d] = (b as usize).min(self.cells[d] - 1);
         }
-        Some(CellRange {
+        Some(BoxRows {
             lo,
             hi,
             cells: self.cells,
@@ -578,8 +590,9 @@ impl<T: Real> Grid<T> {
     }
 }
 
-/// The cells of an axis-aligned block, in index order (an odometer over the axes).
-struct CellRange {
+/// The rows of an axis-aligned block of cells: the cells of a row are consecutive along axis
+/// 0, so their points are one run in grid order. Yields each row's first and last cell.
+struct BoxRows {
     lo: [usize; MAX_AXES],
     hi: [usize; MAX_AXES],
     cells: [usize; MAX_AXES],
@@ -588,9 +601,9 @@ struct CellRange {
     done: bool,
 }
 
-impl Iterator for CellRange {
-    type Item = usize;
-    fn next(&mut self) -> Option<usize> {
+impl Iterator for BoxRows {
+    type Item = (usize, usize);
+    fn next(&mut self) -> Option<(usize, usize)> {
         if self.done {
             return None;
         }
@@ -598,8 +611,9 @@ impl Iterator for CellRange {
         for d in (0..self.dims).rev() {
             c = c * self.cells[d] + self.at[d];
         }
+        // An odometer over the axes after the first.
         self.done = true;
-        for d in 0..self.dims {
+        for d in 1..self.dims {
             if self.at[d] < self.hi[d] {
                 self.at[d] += 1;
                 self.done = false;
@@ -607,7 +621,7 @@ impl Iterator for CellRange {
             }
             self.at[d] = self.lo[d];
         }
-        Some(c)
+        Some((c, c + self.hi[0] - self.lo[0]))
     }
 }
 
