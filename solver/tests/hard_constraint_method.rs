@@ -9,7 +9,7 @@ use operators::Rng;
 use problems::Problem;
 use solver::method::Method;
 use solver::optim::Objective;
-use solver::run::{evaluate, run, RunOptions};
+use solver::run::evaluate;
 use solver::setup;
 use solver::train::Loss;
 use std::path::Path;
@@ -171,15 +171,7 @@ fn experts_learn_the_heat_equation_and_their_coefficients_survive_the_checkpoint
     std::fs::write(&file, text).unwrap();
     let p = Problem::load(&file).unwrap();
     let out = dir.join("run");
-    let summary = run(
-        &p,
-        &RunOptions {
-            out: out.clone(),
-            quiet: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let summary = common::run_quietly(&p, &out);
     let error = summary["relative_l2"]["u"].as_f64().unwrap();
     let solves = summary["experts"]["solves"].as_array().unwrap();
     println!("relative L2 {error:.3e}; solves {solves:?}");

@@ -1,8 +1,9 @@
 //! Every method that takes a model takes physics-informed Gaussians: the heat equation through
 //! `ansatz run`'s path with a PIG as the PINN's network and as the hard constraint's basis.
 
+mod common;
+
 use solver::overrides::load_with_overrides;
-use solver::run::{run, RunOptions};
 use std::path::Path;
 
 fn heat_with_gaussians(name: &str, sets: &[&str]) -> f64 {
@@ -15,17 +16,8 @@ fn heat_with_gaussians(name: &str, sets: &[&str]) -> f64 {
     ];
     all.extend(sets.iter().map(|s| s.to_string()));
     let p = load_with_overrides(&file, &all).unwrap();
-    let out = std::env::temp_dir().join(format!("ansatz-pig-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
-    let s = run(
-        &p,
-        &RunOptions {
-            out: out.clone(),
-            quiet: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let out = common::scratch(&format!("pig-{name}"));
+    let s = common::run_quietly(&p, &out);
     let _ = std::fs::remove_dir_all(&out);
     s["relative_l2"]["u"].as_f64().unwrap()
 }

@@ -49,6 +49,19 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// Trains `p` into `out` as `ansatz run -q` does, and returns its summary.
+pub fn run_quietly(p: &problems::Problem, out: &Path) -> serde_json::Value {
+    solver::run::run(
+        p,
+        &solver::run::RunOptions {
+            out: out.to_path_buf(),
+            quiet: true,
+            ..Default::default()
+        },
+    )
+    .unwrap()
+}
+
 /// The venv's Python, with h5py and vtk (made by scripts/setup.sh).
 pub fn python() -> PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
