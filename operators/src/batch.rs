@@ -181,6 +181,12 @@ impl<T: Real, F: Field<T>> Batched<T, F> {
         self.chunks.len()
     }
 
+    /// Output jets of chunk `index` after [`forward`](Self::forward): a second network's
+    /// jets on the same points, read beside the first's (INSR's previous field).
+    pub fn chunk_output(&self, field: &F, index: usize) -> &[T] {
+        field.output(&self.chunks[index].tape)
+    }
+
     /// Maps every chunk's outputs after [`forward`](Self::forward), in parallel; results in chunk order.
     pub fn map_chunks<R: Send>(
         &self,

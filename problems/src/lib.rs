@@ -15,7 +15,8 @@ pub use domain::{BoxDomain, Face};
 pub use error::ProblemError;
 pub use geometry::{BoundaryPoint, Region};
 pub use problem::{
-    Condition, Lagrangian, Problem, Reference, AXES, DISPLACEMENT, DRIFT, FACE_NAMES,
+    Condition, Insr, Integrator, Lagrangian, Problem, Reference, AXES, DISPLACEMENT, DRIFT,
+    FACE_NAMES,
 };
 pub use sampling::Sampling;
 pub use sobol::Sobol;

@@ -277,8 +277,9 @@ pub enum EmbeddingSpec {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MethodSpec {
-    /// `pinn`, `lpinn` (a Lagrangian PINN, for convection-dominated problems) or `moe_hc`
-    /// (hard constraints solved per expert block).
+    /// `pinn`, `lpinn` (a Lagrangian PINN, for convection-dominated problems), `moe_hc`
+    /// (hard constraints solved per expert block) or `insr` (a spatial network advanced by a
+    /// time integrator, one optimization per step).
     #[serde(default = "default_method")]
     pub kind: String,
     pub causal: Option<CausalSpec>,
@@ -292,6 +293,71 @@ pub struct MethodSpec {
     pub lagrangian: LagrangianSpec,
     #[serde(default)]
     pub hard_constraint: HardConstraintSpec,
+    #[serde(default)]
+    pub insr: InsrSpec,
+}
+
+/// Settings of INSR (`kind = "insr"`, Chen et al.): a spatial network whose weights are
+/// advanced step by step, each step an optimization warm-started from the last; the
+/// defaults are the paper's where they fit a CPU.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct InsrSpec {
+    /// `explicit_euler`, `implicit_euler`, `midpoint` (implicit midpoint) or `semi_lagrangian`
+    /// (the advection u_t + c·u_x along backtraced characteristics, with `method.speed` as c,
+    /// and the rest of the PDE implicit).
+    #[serde(default = "default_integrator")]
+    pub integrator: String,
+    /// The time step; it must divide the time interval.
+    #[serde(default)]
+    pub dt: f64,
+    /// Points drawn afresh in space at every iteration.
+    #[serde(default = "default_insr_samples")]
+    pub samples: usize,
+    /// Adam iterations per time step at most.
+    #[serde(default = "default_insr_iterations")]
+    pub iterations: usize,
+    /// Adam iterations for the regression of the initial condition (0: `iterations`).
+    #[serde(default)]
+    pub initial_iterations: usize,
+    /// Adam's learning rate at the start of every step.
+    #[serde(default = "default_insr_lr")]
+    pub learning_rate: f64,
+    /// Iterations without a better loss after which the learning rate drops tenfold; a step
+    /// ends when it falls below 1e-8 (the paper's ReduceLROnPlateau).
+    #[serde(default = "default_insr_patience")]
+    pub patience: usize,
+    /// A step also ends once its loss is below this (0: never).
+    #[serde(default)]
+    pub tolerance: f64,
+    /// L-BFGS iterations after Adam in every step, on the last draw of points (0: none).
+    #[serde(default)]
+    pub lbfgs_iterations: usize,
+    /// Steps between output frames (the last step is always written).
+    #[serde(default = "one_usize")]
+    pub output_every: usize,
+}
+
+fn default_integrator() -> String {
+    "midpoint".into()
+}
+fn default_insr_samples() -> usize {
+    5000
+}
+fn default_insr_iterations() -> usize {
+    2000
+}
+fn default_insr_lr() -> f64 {
+    1e-4
+}
+fn default_insr_patience() -> usize {
+    500
+}
+
+impl Default for InsrSpec {
+    fn default() -> Self {
+        toml::from_str("").expect("every INSR key has a default")
+    }
 }
 
 /// Settings of the mixture-of-experts hard constraint (`kind = "moe_hc"`, Chalapathi et al.);
@@ -430,6 +496,7 @@ impl Default for MethodSpec {
             speed: None,
             lagrangian: LagrangianSpec::default(),
             hard_constraint: HardConstraintSpec::default(),
+            insr: InsrSpec::default(),
         }
     }
 }

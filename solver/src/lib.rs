@@ -9,8 +9,10 @@ mod predict;
 pub mod train;
 
 pub use predict::{predict, predict_partials, relative_l2};
+pub use train::TrainError;
 pub mod batch;
 pub mod burgers;
+pub mod insr;
 pub mod lagrangian;
 pub mod march;
 pub mod method;

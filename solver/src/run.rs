@@ -13,7 +13,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 mod files;
-use files::{write_characteristics, write_plots, write_vtk};
+use files::write_characteristics;
+pub(crate) use files::{write_plots, write_vtk};
 
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
@@ -39,7 +40,7 @@ pub enum RunError {
     Usage(String),
 }
 
-fn out_err(path: &Path, e: impl std::fmt::Display) -> RunError {
+pub(crate) fn out_err(path: &Path, e: impl std::fmt::Display) -> RunError {
     RunError::Output {
         path: path.display().to_string(),
         message: e.to_string(),
@@ -75,7 +76,12 @@ pub fn run(problem: &Problem, opts: &RunOptions) -> Result<serde_json::Value, Ru
     }
 }
 
-fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Value, RunError> {
+/// Checks `opts.out` and writes the resolved problem into it; returns the output grid, the
+/// reference and the seed.
+pub(crate) fn prepare(
+    p: &Problem,
+    opts: &RunOptions,
+) -> Result<(Grid, Option<ReferenceData>, u64), RunError> {
     let out = &opts.out;
     if out.join("summary.json").exists() && !opts.resume {
         return Err(RunError::Usage(format!(
@@ -100,7 +106,15 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
         .as_bytes(),
     )
     .map_err(|e| out_err(out, e))?;
+    Ok((grid, reference, seed))
+}
 
+fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Value, RunError> {
+    if p.insr.is_some() {
+        return crate::insr::run::<T>(p, opts);
+    }
+    let out = &opts.out;
+    let (grid, reference, seed) = prepare(p, opts)?;
     let (mut loss, params, rng) = setup::build::<T>(p, seed);
     let config = setup::train_config(p);
     let mut trainer = Trainer::new(params, &config, rng);
@@ -254,7 +268,7 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
         field_names,
         &prediction,
         reference_on_grid.as_deref(),
-        &trainer,
+        &trainer.history,
         &term_names,
         opts.quiet,
     );
@@ -293,6 +307,12 @@ pub fn resolved_spec(p: &Problem, seed: u64) -> problems::spec::ProblemSpec {
 /// A finished (or checkpointed) run: its problem, network and trained parameters (f64).
 pub fn load_trained(run_dir: &Path) -> Result<(Problem, Method<f64>, Vec<f64>), RunError> {
     let problem = Problem::load(run_dir.join("problem.toml"))?;
+    if problem.insr.is_some() {
+        return Err(RunError::Usage(format!(
+            "{}: an INSR run holds one network per output frame; its fields are in results.h5 and fields/, its error in summary.json",
+            run_dir.display()
+        )));
+    }
     let (mut method, params, rng) = setup::build::<f64>(&problem, problem.spec.training.seed);
     let mut trainer = Trainer::new(params, &setup::train_config(&problem), rng);
     let checkpoint = run_dir.join("checkpoint.h5");

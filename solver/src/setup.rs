@@ -54,9 +54,15 @@ pub fn model_config(p: &Problem) -> MlpConfig {
 /// The network of `[model]` with `outputs` outputs: an MLP of [`model_config`], or a PIG whose
 /// Gaussians start in the domain's box.
 pub fn model<T: Real>(p: &Problem, outputs: usize, rng: &mut Rng) -> Model<T> {
+    model_of(p, p.dims(), outputs, rng)
+}
+
+/// [`model`] of the first `inputs` axes only (space without time, for INSR).
+pub fn model_of<T: Real>(p: &Problem, inputs: usize, outputs: usize, rng: &mut Rng) -> Model<T> {
     if p.spec.model.kind != "pig" {
         return Mlp::new(
             MlpConfig {
+                inputs,
                 outputs,
                 ..model_config(p)
             },
@@ -69,7 +75,7 @@ pub fn model<T: Real>(p: &Problem, outputs: usize, rng: &mut Rng) -> Model<T> {
     Pig::new(
         PigConfig {
             gaussians: GaussianConfig {
-                inputs: p.dims(),
+                inputs,
                 channels: g.channels,
                 count: g.count,
                 shared: g.shared,
@@ -79,6 +85,7 @@ pub fn model<T: Real>(p: &Problem, outputs: usize, rng: &mut Rng) -> Model<T> {
                     .iter()
                     .copied()
                     .zip(p.domain.hi.iter().copied())
+                    .take(inputs)
                     .collect(),
                 sigma: g.sigma,
                 cutoff: g.cutoff,

@@ -29,6 +29,10 @@ pub struct CaseSpec {
     /// report) instead of once.
     #[serde(default)]
     pub sweep: Option<SweepSpec>,
+    /// Also solves the problem (1-D advection, INSR) with classical grid solvers holding as
+    /// many values as the network has parameters: accuracy at equal memory.
+    #[serde(default)]
+    pub grid_solvers: bool,
 }
 
 /// Rows (variants of the problem) and columns (methods) of a sweep; each cell is one run

@@ -7,6 +7,7 @@
 pub mod case;
 pub mod evolution;
 pub mod finite_difference;
+pub mod grid_advection;
 pub mod report;
 pub mod runner;
 pub mod spectral;

@@ -131,6 +131,21 @@ pub fn render(
                     case.name,
                     mode.name()
                 ));
+                if !o.grid_solvers.is_empty() {
+                    s.push_str(&format!(
+                        "\nAt equal memory: classical grid solvers on {} nodes (the network's parameters), error at the final time.\n\n| solver | relative L2 | wall time |\n|---|---|---|\n| {} (this case) | {:.2e} | {:.0} s |\n",
+                        thousands(o.parameters),
+                        o.method,
+                        o.error,
+                        o.wall_s
+                    ));
+                    for g in &o.grid_solvers {
+                        s.push_str(&format!(
+                            "| {} | {:.2e} | {:.3} s |\n",
+                            g.name, g.error, g.wall_s
+                        ));
+                    }
+                }
                 if let Some(f) = &o.figure {
                     s.push_str(&format!("\n![{}]({f})\n", case.name));
                 }

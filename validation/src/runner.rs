@@ -3,6 +3,7 @@
 
 use crate::case::{Case, Mode, ReferenceSpec};
 use crate::evolution::Solution;
+use crate::grid_advection::{self, GridResult};
 use crate::{finite_difference, spectral, ValidationError};
 use problems::Problem;
 use solver::output::{h5, plot, Grid};
@@ -25,6 +26,8 @@ pub struct Outcome {
     pub reference: String,
     /// The figure, relative to the report.
     pub figure: Option<String>,
+    /// Classical grid solvers at equal memory (`grid_solvers = true`).
+    pub grid_solvers: Vec<GridResult>,
 }
 
 /// Where a validation run writes: run directories (scratch) and figures (kept).
@@ -124,20 +127,30 @@ pub fn run_case(case: &Case, mode: Mode, dirs: &Dirs) -> Result<Outcome, Validat
             message: "the run reported no error against the reference".into(),
         })?;
     let figure = dirs.figures.join(format!("{}.png", case.name));
-    let figure = match figure_of(&out, &figure) {
+    let drawn = match problem.insr {
+        Some(_) => figure_of_results(&out, &figure),
+        None => figure_of(&out, &figure),
+    };
+    let figure = match drawn {
         Ok(()) => Some(format!("figures/{}.png", case.name)),
         Err(e) => {
             eprintln!("warning: {}: figure: {e}", case.name);
             None
         }
     };
+    let parameters = summary["parameters"].as_u64().unwrap_or(0) as usize;
+    let grid_solvers = match case.spec.grid_solvers {
+        true => grid_advection::solve_all(&problem, parameters)?,
+        false => vec![],
+    };
     let model = &problem.spec.model;
     Ok(Outcome {
+        grid_solvers,
         case: case.name.clone(),
         method: case.spec.method.clone(),
         description: case.spec.description.clone(),
         model: describe_model(model),
-        parameters: summary["parameters"].as_u64().unwrap_or(0) as usize,
+        parameters,
         steps: summary["steps"].as_u64().unwrap_or(0) as usize,
         wall_s: summary["wall_s"].as_f64().unwrap_or(f64::NAN),
         error,
@@ -235,6 +248,41 @@ fn figure_of(run_dir: &Path, png: &Path) -> Result<(), Box<dyn std::error::Error
             (titles[0].as_str(), &reference[slice.clone()]),
             (titles[1].as_str(), &prediction[slice.clone()]),
             (titles[2].as_str(), &error[slice]),
+        ],
+        (axes[0].as_str(), &coords[0]),
+        (axes[1].as_str(), &coords[1]),
+    )
+}
+
+/// Reference, prediction and error over space and time from a run's results.h5 (INSR runs,
+/// whose networks live one per frame in the checkpoint).
+fn figure_of_results(run_dir: &Path, png: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    plot::fonts_available()?;
+    let problem = Problem::load(run_dir.join("problem.toml"))?;
+    let f = hdf5::File::open(run_dir.join("results.h5"))?;
+    let name = &problem.symbols.fields[0];
+    let read = |path: &str| -> Result<Vec<f64>, hdf5::Error> { f.dataset(path)?.read_raw() };
+    let (axes, coords) = (
+        &problem.axes,
+        [
+            read(&format!("coords/{}", problem.axes[0]))?,
+            read(&format!("coords/{}", problem.axes[1]))?,
+        ],
+    );
+    if axes.len() != 2 {
+        return Err(format!("{} axes: no figure", axes.len()).into());
+    }
+    let (u, r, e) = (
+        read(&format!("fields/{name}"))?,
+        read(&format!("reference/{name}"))?,
+        read(&format!("error/{name}"))?,
+    );
+    plot::heat_maps(
+        png,
+        &[
+            (format!("{name} reference").as_str(), &r),
+            (format!("{name} prediction").as_str(), &u),
+            ("|error|", &e),
         ],
         (axes[0].as_str(), &coords[0]),
         (axes[1].as_str(), &coords[1]),

@@ -203,6 +203,7 @@ tolerance = 1e-3
         error,
         reference: "closed form".into(),
         figure: Some("figures/x.png".into()),
+        grid_solvers: vec![],
     };
     let rows: Vec<_> = cases
         .iter()

@@ -3,10 +3,12 @@
 mod conditions;
 mod data;
 mod hard_constraint;
+mod insr;
 mod lagrangian;
 mod settings;
 mod shapes;
 
+pub use insr::{Insr, Integrator};
 pub use lagrangian::{Lagrangian, DISPLACEMENT, DRIFT};
 
 use crate::error::{line_column, ProblemError};
@@ -75,6 +77,8 @@ pub struct Problem {
     pub reference: Option<Reference>,
     /// The PDE on characteristics, for a Lagrangian PINN (`[method] kind = "lpinn"`).
     pub lagrangian: Option<Lagrangian>,
+    /// The time stepping of INSR (`[method] kind = "insr"`).
+    pub insr: Option<Insr>,
 }
 
 impl Problem {
@@ -369,7 +373,21 @@ impl Resolver<'_> {
             &unknown_initial,
             &conditions,
         )?;
+        let insr = match time_axis {
+            Some(t) => (domain.lo[t], domain.hi[t]),
+            None => (0.0, 0.0),
+        };
+        let insr = self.insr(
+            &spec,
+            &axes,
+            time_axis,
+            insr,
+            &symbols,
+            &residuals,
+            &conditions,
+        )?;
         Ok(Problem {
+            insr,
             lagrangian,
             region,
             path: self.path.to_path_buf(),

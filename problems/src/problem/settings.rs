@@ -89,11 +89,11 @@ impl Resolver<'_> {
                 }
             }
         }
-        if !["pinn", "lpinn", "moe_hc"].contains(&spec.method.kind.as_str()) {
+        if !["pinn", "lpinn", "moe_hc", "insr"].contains(&spec.method.kind.as_str()) {
             return Err(self.key(
                 "method.kind",
                 format!(
-                    "`{}` is not a method; expected pinn, lpinn or moe_hc",
+                    "`{}` is not a method; expected pinn, lpinn, moe_hc or insr",
                     spec.method.kind
                 ),
             ));

@@ -8,7 +8,7 @@ use hdf5::types::VarLenUnicode;
 use operators::{Real, Rng};
 use std::path::Path;
 
-fn create_atomic(
+pub(crate) fn create_atomic(
     path: &Path,
     write: impl FnOnce(&hdf5::File) -> hdf5::Result<()>,
 ) -> hdf5::Result<()> {
@@ -21,7 +21,12 @@ fn create_atomic(
         .map_err(|e| hdf5::Error::from(format!("renaming {}: {e}", tmp.display()).as_str()))
 }
 
-fn dataset(g: &hdf5::Group, name: &str, shape: &[usize], data: &[f64]) -> hdf5::Result<()> {
+pub(crate) fn dataset(
+    g: &hdf5::Group,
+    name: &str,
+    shape: &[usize],
+    data: &[f64],
+) -> hdf5::Result<()> {
     g.new_dataset::<f64>()
         .shape(shape)
         .create(name)?

@@ -4,13 +4,13 @@ use super::{out_err, RunError};
 use crate::lagrangian;
 use crate::output::{plot, vtk, Grid};
 use crate::setup::Network;
-use crate::train::Trainer;
+use crate::train::Record;
 use operators::Real;
 use problems::Problem;
 use std::path::Path;
 
 /// One .vti per output time (fields, reference, absolute error) and a .pvd collection.
-pub(super) fn write_vtk(
+pub(crate) fn write_vtk(
     out: &Path,
     grid: &Grid,
     names: &[String],
@@ -121,13 +121,13 @@ pub(super) fn write_characteristics<T: Real>(
 /// loss.png, and for two-axis problems solution/reference/error heat maps. Plots are a
 /// convenience: a failure is reported, never fatal.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn write_plots<T: Real>(
+pub(crate) fn write_plots(
     out: &Path,
     grid: &Grid,
     names: &[String],
     fields: &[Vec<f64>],
     reference: Option<&[Vec<f64>]>,
-    trainer: &Trainer<T>,
+    history: &[Record],
     term_names: &[&str],
     quiet: bool,
 ) {
@@ -139,7 +139,7 @@ pub(super) fn write_plots<T: Real>(
     if let Err(e) = plot::fonts_available() {
         return warn("plots", &e);
     }
-    if let Err(e) = plot::loss_history(&out.join("loss.png"), &trainer.history, term_names) {
+    if let Err(e) = plot::loss_history(&out.join("loss.png"), history, term_names) {
         warn("loss.png", &e);
     }
     if grid.axes.len() != 2 {

@@ -1,0 +1,308 @@
+//! Checks of `[method] kind = "insr"`, and what the time stepper reads: the integrator, the
+//! number of steps, the operator each step solves and the initial values.
+//!
+//! INSR integrates u_t = F(u): every residual must read `u_t + N(u)` for its own field, with
+//! no other time derivative, so that a step can put the integrator's difference quotient in
+//! the place of u_t.
+
+use super::{Condition, Resolver};
+use crate::error::ProblemError;
+use crate::spec::{ConditionKind, ProblemSpec};
+use operators::expr::{Inputs, Program, Symbols};
+use operators::{JetLayout, Partial, Rng};
+
+/// How a step relates the new field to the previous one.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Integrator {
+    ExplicitEuler,
+    ImplicitEuler,
+    /// Implicit midpoint: the PDE's spatial terms at the average of the two fields.
+    Midpoint,
+    /// u(x) = u_prev(x − c·dt) − dt·G(u): advection along backtraced characteristics (the
+    /// speed c read from the previous field), the rest G of the PDE implicit.
+    SemiLagrangian,
+}
+
+impl Integrator {
+    /// Weight θ of the new field in the spatial terms (the rest is the previous field's).
+    pub fn theta(self) -> f64 {
+        match self {
+            Integrator::ExplicitEuler => 0.0,
+            Integrator::Midpoint => 0.5,
+            Integrator::ImplicitEuler | Integrator::SemiLagrangian => 1.0,
+        }
+    }
+}
+
+/// The time stepping of an INSR problem.
+#[derive(Clone, Debug)]
+pub struct Insr {
+    pub integrator: Integrator,
+    pub dt: f64,
+    pub steps: usize,
+    /// One residual per field, read with u_t replaced by the step's difference quotient:
+    /// the PDE's residuals, or for the semi-Lagrangian integrator the residual less c·u_x.
+    pub operator: Vec<Program>,
+    /// The characteristic speed c (semi-Lagrangian only).
+    pub speed: Option<Program>,
+    /// u0 of every field, in field order: functions of the coordinates.
+    pub initial: Vec<Program>,
+}
+
+impl Resolver<'_> {
+    /// The time stepping, when `[method] kind = "insr"`; every restriction of the method is
+    /// reported with the key at fault.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn insr(
+        &self,
+        spec: &ProblemSpec,
+        axes: &[String],
+        time_axis: Option<usize>,
+        span: (f64, f64),
+        symbols: &Symbols,
+        residuals: &[Program],
+        conditions: &[Condition],
+    ) -> Result<Option<Insr>, ProblemError> {
+        if spec.method.kind != "insr" {
+            return Ok(None);
+        }
+        let kind = "method.kind";
+        let Some(t_axis) = time_axis else {
+            return Err(self.key(
+                kind,
+                "INSR advances a field in time: the domain needs a t axis",
+            ));
+        };
+        if spec.geometry.is_some() {
+            return Err(self.key(kind, "INSR samples a box; remove [geometry]"));
+        }
+        if let Some(name) = symbols.trainable.first() {
+            return Err(self.key(
+                format!("parameters.{name}"),
+                "INSR solves forward problems; unknown parameters need method pinn",
+            ));
+        }
+        if spec.method.causal.is_some() {
+            return Err(self.key(
+                "method.causal",
+                "INSR steps in time; it has no causal weights",
+            ));
+        }
+        if !matches!(
+            &spec.reference,
+            None | Some(crate::spec::ReferenceSpec {
+                analytic: Some(_),
+                ..
+            })
+        ) {
+            return Err(self.key(
+                "reference",
+                "INSR compares its steps against an analytic reference (reference.analytic)",
+            ));
+        }
+        let s = &spec.method.insr;
+        let key = |k: &str| format!("method.insr.{k}");
+        let integrator = match s.integrator.as_str() {
+            "explicit_euler" => Integrator::ExplicitEuler,
+            "implicit_euler" => Integrator::ImplicitEuler,
+            "midpoint" => Integrator::Midpoint,
+            "semi_lagrangian" => Integrator::SemiLagrangian,
+            other => {
+                return Err(self.key(
+                    key("integrator"),
+                    format!("`{other}`: expected explicit_euler, implicit_euler, midpoint or semi_lagrangian"),
+                ))
+            }
+        };
+        let duration = span.1 - span.0;
+        let steps = (duration / s.dt).round();
+        if s.dt.is_nan()
+            || s.dt <= 0.0
+            || steps < 1.0
+            || (steps * s.dt - duration).abs() > 1e-9 * duration
+        {
+            return Err(self.key(
+                key("dt"),
+                format!(
+                    "expected a time step that divides the time interval [{}, {}], e.g. dt = {}",
+                    span.0,
+                    span.1,
+                    duration / 100.0
+                ),
+            ));
+        }
+        for (k, v) in [
+            ("samples", s.samples),
+            ("iterations", s.iterations),
+            ("patience", s.patience),
+            ("output_every", s.output_every),
+        ] {
+            if v == 0 {
+                return Err(self.key(key(k), "expected a positive number"));
+            }
+        }
+        if s.learning_rate.is_nan() || s.learning_rate <= 0.0 {
+            return Err(self.key(key("learning_rate"), "expected a positive number"));
+        }
+
+        // Residuals: u_t + N(u), one per field.
+        if residuals.len() != symbols.fields.len() {
+            return Err(self.key(
+                "pde.residuals",
+                format!(
+                    "INSR needs one residual per field (u_t + …), got {} for {} fields",
+                    residuals.len(),
+                    symbols.fields.len()
+                ),
+            ));
+        }
+        let rate = Partial::axis(t_axis);
+        for (i, r) in residuals.iter().enumerate() {
+            if let Some((_, p)) = r
+                .partials()
+                .into_iter()
+                .find(|(_, p)| p.count(t_axis) > 0 && *p != rate)
+            {
+                return Err(self.key(
+                    format!("pde.residuals[{i}]"),
+                    format!("`{}` reads the time derivative {p:?}; INSR integrates first-order systems u_t = F(u) (write u_tt = … as two fields)", r.source()),
+                ));
+            }
+            if !rate_coefficients_are_unit(r, i, symbols.fields.len(), axes.len(), t_axis) {
+                return Err(self.key(
+                    format!("pde.residuals[{i}]"),
+                    format!(
+                        "`{}` must read {}_t + (terms without time derivatives)",
+                        r.source(),
+                        symbols.fields[i]
+                    ),
+                ));
+            }
+        }
+
+        // Conditions: one initial value per field; boundary conditions on box faces.
+        let mut initial: Vec<Option<Program>> = vec![None; symbols.fields.len()];
+        for (i, c) in conditions.iter().enumerate() {
+            let at = format!("conditions[{i}].kind");
+            match c.kind {
+                ConditionKind::Initial if c.is_initial_value() => {
+                    let field = c.equations[0].partials()[0].0;
+                    initial[field] = Some(c.target.clone().unwrap_or_else(|| {
+                        Program::compile("0", &Symbols::default()).expect("a number compiles")
+                    }));
+                }
+                ConditionKind::Initial => return Err(self.key(
+                    at,
+                    "INSR starts from initial values; an initial rate needs a first-order system",
+                )),
+                ConditionKind::Periodic | ConditionKind::Data => {
+                    return Err(self.key(
+                        at,
+                        "INSR takes initial, Dirichlet, Neumann and Robin conditions",
+                    ))
+                }
+                _ => {}
+            }
+        }
+        let initial = initial
+            .into_iter()
+            .zip(&symbols.fields)
+            .map(|(p, f)| {
+                p.ok_or_else(|| {
+                    self.key(
+                        "conditions",
+                        format!("INSR needs the initial values of `{f}` (kind = \"initial\")"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+
+        // The semi-Lagrangian integrator: 1-D advection along c.
+        let (operator, speed) = match integrator {
+            Integrator::SemiLagrangian => {
+                let speed_key = "method.speed";
+                let text = spec.method.speed.as_ref().ok_or_else(|| {
+                    self.key(speed_key, "the semi-Lagrangian integrator needs the characteristic speed c of u_t + c·u_x + …, e.g. speed = \"0.25\"")
+                })?;
+                if axes.len() != 2 || symbols.fields.len() != 1 {
+                    return Err(self.key(
+                        key("integrator"),
+                        "the semi-Lagrangian integrator advects one field in one space dimension",
+                    ));
+                }
+                let speed = self.compile(text, symbols)?;
+                if speed.partials().iter().any(|(_, p)| *p != Partial::VALUE) {
+                    return Err(self.key(
+                        speed_key,
+                        "the speed may read fields and coordinates, not derivatives",
+                    ));
+                }
+                let rest = format!(
+                    "({}) - ({})*{}_{}",
+                    residuals[0].source(),
+                    text.get_ref(),
+                    symbols.fields[0],
+                    axes[0]
+                );
+                let rest =
+                    Program::compile(&rest, symbols).expect("the residual and the speed compiled");
+                (vec![rest], Some(speed))
+            }
+            _ => (residuals.to_vec(), None),
+        };
+        Ok(Some(Insr {
+            integrator,
+            dt: s.dt,
+            steps: steps as usize,
+            operator,
+            speed,
+            initial,
+        }))
+    }
+}
+
+/// Whether `r`, at random jets, changes by exactly 1 with the rate of field `own` and not at
+/// all with the other fields' rates: r = u_t + N(u).
+fn rate_coefficients_are_unit(
+    r: &Program,
+    own: usize,
+    fields: usize,
+    dims: usize,
+    t_axis: usize,
+) -> bool {
+    let partials: Vec<Partial> = r.partials().into_iter().map(|(_, p)| p).collect();
+    let layout = JetLayout::new(dims, &partials);
+    let n = 4;
+    let mut rng = Rng::new(7);
+    let mut jets: Vec<f64> = (0..layout.len() * n * fields)
+        .map(|_| rng.uniform_in(0.5, 1.5))
+        .collect();
+    let x: Vec<f64> = (0..dims * n).map(|_| rng.uniform_in(0.1, 0.9)).collect();
+    let rate = layout.slot(&Partial::axis(t_axis));
+    let eval = |jets: &[f64]| {
+        let mut regs = vec![0.0; r.registers() * n];
+        let inp = Inputs {
+            n,
+            layout: &layout,
+            jets,
+            x: &x,
+            params: &[],
+        };
+        r.eval(&inp, &mut regs).to_vec()
+    };
+    let Some(rate) = rate else {
+        return false;
+    };
+    let base = eval(&jets);
+    (0..fields).all(|f| {
+        let range = (f * layout.len() + rate) * n..(f * layout.len() + rate + 1) * n;
+        jets[range.clone()].iter_mut().for_each(|v| *v += 1.0);
+        let moved = eval(&jets);
+        jets[range].iter_mut().for_each(|v| *v -= 1.0);
+        let expected = if f == own { 1.0 } else { 0.0 };
+        moved
+            .iter()
+            .zip(&base)
+            .all(|(a, b)| ((a - b) - expected).abs() < 1e-9)
+    })
+}

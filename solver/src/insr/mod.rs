@@ -1,0 +1,315 @@
+//! INSR (Chen, Wu, Grinspun, Zheng, Chen): the network's weights are the spatial
+//! discretization. Each time step copies the weights into a frozen previous field and
+//! optimizes them, warm-started, so that the new field satisfies a classical integrator's
+//! update (problems::Integrator); the initial values are fitted by regression first.
+//!
+//! A run writes one .vti per output frame as soon as it is computed (with the .pvd rewritten),
+//! and a checkpoint after every solve, which holds the network at every frame.
+
+mod objective;
+mod solve;
+mod state;
+
+pub use objective::{Goal, InsrObjective};
+pub use solve::{solve, SolveReport, Stop};
+pub use state::{SolveRecord, State};
+
+use crate::output::{h5, vtk, write_atomic, Grid};
+use crate::run::{out_err, prepare, write_plots, RunError, RunOptions};
+use crate::train::{Phase, Record};
+use crate::{predict, relative_l2, setup, TrainError};
+use operators::model::{Field, Model};
+use operators::{Points, Real, Rng};
+use problems::{Problem, Reference};
+use serde_json::json;
+use std::path::Path;
+use std::time::Instant;
+
+/// Runs an INSR problem into `opts.out`; returns the summary written to `summary.json`,
+/// whose `relative_l2` is the error at the final time.
+pub fn run<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Value, RunError> {
+    let out = &opts.out;
+    let (grid, _, seed) = prepare(p, opts)?;
+    let insr = p.insr.as_ref().expect("an INSR problem");
+    let s = &p.spec.method.insr;
+    let dims = p.dims() - 1;
+    let fields = &p.symbols.fields;
+    let mut rng = Rng::new(seed);
+    let net: Model<T> = setup::model_of(p, dims, fields.len(), &mut rng);
+    let params = net.init_params(&mut rng);
+    let mut objective = InsrObjective::new(p, net, &mut rng);
+    let checkpoint = out.join("checkpoint.h5");
+    let mut state = State::new(params, rng);
+    if opts.resume && checkpoint.exists() {
+        state = State::read(&checkpoint, objective.net.n_params())
+            .map_err(|e| out_err(&checkpoint, e))?;
+        if !opts.quiet {
+            eprintln!(
+                "resuming from {} after step {}",
+                checkpoint.display(),
+                state.solves.saturating_sub(1)
+            );
+        }
+    }
+    let space = Grid {
+        axes: p.axes[..dims].to_vec(),
+        coords: grid.coords[..dims].to_vec(),
+        time_axis: None,
+    };
+    let points: Points<T> = space.points();
+    let t0 = p.domain.lo[p.time_axis.expect("INSR has a time axis")];
+
+    for j in state.solves..=insr.steps {
+        let start = Instant::now();
+        let iterations = if j == 0 {
+            objective.set_initial();
+            if s.initial_iterations > 0 {
+                s.initial_iterations
+            } else {
+                s.iterations
+            }
+        } else {
+            objective.set_step(j - 1, &state.params);
+            s.iterations
+        };
+        let report = solve(
+            &mut objective,
+            &mut state.params,
+            s,
+            iterations,
+            &mut state.rng,
+        )
+        .map_err(|message| {
+            let e = TrainError::NonFinite {
+                step: j,
+                term: message,
+            };
+            let _ = write_atomic(&out.join("FAILED"), format!("{e}\n").as_bytes());
+            RunError::from(e)
+        })?;
+        let t = t0 + j as f64 * insr.dt;
+        let prediction = predict(&objective.net, &state.params, &points);
+        let reference = reference_at(p, &space, t);
+        let error = reference
+            .as_ref()
+            .map_or(f64::NAN, |r| relative_l2(&prediction[0], &r[0]));
+        state.records.push(SolveRecord {
+            iterations: report.iterations,
+            loss: report.loss,
+            lr: report.lr,
+            wall_s: start.elapsed().as_secs_f64(),
+            error,
+        });
+        state.solves = j + 1;
+        if j % s.output_every == 0 || j == insr.steps {
+            let index = state.frames.len();
+            state
+                .frames
+                .push((t, state.params.iter().map(|v| v.to_f64()).collect()));
+            write_frame(
+                out,
+                &space,
+                fields,
+                index,
+                &prediction,
+                reference.as_deref(),
+            )?;
+            let entries: Vec<(f64, String)> = state
+                .frames
+                .iter()
+                .enumerate()
+                .map(|(k, (t, _))| (*t, frame_file(k)))
+                .collect();
+            vtk::write_pvd(&out.join("solution.pvd"), &entries)
+                .map_err(|e| out_err(&out.join("solution.pvd"), e))?;
+        }
+        state
+            .write(&checkpoint)
+            .map_err(|e| out_err(&checkpoint, e))?;
+        if !opts.quiet {
+            let what = if j == 0 {
+                "initial values".to_string()
+            } else {
+                format!("step {j}/{}", insr.steps)
+            };
+            eprintln!(
+                "{what:>16}  t = {t:<8.4}  {:>6} iterations ({})  loss {:.3e}  error {:.3e}  {:.1} s",
+                report.iterations,
+                report.stop.name(),
+                report.loss,
+                error,
+                state.wall_s()
+            );
+        }
+    }
+    finish(p, out, &space, &objective.net, &state, seed, opts.quiet)
+}
+
+/// The reference at time `t` on the spatial grid, per field (analytic references only).
+fn reference_at(p: &Problem, space: &Grid, t: f64) -> Option<Vec<Vec<f64>>> {
+    let Some(Reference::Analytic(programs)) = &p.reference else {
+        return None;
+    };
+    let points = with_time(space, t);
+    Some(
+        programs
+            .iter()
+            .map(|prog| prog.eval_at_points(&points))
+            .collect(),
+    )
+}
+
+/// The points of a spatial grid at time `t` (the time coordinate last).
+fn with_time(space: &Grid, t: f64) -> Points<f64> {
+    let mut coords = space.points::<f64>().coords().to_vec();
+    coords.extend(std::iter::repeat_n(t, space.len()));
+    Points::new(space.axes.len() + 1, coords)
+}
+
+fn frame_file(k: usize) -> String {
+    format!("fields/solution_{k:04}.vti")
+}
+
+/// One output frame for ParaView: the fields, and the reference and absolute error if known.
+fn write_frame(
+    out: &Path,
+    space: &Grid,
+    names: &[String],
+    k: usize,
+    fields: &[Vec<f64>],
+    reference: Option<&[Vec<f64>]>,
+) -> Result<(), RunError> {
+    let mut arrays: Vec<(String, Vec<f64>)> =
+        names.iter().cloned().zip(fields.iter().cloned()).collect();
+    if let Some(r) = reference {
+        for ((n, u), v) in names.iter().zip(fields).zip(r) {
+            arrays.push((format!("{n}_reference"), v.clone()));
+            arrays.push((
+                format!("{n}_error"),
+                u.iter().zip(v).map(|(a, b)| (a - b).abs()).collect(),
+            ));
+        }
+    }
+    let refs: Vec<(&str, &[f64])> = arrays
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_slice()))
+        .collect();
+    let coords: Vec<&[f64]> = space.coords.iter().map(Vec::as_slice).collect();
+    let path = out.join(frame_file(k));
+    vtk::write_vti(&path, &coords, &refs).map_err(|e| out_err(&path, e))
+}
+
+/// results.h5 (every frame on the space-time grid), plots and the summary.
+fn finish<T: Real>(
+    p: &Problem,
+    out: &Path,
+    space: &Grid,
+    net: &Model<T>,
+    state: &State<T>,
+    seed: u64,
+    quiet: bool,
+) -> Result<serde_json::Value, RunError> {
+    let insr = p.insr.as_ref().expect("an INSR problem");
+    let names = &p.symbols.fields;
+    let mut coords = space.coords.clone();
+    coords.push(state.frames.iter().map(|(t, _)| *t).collect());
+    let grid = Grid {
+        axes: p.axes.clone(),
+        coords,
+        time_axis: p.time_axis,
+    };
+    let points: Points<T> = space.points();
+    let mut fields = vec![Vec::with_capacity(grid.len()); names.len()];
+    let mut reference = p
+        .reference
+        .as_ref()
+        .map(|_| vec![Vec::with_capacity(grid.len()); names.len()]);
+    for (t, params) in &state.frames {
+        let params: Vec<T> = params.iter().map(|&v| T::from_f64(v)).collect();
+        for (f, v) in fields.iter_mut().zip(predict(net, &params, &points)) {
+            f.extend(v);
+        }
+        if let (Some(r), Some(at)) = (&mut reference, reference_at(p, space, *t)) {
+            for (f, v) in r.iter_mut().zip(at) {
+                f.extend(v);
+            }
+        }
+    }
+    let last = space.len() * (state.frames.len() - 1);
+    let errors: serde_json::Map<String, serde_json::Value> = match &reference {
+        Some(r) => names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                (
+                    n.clone(),
+                    json!(relative_l2(&fields[i][last..], &r[i][last..])),
+                )
+            })
+            .collect(),
+        None => Default::default(),
+    };
+    let history: Vec<Record> = state
+        .records
+        .iter()
+        .enumerate()
+        .map(|(j, r)| Record {
+            step: j,
+            phase: Phase::Adam,
+            loss: r.loss,
+            terms: vec![r.loss],
+            lr: r.lr,
+            eps: None,
+            wall_s: r.wall_s,
+        })
+        .collect();
+    let summary = json!({
+        "name": p.spec.name,
+        "status": "completed",
+        "problem": p.path.display().to_string(),
+        "method": "insr",
+        "integrator": p.spec.method.insr.integrator,
+        "dt": insr.dt,
+        "steps": insr.steps,
+        "iterations": state.records.iter().map(|r| r.iterations).sum::<usize>(),
+        "wall_s": state.wall_s(),
+        "final_loss": state.records.last().map(|r| r.loss),
+        "relative_l2": errors,
+        "relative_l2_note": "at the final time",
+        "relative_l2_per_step": state.records.iter().map(|r| r.error).collect::<Vec<_>>(),
+        "reference": p.reference.as_ref().map(|_| "analytic"),
+        "parameters": net.n_params(),
+        "seed": seed,
+        "precision": T::NAME,
+        "threads": rayon::current_num_threads(),
+        "version": env!("CARGO_PKG_VERSION"),
+    });
+    let summary_text = serde_json::to_string_pretty(&summary).expect("JSON values serialize");
+    let results = out.join("results.h5");
+    h5::write_results(
+        &results,
+        &h5::Results {
+            grid: &grid,
+            field_names: names,
+            fields: &fields,
+            reference: reference.as_deref(),
+            history: &history,
+            term_names: &["step loss"],
+            summary_json: &summary_text,
+        },
+    )
+    .map_err(|e| out_err(&results, e))?;
+    write_plots(
+        out,
+        &grid,
+        names,
+        &fields,
+        reference.as_deref(),
+        &history,
+        &["step loss"],
+        quiet,
+    );
+    write_atomic(&out.join("summary.json"), summary_text.as_bytes())
+        .map_err(|e| out_err(out, e))?;
+    Ok(summary)
+}

@@ -1,0 +1,525 @@
+//! The objective of one INSR solve: the initial values by regression, or one time step of
+//! the integrator, plus the boundary conditions at the new time level.
+//!
+//! A step reads the PDE's residual r(u_t, u, u_x, …) with the space-time jets
+//!   u_t ← (u(x) − u_prev(x_d)) / dt,   ∂^α u ← θ·∂^α u(x) + (1 − θ)·∂^α u_prev(x),
+//! where θ is the integrator's weight of the new field (0, ½, 1) and x_d = x, or for the
+//! semi-Lagrangian integrator the backtraced point x − c·dt. The network only ever sees
+//! space; the time column of the coordinates is the level the terms are evaluated at.
+
+use crate::pinn::layout_read_by;
+use operators::expr::{Inputs, Program};
+use operators::{Batched, Field, JetLayout, Model, Partial, Points, Real, Rng};
+use problems::spec::ConditionKind;
+use problems::{BoxDomain, Face, Insr, Problem, Sampling};
+use std::sync::Mutex;
+
+/// What a solve fits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Goal {
+    /// u(x) = u0(x) at t0.
+    Initial,
+    /// One step of the integrator from the frozen previous field.
+    Step,
+}
+
+/// Where a space-time jet slot is read from.
+#[derive(Clone, Copy)]
+enum Slot {
+    /// A spatial partial: slot of the network's layout.
+    Space(usize),
+    /// u_t: the integrator's difference quotient.
+    Rate,
+}
+
+struct Scratch<T> {
+    x: Vec<T>,
+    jets: Vec<T>,
+    jets_bar: Vec<T>,
+    regs: Vec<T>,
+    bars: Vec<T>,
+    residual: Vec<T>,
+    seed: Vec<T>,
+}
+
+/// Equations (less their targets) on points of the interior or of faces.
+struct Term<T: Real> {
+    name: String,
+    weight: f64,
+    faces: Vec<Face>,
+    equations: Vec<Program>,
+    targets: Vec<Option<Program>>,
+    points: Points<T>,
+    batch: Batched<T, Model<T>>,
+    scratch: Vec<Mutex<Scratch<T>>>,
+    value: f64,
+}
+
+/// The previous field at the backtraced points x − c·dt of the interior points.
+struct Departures<T: Real> {
+    points: Points<T>,
+    batch: Batched<T, Model<T>>,
+}
+
+/// Everything one INSR solve minimizes; [`set_step`](Self::set_step) moves it to the next step.
+pub struct InsrObjective<T: Real> {
+    pub net: Model<T>,
+    insr: Insr,
+    space: BoxDomain,
+    t0: f64,
+    /// The network's jets (space) and the programs' (space and time), and how they relate.
+    layout: JetLayout,
+    full: JetLayout,
+    slots: Vec<Slot>,
+    /// Term 0: the interior (initial values or the PDE); then one per boundary condition.
+    interior_initial: Vec<Program>,
+    terms: Vec<Term<T>>,
+    /// The previous field on the interior points, and at their departure points.
+    previous: Batched<T, Model<T>>,
+    departures: Option<Departures<T>>,
+    prev_params: Vec<T>,
+    goal: Goal,
+    /// Time of the previous field.
+    time: f64,
+}
+
+impl<T: Real> InsrObjective<T> {
+    pub fn new(p: &Problem, net: Model<T>, rng: &mut Rng) -> Self {
+        let insr = p.insr.clone().expect("an INSR problem");
+        let t_axis = p.time_axis.expect("INSR problems have a time axis");
+        let dims = p.dims() - 1;
+        let space = BoxDomain::new(p.domain.lo[..dims].to_vec(), p.domain.hi[..dims].to_vec());
+        let samples = p.spec.method.insr.samples;
+        let boundary: Vec<_> = p
+            .conditions
+            .iter()
+            .filter(|c| c.kind != ConditionKind::Initial)
+            .collect();
+        let fields = p.symbols.fields.len();
+        let values: Vec<Program> = p
+            .symbols
+            .fields
+            .iter()
+            .map(|f| Program::compile(f, &p.symbols).expect("a field name compiles"))
+            .collect();
+        let mut programs: Vec<Program> = insr.operator.clone();
+        programs.extend(values.iter().cloned());
+        programs.extend(insr.speed.iter().cloned());
+        programs.extend(boundary.iter().flat_map(|c| c.equations.iter().cloned()));
+        let full = layout_read_by(&programs, p.dims());
+        let spatial: Vec<Partial> = full
+            .slots()
+            .iter()
+            .filter(|q| q.count(t_axis) == 0)
+            .copied()
+            .collect();
+        let layout = JetLayout::new(dims, &spatial);
+        let slots = full
+            .slots()
+            .iter()
+            .map(|q| match q.count(t_axis) {
+                0 => Slot::Space(layout.slot(q).expect("every spatial partial")),
+                _ => Slot::Rate,
+            })
+            .collect();
+        let registers = programs.iter().map(Program::registers).max().unwrap_or(1) + 1;
+        let chunk = Batched::<T, Model<T>>::DEFAULT_CHUNK;
+        let term = |name: String, weight, faces: Vec<Face>, n: usize, equations, targets| {
+            let points = Points::new(dims, vec![T::zero(); n * dims]);
+            let batch = Batched::new(&net, layout.clone(), &points, chunk);
+            let scratch = (0..batch.chunks())
+                .map(|_| {
+                    Mutex::new(Scratch {
+                        x: vec![T::zero(); chunk * (dims + 1)],
+                        jets: vec![T::zero(); full.len() * chunk * fields],
+                        jets_bar: vec![T::zero(); full.len() * chunk * fields],
+                        regs: vec![T::zero(); registers * chunk],
+                        bars: vec![T::zero(); registers * chunk],
+                        residual: vec![T::zero(); chunk],
+                        seed: vec![T::zero(); chunk],
+                    })
+                })
+                .collect();
+            Term {
+                name,
+                weight,
+                faces,
+                equations,
+                targets,
+                points,
+                batch,
+                scratch,
+                value: 0.0,
+            }
+        };
+        let mut terms = vec![term(
+            "residual".into(),
+            1.0,
+            vec![],
+            samples,
+            insr.operator.clone(),
+            vec![None; fields],
+        )];
+        for c in boundary {
+            terms.push(term(
+                c.name.clone(),
+                c.weight,
+                c.faces.clone(),
+                c.points,
+                c.equations.clone(),
+                vec![c.target.clone(); c.equations.len()],
+            ));
+        }
+        let interior = Points::new(dims, vec![T::zero(); samples * dims]);
+        let previous = Batched::new(&net, layout.clone(), &interior, chunk);
+        let departures = insr.speed.as_ref().map(|_| {
+            let value = JetLayout::value_only(dims);
+            Departures {
+                points: interior.clone(),
+                batch: Batched::new(&net, value, &interior, chunk),
+            }
+        });
+        let t0 = p.domain.lo[t_axis];
+        let mut objective = InsrObjective {
+            prev_params: vec![T::zero(); net.n_params()],
+            net,
+            insr,
+            space,
+            t0,
+            layout,
+            full,
+            slots,
+            interior_initial: values,
+            terms,
+            previous,
+            departures,
+            goal: Goal::Initial,
+            time: t0,
+        };
+        objective.resample(rng);
+        objective
+    }
+
+    /// Fits the initial values at t0.
+    pub fn set_initial(&mut self) {
+        self.goal = Goal::Initial;
+        self.time = self.t0;
+    }
+
+    /// Steps from `params` (frozen) at step `n`, i.e. time t0 + n·dt.
+    pub fn set_step(&mut self, n: usize, params: &[T]) {
+        self.goal = Goal::Step;
+        self.time = self.t0 + n as f64 * self.insr.dt;
+        self.prev_params.copy_from_slice(params);
+    }
+
+    /// Fresh points everywhere (the paper draws them at every iteration).
+    pub fn resample(&mut self, rng: &mut Rng) {
+        let space = &self.space;
+        for t in &mut self.terms {
+            let n = t.points.len();
+            t.points = if t.faces.is_empty() {
+                space.sample(n, Sampling::Uniform, rng)
+            } else {
+                // Points spread over the faces in turn.
+                let per = t.faces.len();
+                let parts: Vec<Points<T>> = t
+                    .faces
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &f)| {
+                        space.sample_face(
+                            f,
+                            n / per + usize::from(k < n % per),
+                            Sampling::Uniform,
+                            rng,
+                        )
+                    })
+                    .collect();
+                concat(&parts)
+            };
+            t.batch.set_points(&t.points);
+        }
+        self.previous.set_points(&self.terms[0].points);
+    }
+
+    /// Names and last values of the loss terms.
+    pub fn terms(&self) -> Vec<(&str, f64)> {
+        self.terms
+            .iter()
+            .map(|t| (t.name.as_str(), t.value))
+            .collect()
+    }
+
+    /// The previous field at the interior points, and for the semi-Lagrangian integrator at
+    /// their departure points x − c(x, u_prev(x))·dt, clamped to the domain.
+    fn evaluate_previous(&mut self) {
+        self.previous.forward(&self.net, &self.prev_params);
+        let Some(Departures { points, batch }) = &mut self.departures else {
+            return;
+        };
+        let speed = self
+            .insr
+            .speed
+            .as_ref()
+            .expect("departures come with a speed");
+        let (lo, hi) = (self.space.lo[0], self.space.hi[0]);
+        let dt = self.insr.dt;
+        let interior = &self.terms[0];
+        let n_all = interior.points.len();
+        let chunk = Batched::<T, Model<T>>::DEFAULT_CHUNK;
+        for c in 0..self.previous.chunks() {
+            let sc = &mut *interior.scratch[c].lock().expect("no poisoned scratch");
+            let (offset, n) = (c * chunk, chunk.min(n_all - c * chunk));
+            let prev = self.previous.chunk_output(&self.net, c);
+            fill_coords(&mut sc.x, &interior.points, offset, n, self.time);
+            fill_jets(
+                &mut sc.jets,
+                &self.slots,
+                self.layout.len(),
+                prev,
+                prev,
+                None,
+                0.0,
+                dt,
+                n,
+            );
+            let inp = Inputs {
+                n,
+                layout: &self.full,
+                jets: &sc.jets[..self.full.len() * n * self.interior_initial.len()],
+                x: &sc.x[..2 * n],
+                params: &[],
+            };
+            let c_values = speed.eval(&inp, &mut sc.regs[..speed.registers() * n]);
+            let x = &interior.points.axis(0)[offset..offset + n];
+            for ((d, &x), &c) in points.axis_mut(0)[offset..offset + n]
+                .iter_mut()
+                .zip(x)
+                .zip(c_values)
+            {
+                let back = x.to_f64() - c.to_f64() * dt;
+                *d = T::from_f64(back.clamp(lo, hi));
+            }
+        }
+        batch.set_points(points);
+        batch.forward(&self.net, &self.prev_params);
+    }
+}
+
+impl<T: Real> crate::optim::Objective<T> for InsrObjective<T> {
+    fn value_and_grad(&mut self, params: &[T], grad: &mut [T]) -> f64 {
+        grad.iter_mut().for_each(|g| *g = T::zero());
+        let step = self.goal == Goal::Step;
+        if step {
+            self.evaluate_previous();
+        }
+        let dt = self.insr.dt;
+        let theta = self.insr.integrator.theta();
+        let fields = self.interior_initial.len();
+        let (net, slots, layout, full) = (&self.net, &self.slots, &self.layout, &self.full);
+        let (previous, departures) = (&self.previous, self.departures.as_ref().map(|d| &d.batch));
+        let mut total = 0.0;
+        for (k, term) in self.terms.iter_mut().enumerate() {
+            let pde = k == 0 && step;
+            // Equations, targets, the time level and the weight θ of the new field.
+            let (equations, targets, time, theta_new) = match (k, self.goal) {
+                (0, Goal::Initial) => (
+                    &self.interior_initial,
+                    self.insr.initial.iter().map(Some).collect::<Vec<_>>(),
+                    self.t0,
+                    1.0,
+                ),
+                (0, Goal::Step) => (
+                    &term.equations,
+                    vec![None; fields],
+                    self.time + theta * dt,
+                    theta,
+                ),
+                (_, Goal::Initial) => {
+                    // Boundary values are not part of the initial fit.
+                    term.value = 0.0;
+                    continue;
+                }
+                _ => (
+                    &term.equations,
+                    term.targets.iter().map(Option::as_ref).collect(),
+                    self.time + dt,
+                    1.0,
+                ),
+            };
+            let scale = term.weight / term.points.len() as f64;
+            let (points, scratch) = (&term.points, &term.scratch);
+            let value = term.batch.value_and_grad(
+                net,
+                params,
+                |chunk, bar| {
+                    let sc = &mut *scratch[chunk.index].lock().expect("no poisoned scratch");
+                    let n = chunk.n;
+                    let (jets_len, x_len) = (full.len() * n * fields, (layout.dims() + 1) * n);
+                    fill_coords(&mut sc.x, points, chunk.offset, n, time);
+                    let (prev, rate_from) = match pde {
+                        true => {
+                            let prev = previous.chunk_output(net, chunk.index);
+                            (
+                                prev,
+                                Some(departures.map_or(prev, |d| d.chunk_output(net, chunk.index))),
+                            )
+                        }
+                        false => (chunk.jets, None),
+                    };
+                    fill_jets(
+                        &mut sc.jets,
+                        slots,
+                        layout.len(),
+                        chunk.jets,
+                        prev,
+                        rate_from,
+                        theta_new,
+                        dt,
+                        n,
+                    );
+                    sc.jets_bar[..jets_len].fill(T::zero());
+                    let mut loss = 0.0;
+                    for (e, target) in equations.iter().zip(&targets) {
+                        let inp = Inputs {
+                            n,
+                            layout: full,
+                            jets: &sc.jets[..jets_len],
+                            x: &sc.x[..x_len],
+                            params: &[],
+                        };
+                        let regs = &mut sc.regs[..e.registers() * n];
+                        sc.residual[..n].copy_from_slice(e.eval(&inp, regs));
+                        if let Some(target) = target {
+                            // Targets read coordinates only; their registers are the adjoint's.
+                            let v = target.eval(&inp, &mut sc.bars[..target.registers() * n]);
+                            sc.residual[..n]
+                                .iter_mut()
+                                .zip(v)
+                                .for_each(|(r, &v)| *r -= v);
+                        }
+                        for (s, &r) in sc.seed[..n].iter_mut().zip(&sc.residual[..n]) {
+                            loss += scale * r.to_f64().powi(2);
+                            *s = T::from_f64(2.0 * scale) * r;
+                        }
+                        e.adjoint(
+                            &inp,
+                            regs,
+                            &sc.seed[..n],
+                            &mut sc.bars[..e.registers() * n],
+                            &mut sc.jets_bar[..jets_len],
+                            &mut [],
+                        );
+                    }
+                    spread_adjoint(
+                        bar,
+                        &sc.jets_bar[..jets_len],
+                        slots,
+                        layout.len(),
+                        theta_new,
+                        dt,
+                        n,
+                        fields,
+                    );
+                    loss
+                },
+                grad,
+            );
+            term.value = value;
+            total += value;
+        }
+        total
+    }
+}
+
+/// Coordinates (space, then the time column at `time`) of points `offset..offset + n`.
+fn fill_coords<T: Real>(x: &mut [T], points: &Points<T>, offset: usize, n: usize, time: f64) {
+    let dims = points.dims();
+    for a in 0..dims {
+        x[a * n..(a + 1) * n].copy_from_slice(&points.axis(a)[offset..offset + n]);
+    }
+    x[dims * n..(dims + 1) * n].fill(T::from_f64(time));
+}
+
+/// The space-time jets a program reads: θ-blends of the new and previous fields' spatial
+/// jets, and (u − u_prev at the departure points)/dt for u_t (zero without a previous field).
+#[allow(clippy::too_many_arguments)]
+fn fill_jets<T: Real>(
+    jets: &mut [T],
+    slots: &[Slot],
+    space_len: usize,
+    current: &[T],
+    previous: &[T],
+    rate_from: Option<&[T]>,
+    theta: f64,
+    dt: f64,
+    n: usize,
+) {
+    let fields = current.len() / (space_len * n);
+    let (theta, rest, inv_dt) = (
+        T::from_f64(theta),
+        T::from_f64(1.0 - theta),
+        T::from_f64(1.0 / dt),
+    );
+    for f in 0..fields {
+        let column = |s: usize| (f * space_len + s) * n;
+        for (s, slot) in slots.iter().enumerate() {
+            let out = &mut jets[(f * slots.len() + s) * n..(f * slots.len() + s + 1) * n];
+            match (*slot, rate_from) {
+                (Slot::Space(q), _) => {
+                    let a = column(q);
+                    for (p, o) in out.iter_mut().enumerate() {
+                        *o = theta * current[a + p] + rest * previous[a + p];
+                    }
+                }
+                (Slot::Rate, Some(from)) => {
+                    // Departure values carry only the value slot.
+                    let from_len = from.len() / fields / n;
+                    let (a, b) = (column(0), f * from_len * n);
+                    for (p, o) in out.iter_mut().enumerate() {
+                        *o = (current[a + p] - from[b + p]) * inv_dt;
+                    }
+                }
+                (Slot::Rate, None) => out.fill(T::zero()),
+            }
+        }
+    }
+}
+
+/// The network's output adjoint from the space-time jets' adjoint (the transpose of
+/// [`fill_jets`] with respect to the new field).
+#[allow(clippy::too_many_arguments)]
+fn spread_adjoint<T: Real>(
+    bar: &mut [T],
+    jets_bar: &[T],
+    slots: &[Slot],
+    space_len: usize,
+    theta: f64,
+    dt: f64,
+    n: usize,
+    fields: usize,
+) {
+    bar.fill(T::zero());
+    let (theta, inv_dt) = (T::from_f64(theta), T::from_f64(1.0 / dt));
+    for f in 0..fields {
+        for (s, slot) in slots.iter().enumerate() {
+            let from = &jets_bar[(f * slots.len() + s) * n..(f * slots.len() + s + 1) * n];
+            let (q, factor) = match *slot {
+                Slot::Space(q) => (q, theta),
+                Slot::Rate => (0, inv_dt),
+            };
+            let to = &mut bar[(f * space_len + q) * n..(f * space_len + q + 1) * n];
+            to.iter_mut().zip(from).for_each(|(b, &g)| *b += factor * g);
+        }
+    }
+}
+
+/// The points of `parts`, in order.
+fn concat<T: Real>(parts: &[Points<T>]) -> Points<T> {
+    let dims = parts[0].dims();
+    let coords = (0..dims)
+        .flat_map(|a| parts.iter().flat_map(move |p| p.axis(a).iter().copied()))
+        .collect();
+    Points::new(dims, coords)
+}

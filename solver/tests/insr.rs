@@ -1,0 +1,229 @@
+//! INSR: the step objective's gradient against finite differences for every integrator, the
+//! integrators' discrete solutions of the heat equation, resuming, and the run's frames read
+//! back by h5py and VTK.
+
+mod common;
+
+use common::{python, run_quietly, scratch, HEAT};
+use operators::model::Field;
+use operators::Rng;
+use problems::Problem;
+use solver::insr::InsrObjective;
+use solver::optim::Objective;
+use std::path::Path;
+
+/// The heat problem of `common` stepped by INSR over [0, t1] with `integrator` and `dt`.
+fn heat(integrator: &str, dt: f64, t1: f64, reference: &str) -> Problem {
+    let text = HEAT
+        .replace("t = [0.0, 1.0]", &format!("t = [0.0, {t1}]"))
+        .replace(
+            r#"analytic = ["sin(pi*x)*exp(-k*pi^2*t)"]"#,
+            &format!("analytic = [\"{reference}\"]"),
+        )
+        + &format!(
+            r#"
+[method]
+kind = "insr"
+[method.insr]
+integrator = "{integrator}"
+dt = {dt}
+samples = 512
+iterations = 300
+initial_iterations = 1000
+learning_rate = 3e-3
+lbfgs_iterations = 300
+"#
+        );
+    Problem::from_str(&text, Path::new("heat_insr.toml")).unwrap()
+}
+
+/// Burgers with the semi-Lagrangian or a θ integrator: the objective reads u, u_x and u_xx
+/// of both fields, nonlinearly.
+fn burgers(integrator: &str) -> Problem {
+    let text = format!(
+        r#"
+name = "burgers_insr"
+[domain]
+x = [-1.0, 1.0]
+t = [0.0, 0.5]
+[parameters]
+nu = 0.05
+[pde]
+residuals = ["u_t + u*u_x - nu*u_xx + 0.3*x*t"]
+[[conditions]]
+kind = "initial"
+value = "-sin(pi*x)"
+[[conditions]]
+kind = "dirichlet"
+on = ["left", "right"]
+value = "0.1*t"
+points = 8
+[model]
+hidden = [8, 8]
+activation = "tanh"
+[method]
+kind = "insr"
+speed = "u"
+[method.insr]
+integrator = "{integrator}"
+dt = 0.1
+samples = 40
+"#
+    );
+    Problem::from_str(&text, Path::new("burgers_insr.toml")).unwrap()
+}
+
+#[test]
+fn step_gradient_matches_finite_differences_for_every_integrator() {
+    for integrator in [
+        "explicit_euler",
+        "implicit_euler",
+        "midpoint",
+        "semi_lagrangian",
+    ] {
+        let p = burgers(integrator);
+        let mut rng = Rng::new(3);
+        let net = solver::setup::model_of::<f64>(&p, 1, 1, &mut rng);
+        let previous = net.init_params(&mut rng);
+        let mut params = net.init_params(&mut rng);
+        let mut objective = InsrObjective::new(&p, net, &mut rng);
+        objective.set_step(2, &previous);
+        let mut grad = vec![0.0; params.len()];
+        let value = objective.value_and_grad(&params, &mut grad);
+        assert!(value.is_finite() && value > 0.0, "{integrator}: {value}");
+        let mut scratch = vec![0.0; params.len()];
+        let h = 1e-6;
+        let mut worst: f64 = 0.0;
+        for i in 0..params.len() {
+            let keep = params[i];
+            params[i] = keep + h;
+            let up = objective.value_and_grad(&params, &mut scratch);
+            params[i] = keep - h;
+            let down = objective.value_and_grad(&params, &mut scratch);
+            params[i] = keep;
+            let fd = (up - down) / (2.0 * h);
+            worst = worst.max((fd - grad[i]).abs() / (1e-3 + grad[i].abs()));
+        }
+        println!("{integrator}: loss {value:.3e}, worst relative difference {worst:.2e}");
+        assert!(
+            worst < 1e-5,
+            "{integrator}: worst relative difference {worst:.2e}"
+        );
+    }
+}
+
+#[test]
+fn the_initial_fit_alone_has_the_initial_values_gradient() {
+    let p = burgers("midpoint");
+    let mut rng = Rng::new(4);
+    let net = solver::setup::model_of::<f64>(&p, 1, 1, &mut rng);
+    let mut params = net.init_params(&mut rng);
+    let mut objective = InsrObjective::new(&p, net, &mut rng);
+    objective.set_initial();
+    let mut grad = vec![0.0; params.len()];
+    objective.value_and_grad(&params, &mut grad);
+    // The boundary terms sit out the initial fit.
+    assert!(objective.terms()[1..].iter().all(|(_, v)| *v == 0.0));
+    let (i, h) = (params.len() - 1, 1e-6); // the output bias: ∂L/∂b = 2·mean(u − u0)
+    let mut scratch = vec![0.0; params.len()];
+    params[i] += h;
+    let up = objective.value_and_grad(&params, &mut scratch);
+    params[i] -= 2.0 * h;
+    let down = objective.value_and_grad(&params, &mut scratch);
+    assert!(((up - down) / (2.0 * h) - grad[i]).abs() < 1e-7 * (1.0 + grad[i].abs()));
+}
+
+/// Relative L2 error at the final time of an INSR heat run against `reference`.
+fn heat_error(integrator: &str, reference: &str, name: &str) -> f64 {
+    let p = heat(integrator, 0.1, 0.5, reference);
+    let summary = run_quietly(&p, &scratch(name).join("run"));
+    summary["relative_l2"]["u"].as_f64().unwrap()
+}
+
+#[test]
+fn implicit_euler_steps_follow_its_own_discrete_decay() {
+    // With k·π² = 1 and dt = 0.1 implicit Euler damps sin(πx) by 1/1.1 per step: after five
+    // steps 0.6209 against the exact e^(−0.5) = 0.6065, 2.4% apart.
+    let discrete = heat_error("implicit_euler", "sin(pi*x)*1.1^(-t/0.1)", "insr-ie");
+    let exact = heat_error("implicit_euler", "sin(pi*x)*exp(-t)", "insr-ie-exact");
+    println!(
+        "implicit Euler: {discrete:.2e} from its discrete solution, {exact:.2e} from the exact one"
+    );
+    assert!(discrete < 3e-3, "{discrete:.2e}");
+    assert!(exact > 1.5e-2, "{exact:.2e}");
+}
+
+#[test]
+fn midpoint_steps_follow_the_exact_decay() {
+    // Implicit midpoint: (0.95/1.05)^5 = 0.6063, within 0.04% of e^(−0.5), where implicit
+    // Euler is 2.4% off; what is left is the network's error (measured 2.5e-3).
+    let exact = heat_error("midpoint", "sin(pi*x)*exp(-t)", "insr-mid");
+    println!("midpoint: {exact:.2e} from the exact solution");
+    assert!(exact < 6e-3, "{exact:.2e}");
+}
+
+#[test]
+fn a_resumed_simulation_ends_with_the_same_network() {
+    let straight = scratch("insr-straight").join("run");
+    run_quietly(&heat("midpoint", 0.1, 0.3, "sin(pi*x)*exp(-t)"), &straight);
+    // The same simulation stopped after two steps, then resumed for the third.
+    let resumed = scratch("insr-resumed").join("run");
+    run_quietly(&heat("midpoint", 0.1, 0.2, "sin(pi*x)*exp(-t)"), &resumed);
+    let summary = solver::run::run(
+        &heat("midpoint", 0.1, 0.3, "sin(pi*x)*exp(-t)"),
+        &solver::run::RunOptions {
+            out: resumed.clone(),
+            resume: true,
+            quiet: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(summary["steps"], 3);
+    let params = |dir: &Path| -> Vec<f64> {
+        let f = hdf5::File::open(dir.join("checkpoint.h5")).unwrap();
+        f.dataset("params").unwrap().read_raw().unwrap()
+    };
+    assert_eq!(params(&straight), params(&resumed));
+}
+
+#[test]
+fn frames_read_back_with_h5py_and_vtk() {
+    let run = scratch("insr-frames").join("run");
+    let summary = run_quietly(&heat("midpoint", 0.1, 0.3, "sin(pi*x)*exp(-t)"), &run);
+    let script = r#"
+import json, os, sys, xml.etree.ElementTree as ET
+import h5py, numpy as np, vtk
+from vtk.util.numpy_support import vtk_to_numpy
+run = sys.argv[1]
+with h5py.File(os.path.join(run, "results.h5"), "r") as f:
+    t, u, ref = f["coords/t"][:], f["fields/u"][:], f["reference/u"][:]
+with h5py.File(os.path.join(run, "checkpoint.h5"), "r") as f:
+    assert f["frame_params"].shape[0] == len(t), f["frame_params"].shape
+summary = json.load(open(os.path.join(run, "summary.json")))
+assert np.allclose(t, [0.0, 0.1, 0.2, 0.3]), t
+final = np.linalg.norm(u[-1] - ref[-1]) / np.linalg.norm(ref[-1])
+assert abs(final - summary["relative_l2"]["u"]) < 1e-12, (final, summary["relative_l2"])
+entries = ET.parse(os.path.join(run, "solution.pvd")).getroot().findall("./Collection/DataSet")
+assert [float(e.get("timestep")) for e in entries] == list(t)
+for k, e in enumerate(entries):
+    r = vtk.vtkXMLImageDataReader()
+    r.SetFileName(os.path.join(run, e.get("file")))
+    r.Update()
+    pd = r.GetOutput().GetPointData()
+    assert np.allclose(vtk_to_numpy(pd.GetArray("u")), u[k]), k
+    assert np.allclose(vtk_to_numpy(pd.GetArray("u_reference")), ref[k]), k
+print("frames ok")
+"#;
+    let out = std::process::Command::new(python())
+        .args(["-c", script, run.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(summary["steps"], 3);
+}
