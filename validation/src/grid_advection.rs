@@ -12,9 +12,12 @@ use std::time::Instant;
 #[derive(Clone, Debug)]
 pub struct GridResult {
     pub name: String,
-    pub nodes: usize,
+    /// Values held: grid values, or the network's parameters.
+    pub values: usize,
     pub error: f64,
     pub wall_s: f64,
+    /// Kinetic energy at the final time over the initial one (flows only).
+    pub energy_ratio: Option<f64>,
 }
 
 /// The three baselines on `nodes` uniform nodes, against the problem's analytic reference at
@@ -57,9 +60,10 @@ pub fn solve_all(p: &Problem, nodes: usize) -> Result<Vec<GridResult>, Validatio
         solve(&mut u);
         GridResult {
             name: name.into(),
-            nodes,
+            values: nodes,
             error: relative_l2(&u, &truth),
             wall_s: start.elapsed().as_secs_f64(),
+            energy_ratio: None,
         }
     };
     let upwind = |u: &mut Vec<f64>| {

@@ -11,6 +11,7 @@ pub mod grid_advection;
 pub mod report;
 pub mod runner;
 pub mod spectral;
+pub mod stable_fluids;
 
 use problems::ProblemError;
 

@@ -131,21 +131,7 @@ pub fn render(
                     case.name,
                     mode.name()
                 ));
-                if !o.grid_solvers.is_empty() {
-                    s.push_str(&format!(
-                        "\nAt equal memory: classical grid solvers on {} nodes (the network's parameters), error at the final time.\n\n| solver | relative L2 | wall time |\n|---|---|---|\n| {} (this case) | {:.2e} | {:.0} s |\n",
-                        thousands(o.parameters),
-                        o.method,
-                        o.error,
-                        o.wall_s
-                    ));
-                    for g in &o.grid_solvers {
-                        s.push_str(&format!(
-                            "| {} | {:.2e} | {:.3} s |\n",
-                            g.name, g.error, g.wall_s
-                        ));
-                    }
-                }
+                s.push_str(&equal_memory_table(&o.grid_solvers));
                 if let Some(f) = &o.figure {
                     s.push_str(&format!("\n![{}]({f})\n", case.name));
                 }
@@ -232,6 +218,36 @@ fn thousands(n: usize) -> String {
         out.push(c);
     }
     out
+}
+
+/// The case beside classical grid solvers holding as many values as its parameters.
+fn equal_memory_table(rows: &[crate::grid_advection::GridResult]) -> String {
+    let Some(first) = rows.first() else {
+        return String::new();
+    };
+    let energy = rows.iter().any(|r| r.energy_ratio.is_some());
+    let mut s = format!(
+        "\nAt equal memory ({} values): classical grid solvers beside the network, error at the final time{}.\n\n| solver | values | relative L2 |{} wall time |\n|---|---|---|{}---|\n",
+        thousands(first.values),
+        if energy { " and kinetic energy E(T)/E(0)" } else { "" },
+        if energy { " E(T)/E(0) |" } else { "" },
+        if energy { "---|" } else { "" },
+    );
+    for r in rows {
+        let e = match (energy, r.energy_ratio) {
+            (true, Some(e)) => format!(" {e:.4} |"),
+            (true, None) => " |".into(),
+            _ => String::new(),
+        };
+        s.push_str(&format!(
+            "| {} | {} | {:.2e} |{e} {:.2} s |\n",
+            r.name,
+            thousands(r.values),
+            r.error,
+            r.wall_s
+        ));
+    }
+    s
 }
 
 #[cfg(test)]

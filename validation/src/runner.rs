@@ -4,7 +4,7 @@
 use crate::case::{Case, Mode, ReferenceSpec};
 use crate::evolution::Solution;
 use crate::grid_advection::{self, GridResult};
-use crate::{finite_difference, spectral, ValidationError};
+use crate::{finite_difference, spectral, stable_fluids, ValidationError};
 use problems::Problem;
 use solver::output::{h5, plot, Grid};
 use solver::overrides::apply_overrides;
@@ -140,7 +140,7 @@ pub fn run_case(case: &Case, mode: Mode, dirs: &Dirs) -> Result<Outcome, Validat
     };
     let parameters = summary["parameters"].as_u64().unwrap_or(0) as usize;
     let grid_solvers = match case.spec.grid_solvers {
-        true => grid_advection::solve_all(&problem, parameters)?,
+        true => equal_memory(&problem, &summary, &case.spec.method, parameters)?,
         false => vec![],
     };
     let model = &problem.spec.model;
@@ -157,6 +157,36 @@ pub fn run_case(case: &Case, mode: Mode, dirs: &Dirs) -> Result<Outcome, Validat
         reference,
         figure,
     })
+}
+
+/// The run itself, then the classical grid solvers with as many values as its parameters:
+/// 1-D advection on that many nodes, or for flows Stable Fluids with u, v and p per node.
+fn equal_memory(
+    problem: &Problem,
+    summary: &serde_json::Value,
+    method: &str,
+    parameters: usize,
+) -> Result<Vec<GridResult>, ValidationError> {
+    let energy = summary["kinetic_energy_per_step"].as_array().map(|e| {
+        let first = e[0].as_f64().unwrap_or(f64::NAN);
+        e[e.len() - 1].as_f64().unwrap_or(f64::NAN) / first
+    });
+    let field = &problem.symbols.fields[0];
+    let mut rows = vec![GridResult {
+        name: format!("{method} (this case)"),
+        values: parameters,
+        error: summary["relative_l2"][field].as_f64().unwrap_or(f64::NAN),
+        wall_s: summary["wall_s"].as_f64().unwrap_or(f64::NAN),
+        energy_ratio: energy,
+    }];
+    match energy {
+        Some(_) => {
+            let nodes = ((parameters / 3) as f64).sqrt().floor() as usize;
+            rows.push(stable_fluids::solve(problem, nodes)?);
+        }
+        None => rows.extend(grid_advection::solve_all(problem, parameters)?),
+    }
+    Ok(rows)
 }
 
 /// `mlp 50-50-50-50`, or `pig 4×800, decoder 16` (channels × Gaussians, decoder widths).
@@ -254,35 +284,47 @@ fn figure_of(run_dir: &Path, png: &Path) -> Result<(), Box<dyn std::error::Error
     )
 }
 
-/// Reference, prediction and error over space and time from a run's results.h5 (INSR runs,
-/// whose networks live one per frame in the checkpoint).
+/// Reference, prediction and error from a run's results.h5 (INSR runs, whose networks live
+/// one per frame in the checkpoint): over x and t in 1-D, at the final time in 2-D.
 fn figure_of_results(run_dir: &Path, png: &Path) -> Result<(), Box<dyn std::error::Error>> {
     plot::fonts_available()?;
     let problem = Problem::load(run_dir.join("problem.toml"))?;
     let f = hdf5::File::open(run_dir.join("results.h5"))?;
     let name = &problem.symbols.fields[0];
     let read = |path: &str| -> Result<Vec<f64>, hdf5::Error> { f.dataset(path)?.read_raw() };
-    let (axes, coords) = (
-        &problem.axes,
-        [
-            read(&format!("coords/{}", problem.axes[0]))?,
-            read(&format!("coords/{}", problem.axes[1]))?,
-        ],
-    );
-    if axes.len() != 2 {
-        return Err(format!("{} axes: no figure", axes.len()).into());
-    }
+    let axes = &problem.axes;
+    let coords = axes
+        .iter()
+        .map(|a| read(&format!("coords/{a}")))
+        .collect::<Result<Vec<_>, _>>()?;
     let (u, r, e) = (
         read(&format!("fields/{name}"))?,
         read(&format!("reference/{name}"))?,
         read(&format!("error/{name}"))?,
     );
+    let plane = coords[0].len() * coords[1].len();
+    let (slice, when) = match coords.len() {
+        2 => (0..plane, String::new()),
+        3 => {
+            let last = coords[2].len() - 1;
+            (
+                last * plane..(last + 1) * plane,
+                format!(" at t = {}", coords[2][last]),
+            )
+        }
+        n => return Err(format!("{n} axes: no figure").into()),
+    };
+    let titles = [
+        format!("{name} reference{when}"),
+        format!("{name} prediction{when}"),
+        format!("|error|{when}"),
+    ];
     plot::heat_maps(
         png,
         &[
-            (format!("{name} reference").as_str(), &r),
-            (format!("{name} prediction").as_str(), &u),
-            ("|error|", &e),
+            (titles[0].as_str(), &r[slice.clone()]),
+            (titles[1].as_str(), &u[slice.clone()]),
+            (titles[2].as_str(), &e[slice]),
         ],
         (axes[0].as_str(), &coords[0]),
         (axes[1].as_str(), &coords[1]),

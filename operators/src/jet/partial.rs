@@ -30,8 +30,11 @@ impl Partial {
     }
 
     /// ∂/∂x_axis.
-    pub fn axis(axis: usize) -> Partial {
-        Partial::from_axes(&[axis])
+    pub const fn axis(axis: usize) -> Partial {
+        assert!(axis < MAX_AXES, "axis out of range");
+        let mut counts = [0u8; MAX_AXES];
+        counts[axis] = 1;
+        Partial { counts }
     }
 
     pub fn order(&self) -> usize {

@@ -21,6 +21,10 @@ pub enum Integrator {
     /// u(x) = u_prev(x − c·dt) − dt·G(u): advection along backtraced characteristics (the
     /// speed c read from the previous field), the rest G of the PDE implicit.
     SemiLagrangian,
+    /// Operator splitting of the incompressible Euler equations (Stable Fluids): advect the
+    /// velocity along its backtraced characteristics, solve for the pressure, project onto
+    /// divergence-free fields; the box's faces are walls.
+    Splitting,
 }
 
 impl Integrator {
@@ -29,7 +33,7 @@ impl Integrator {
         match self {
             Integrator::ExplicitEuler => 0.0,
             Integrator::Midpoint => 0.5,
-            Integrator::ImplicitEuler | Integrator::SemiLagrangian => 1.0,
+            Integrator::ImplicitEuler | Integrator::SemiLagrangian | Integrator::Splitting => 1.0,
         }
     }
 }
@@ -107,10 +111,11 @@ impl Resolver<'_> {
             "implicit_euler" => Integrator::ImplicitEuler,
             "midpoint" => Integrator::Midpoint,
             "semi_lagrangian" => Integrator::SemiLagrangian,
+            "splitting" => Integrator::Splitting,
             other => {
                 return Err(self.key(
                     key("integrator"),
-                    format!("`{other}`: expected explicit_euler, implicit_euler, midpoint or semi_lagrangian"),
+                    format!("`{other}`: expected explicit_euler, implicit_euler, midpoint, semi_lagrangian or splitting"),
                 ))
             }
         };
@@ -143,6 +148,18 @@ impl Resolver<'_> {
         }
         if s.learning_rate.is_nan() || s.learning_rate <= 0.0 {
             return Err(self.key(key("learning_rate"), "expected a positive number"));
+        }
+
+        if integrator == Integrator::Splitting {
+            let initial = self.check_euler(axes, symbols, residuals, conditions)?;
+            return Ok(Some(Insr {
+                integrator,
+                dt: s.dt,
+                steps: steps as usize,
+                operator: vec![],
+                speed: None,
+                initial,
+            }));
         }
 
         // Residuals: u_t + N(u), one per field.
@@ -305,4 +322,123 @@ fn rate_coefficients_are_unit(
             .zip(&base)
             .all(|(a, b)| ((a - b) - expected).abs() < 1e-9)
     })
+}
+
+/// The incompressible Euler equations in 2-D, as the splitting integrator solves them.
+const EULER: [&str; 3] = [
+    "u_t + u*u_x + v*u_y + p_x",
+    "v_t + u*v_x + v*v_y + p_y",
+    "u_x + v_y",
+];
+
+impl Resolver<'_> {
+    /// The splitting integrator solves the incompressible Euler equations in its own form:
+    /// the file must state them (fields: two velocity components and the pressure) and give
+    /// the initial velocity; every face of the box is a wall. Returns u0 and v0.
+    fn check_euler(
+        &self,
+        axes: &[String],
+        symbols: &Symbols,
+        residuals: &[Program],
+        conditions: &[Condition],
+    ) -> Result<Vec<Program>, ProblemError> {
+        let f = &symbols.fields;
+        let expected = || {
+            let names = |text: &str| text.replace('u', "U").replace('v', "V").replace('p', "P");
+            EULER
+                .iter()
+                .map(|e| {
+                    names(e)
+                        .replace('U', &f[0])
+                        .replace('V', &f[1])
+                        .replace('P', &f[2])
+                })
+                .collect::<Vec<_>>()
+                .join("\", \"")
+        };
+        if axes.len() != 3 || f.len() != 3 {
+            return Err(self.key(
+                "method.insr.integrator",
+                "the splitting integrator solves 2-D incompressible flow: axes x, y, t and fields [velocity x, velocity y, pressure]",
+            ));
+        }
+        let mut renamed = symbols.clone();
+        renamed.fields = vec!["u".into(), "v".into(), "p".into()];
+        let euler: Vec<Program> = EULER
+            .iter()
+            .map(|e| Program::compile(e, &renamed).expect("the Euler equations compile"))
+            .collect();
+        if residuals.len() != 3
+            || !residuals
+                .iter()
+                .zip(&euler)
+                .all(|(r, e)| same_at_random_jets(r, e, 3))
+        {
+            return Err(self.key(
+                "pde.residuals",
+                format!("the splitting integrator solves the incompressible Euler equations; expected [\"{}\"]", expected()),
+            ));
+        }
+        let mut initial = vec![None, None];
+        for (i, c) in conditions.iter().enumerate() {
+            match c.kind {
+                ConditionKind::Initial if c.is_initial_value() => {
+                    let field = c.equations[0].partials()[0].0;
+                    if field < 2 {
+                        initial[field] = c.target.clone();
+                    }
+                }
+                _ => {
+                    return Err(self.key(
+                        format!("conditions[{i}].kind"),
+                        "the splitting integrator takes the initial velocity only: the faces of the box are walls (no penetration)",
+                    ))
+                }
+            }
+        }
+        initial
+            .into_iter()
+            .zip(f)
+            .map(|(p, name)| {
+                p.ok_or_else(|| {
+                    self.key(
+                        "conditions",
+                        format!("the splitting integrator needs the initial values of `{name}`"),
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
+/// Whether two programs over the same symbols agree at random jets and coordinates.
+fn same_at_random_jets(a: &Program, b: &Program, dims: usize) -> bool {
+    let partials: Vec<Partial> = a
+        .partials()
+        .into_iter()
+        .chain(b.partials())
+        .map(|(_, p)| p)
+        .collect();
+    let layout = JetLayout::new(dims, &partials);
+    let (n, fields) = (4, 3);
+    let mut rng = Rng::new(11);
+    let jets: Vec<f64> = (0..layout.len() * n * fields)
+        .map(|_| rng.uniform_in(-1.0, 1.0))
+        .collect();
+    let x: Vec<f64> = (0..dims * n).map(|_| rng.uniform_in(-1.0, 1.0)).collect();
+    let eval = |p: &Program| {
+        let mut regs = vec![0.0; p.registers() * n];
+        let inp = Inputs {
+            n,
+            layout: &layout,
+            jets: &jets,
+            x: &x,
+            params: &[],
+        };
+        p.eval(&inp, &mut regs).to_vec()
+    };
+    eval(a)
+        .iter()
+        .zip(eval(b))
+        .all(|(x, y)| (x - y).abs() < 1e-9 * (1.0 + y.abs()))
 }

@@ -6,24 +6,76 @@
 //! A run writes one .vti per output frame as soon as it is computed (with the .pvd rewritten),
 //! and a checkpoint after every solve, which holds the network at every frame.
 
+mod fluid;
 mod objective;
 mod solve;
 mod state;
 
+pub use fluid::Fluid;
 pub use objective::{Goal, InsrObjective};
-pub use solve::{solve, SolveReport, Stop};
+pub use solve::{solve, Fresh, SolveReport, Stop};
 pub use state::{SolveRecord, State};
 
 use crate::output::{h5, vtk, write_atomic, Grid};
 use crate::run::{out_err, prepare, write_plots, RunError, RunOptions};
 use crate::train::{Phase, Record};
-use crate::{predict, relative_l2, setup, TrainError};
-use operators::model::{Field, Model};
+use crate::{relative_l2, setup, TrainError};
 use operators::{Points, Real, Rng};
-use problems::{Problem, Reference};
+use problems::spec::InsrSpec;
+use problems::{Integrator, Problem, Reference};
 use serde_json::json;
 use std::path::Path;
 use std::time::Instant;
+
+/// A simulation INSR advances; its networks' parameters live in one vector.
+pub trait Stepper<T: Real> {
+    fn n_params(&self) -> usize;
+    fn init_params(&self, rng: &mut Rng) -> Vec<T>;
+    /// Fits the initial values by regression.
+    fn initial(
+        &mut self,
+        params: &mut [T],
+        s: &InsrSpec,
+        iterations: usize,
+        rng: &mut Rng,
+    ) -> Result<SolveReport, String>;
+    /// Advances `params` from step `n` (time t0 + n·dt) to the next.
+    fn step(
+        &mut self,
+        n: usize,
+        params: &mut [T],
+        s: &InsrSpec,
+        rng: &mut Rng,
+    ) -> Result<SolveReport, String>;
+    /// Every field of the problem at spatial `points`.
+    fn fields(&self, params: &[T], points: &Points<T>) -> Vec<Vec<f64>>;
+    /// How many fields, the first, are compared with the reference (not a pressure, which
+    /// is known up to a constant).
+    fn compared(&self) -> usize;
+}
+
+/// The problem's simulation: the fluid solver for the splitting integrator, otherwise one
+/// network of all fields stepped by the integrator.
+pub fn stepper<T: Real>(p: &Problem, rng: &mut Rng) -> Box<dyn Stepper<T>> {
+    let insr = p.insr.as_ref().expect("an INSR problem");
+    let dims = p.dims() - 1;
+    match insr.integrator {
+        Integrator::Splitting => {
+            let velocity = setup::model_of(p, dims, 2, rng);
+            let pressure = setup::model_of(p, dims, 1, rng);
+            Box::new(Fluid::new(p, velocity, pressure, rng))
+        }
+        _ => {
+            let net = setup::model_of(p, dims, p.symbols.fields.len(), rng);
+            Box::new(InsrObjective::new(p, net, rng))
+        }
+    }
+}
+
+/// Kinetic energy ½·mean(u² + v²) of a velocity on a uniform grid (per unit area).
+pub fn kinetic_energy(u: &[f64], v: &[f64]) -> f64 {
+    0.5 * u.iter().zip(v).map(|(a, b)| a * a + b * b).sum::<f64>() / u.len() as f64
+}
 
 /// Runs an INSR problem into `opts.out`; returns the summary written to `summary.json`,
 /// whose `relative_l2` is the error at the final time.
@@ -35,14 +87,13 @@ pub fn run<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Value,
     let dims = p.dims() - 1;
     let fields = &p.symbols.fields;
     let mut rng = Rng::new(seed);
-    let net: Model<T> = setup::model_of(p, dims, fields.len(), &mut rng);
-    let params = net.init_params(&mut rng);
-    let mut objective = InsrObjective::new(p, net, &mut rng);
+    let mut stepper = stepper::<T>(p, &mut rng);
+    let params = stepper.init_params(&mut rng);
     let checkpoint = out.join("checkpoint.h5");
     let mut state = State::new(params, rng);
     if opts.resume && checkpoint.exists() {
-        state = State::read(&checkpoint, objective.net.n_params())
-            .map_err(|e| out_err(&checkpoint, e))?;
+        state =
+            State::read(&checkpoint, stepper.n_params()).map_err(|e| out_err(&checkpoint, e))?;
         if !opts.quiet {
             eprintln!(
                 "resuming from {} after step {}",
@@ -61,25 +112,18 @@ pub fn run<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Value,
 
     for j in state.solves..=insr.steps {
         let start = Instant::now();
-        let iterations = if j == 0 {
-            objective.set_initial();
-            if s.initial_iterations > 0 {
-                s.initial_iterations
-            } else {
-                s.iterations
+        let (params, rng) = (&mut state.params, &mut state.rng);
+        let solved = match j {
+            0 => {
+                let iterations = match s.initial_iterations {
+                    0 => s.iterations,
+                    n => n,
+                };
+                stepper.initial(params, s, iterations, rng)
             }
-        } else {
-            objective.set_step(j - 1, &state.params);
-            s.iterations
+            _ => stepper.step(j - 1, params, s, rng),
         };
-        let report = solve(
-            &mut objective,
-            &mut state.params,
-            s,
-            iterations,
-            &mut state.rng,
-        )
-        .map_err(|message| {
+        let report = solved.map_err(|message| {
             let e = TrainError::NonFinite {
                 step: j,
                 term: message,
@@ -88,17 +132,22 @@ pub fn run<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Value,
             RunError::from(e)
         })?;
         let t = t0 + j as f64 * insr.dt;
-        let prediction = predict(&objective.net, &state.params, &points);
+        let prediction = stepper.fields(&state.params, &points);
         let reference = reference_at(p, &space, t);
-        let error = reference
-            .as_ref()
-            .map_or(f64::NAN, |r| relative_l2(&prediction[0], &r[0]));
+        let error = reference.as_ref().map_or(f64::NAN, |r| {
+            compared_l2(&prediction, r, stepper.compared())
+        });
+        let energy = match insr.integrator {
+            Integrator::Splitting => kinetic_energy(&prediction[0], &prediction[1]),
+            _ => f64::NAN,
+        };
         state.records.push(SolveRecord {
             iterations: report.iterations,
             loss: report.loss,
             lr: report.lr,
             wall_s: start.elapsed().as_secs_f64(),
             error,
+            energy,
         });
         state.solves = j + 1;
         if j % s.output_every == 0 || j == insr.steps {
@@ -127,13 +176,16 @@ pub fn run<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Value,
             .write(&checkpoint)
             .map_err(|e| out_err(&checkpoint, e))?;
         if !opts.quiet {
-            let what = if j == 0 {
-                "initial values".to_string()
-            } else {
-                format!("step {j}/{}", insr.steps)
+            let what = match j {
+                0 => "initial values".to_string(),
+                _ => format!("step {j}/{}", insr.steps),
+            };
+            let energy = match energy.is_nan() {
+                true => String::new(),
+                false => format!("  energy {energy:.5e}"),
             };
             eprintln!(
-                "{what:>16}  t = {t:<8.4}  {:>6} iterations ({})  loss {:.3e}  error {:.3e}  {:.1} s",
+                "{what:>16}  t = {t:<8.4}  {:>6} iterations ({})  loss {:.3e}  error {:.3e}{energy}  {:.1} s",
                 report.iterations,
                 report.stop.name(),
                 report.loss,
@@ -142,7 +194,12 @@ pub fn run<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Value,
             );
         }
     }
-    finish(p, out, &space, &objective.net, &state, seed, opts.quiet)
+    finish(p, out, &space, stepper.as_ref(), &state, seed, opts.quiet)
+}
+
+/// Relative L2 error of the first `k` fields together.
+fn compared_l2(u: &[Vec<f64>], v: &[Vec<f64>], k: usize) -> f64 {
+    relative_l2(&u[..k].concat(), &v[..k].concat())
 }
 
 /// The reference at time `t` on the spatial grid, per field (analytic references only).
@@ -204,7 +261,7 @@ fn finish<T: Real>(
     p: &Problem,
     out: &Path,
     space: &Grid,
-    net: &Model<T>,
+    stepper: &dyn Stepper<T>,
     state: &State<T>,
     seed: u64,
     quiet: bool,
@@ -226,7 +283,7 @@ fn finish<T: Real>(
         .map(|_| vec![Vec::with_capacity(grid.len()); names.len()]);
     for (t, params) in &state.frames {
         let params: Vec<T> = params.iter().map(|&v| T::from_f64(v)).collect();
-        for (f, v) in fields.iter_mut().zip(predict(net, &params, &points)) {
+        for (f, v) in fields.iter_mut().zip(stepper.fields(&params, &points)) {
             f.extend(v);
         }
         if let (Some(r), Some(at)) = (&mut reference, reference_at(p, space, *t)) {
@@ -239,6 +296,7 @@ fn finish<T: Real>(
     let errors: serde_json::Map<String, serde_json::Value> = match &reference {
         Some(r) => names
             .iter()
+            .take(stepper.compared())
             .enumerate()
             .map(|(i, n)| {
                 (
@@ -277,8 +335,10 @@ fn finish<T: Real>(
         "relative_l2": errors,
         "relative_l2_note": "at the final time",
         "relative_l2_per_step": state.records.iter().map(|r| r.error).collect::<Vec<_>>(),
+        "kinetic_energy_per_step": (insr.integrator == Integrator::Splitting)
+            .then(|| state.records.iter().map(|r| r.energy).collect::<Vec<_>>()),
         "reference": p.reference.as_ref().map(|_| "analytic"),
-        "parameters": net.n_params(),
+        "parameters": stepper.n_params(),
         "seed": seed,
         "precision": T::NAME,
         "threads": rayon::current_num_threads(),

@@ -7,10 +7,14 @@
 //! semi-Lagrangian integrator the backtraced point x − c·dt. The network only ever sees
 //! space; the time column of the coordinates is the level the terms are evaluated at.
 
+use super::solve::{solve, Fresh, SolveReport};
+use super::Stepper;
 use crate::pinn::layout_read_by;
+use crate::predict;
 use operators::expr::{Inputs, Program};
 use operators::{Batched, Field, JetLayout, Model, Partial, Points, Real, Rng};
 use problems::spec::ConditionKind;
+use problems::spec::InsrSpec;
 use problems::{BoxDomain, Face, Insr, Problem, Sampling};
 use std::sync::Mutex;
 
@@ -196,7 +200,7 @@ impl<T: Real> InsrObjective<T> {
             goal: Goal::Initial,
             time: t0,
         };
-        objective.resample(rng);
+        objective.draw(rng);
         objective
     }
 
@@ -214,7 +218,7 @@ impl<T: Real> InsrObjective<T> {
     }
 
     /// Fresh points everywhere (the paper draws them at every iteration).
-    pub fn resample(&mut self, rng: &mut Rng) {
+    fn draw(&mut self, rng: &mut Rng) {
         let space = &self.space;
         for t in &mut self.terms {
             let n = t.points.len();
@@ -522,4 +526,50 @@ fn concat<T: Real>(parts: &[Points<T>]) -> Points<T> {
         .flat_map(|a| parts.iter().flat_map(move |p| p.axis(a).iter().copied()))
         .collect();
     Points::new(dims, coords)
+}
+
+impl<T: Real> Fresh<T> for InsrObjective<T> {
+    fn resample(&mut self, rng: &mut Rng) {
+        self.draw(rng);
+    }
+}
+
+impl<T: Real> Stepper<T> for InsrObjective<T> {
+    fn n_params(&self) -> usize {
+        self.net.n_params()
+    }
+
+    fn init_params(&self, rng: &mut Rng) -> Vec<T> {
+        self.net.init_params(rng)
+    }
+
+    fn initial(
+        &mut self,
+        params: &mut [T],
+        s: &InsrSpec,
+        iterations: usize,
+        rng: &mut Rng,
+    ) -> Result<SolveReport, String> {
+        self.set_initial();
+        solve(self, params, s, iterations, rng)
+    }
+
+    fn step(
+        &mut self,
+        n: usize,
+        params: &mut [T],
+        s: &InsrSpec,
+        rng: &mut Rng,
+    ) -> Result<SolveReport, String> {
+        self.set_step(n, params);
+        solve(self, params, s, s.iterations, rng)
+    }
+
+    fn fields(&self, params: &[T], points: &Points<T>) -> Vec<Vec<f64>> {
+        predict(&self.net, params, points)
+    }
+
+    fn compared(&self) -> usize {
+        self.interior_initial.len()
+    }
 }

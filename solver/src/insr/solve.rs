@@ -1,7 +1,6 @@
 //! One INSR solve: Adam on fresh points with the paper's stopping rule, then optionally
 //! L-BFGS on the last draw.
 
-use super::InsrObjective;
 use crate::optim::{Adam, AdamConfig, Lbfgs, LbfgsConfig, Objective, Schedule};
 use operators::{Real, Rng};
 use problems::spec::InsrSpec;
@@ -41,10 +40,15 @@ const MIN_LR: f64 = 1.1e-8;
 /// A loss counts as better when below the best by this fraction (PyTorch's threshold).
 const IMPROVEMENT: f64 = 1e-4;
 
+/// An objective over points drawn afresh at every iteration.
+pub trait Fresh<T: Real>: Objective<T> {
+    fn resample(&mut self, rng: &mut Rng);
+}
+
 /// Minimizes `obj` from `params` (updated in place) with a fresh Adam; `iterations` bounds
 /// Adam. Returns an error message when the loss is not finite.
 pub fn solve<T: Real>(
-    obj: &mut InsrObjective<T>,
+    obj: &mut impl Fresh<T>,
     params: &mut [T],
     s: &InsrSpec,
     iterations: usize,

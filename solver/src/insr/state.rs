@@ -12,8 +12,10 @@ pub struct SolveRecord {
     pub loss: f64,
     pub lr: f64,
     pub wall_s: f64,
-    /// Relative L2 error of the first field against the reference at this time (NaN without).
+    /// Relative L2 error against the reference at this time (NaN without).
     pub error: f64,
+    /// Kinetic energy of a flow (NaN for other problems).
+    pub energy: f64,
 }
 
 /// Everything a simulation carries from one step to the next.
@@ -28,7 +30,7 @@ pub struct State<T> {
     pub frames: Vec<(f64, Vec<f64>)>,
 }
 
-const COLUMNS: usize = 5;
+const COLUMNS: usize = 6;
 
 impl<T: Real> State<T> {
     pub fn new(params: Vec<T>, rng: Rng) -> Self {
@@ -60,7 +62,16 @@ impl<T: Real> State<T> {
             let table: Vec<f64> = self
                 .records
                 .iter()
-                .flat_map(|r| [r.iterations as f64, r.loss, r.lr, r.wall_s, r.error])
+                .flat_map(|r| {
+                    [
+                        r.iterations as f64,
+                        r.loss,
+                        r.lr,
+                        r.wall_s,
+                        r.error,
+                        r.energy,
+                    ]
+                })
                 .collect();
             dataset(f, "solves", &[self.records.len(), COLUMNS], &table)?;
             let times: Vec<f64> = self.frames.iter().map(|(t, _)| *t).collect();
@@ -103,6 +114,7 @@ impl<T: Real> State<T> {
                     lr: r[2],
                     wall_s: r[3],
                     error: r[4],
+                    energy: r[5],
                 })
                 .collect(),
             frames: times
