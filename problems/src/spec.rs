@@ -100,7 +100,11 @@ impl Default for FieldsSpec {
 #[serde(deny_unknown_fields)]
 pub struct PdeSpec {
     /// One residual expression per equation; each should vanish.
+    #[serde(default)]
     pub residuals: Vec<Spanned<String>>,
+    /// Instead of residuals, for elastodynamics by INSR's incremental potential: the stored
+    /// energy density of the displacement fields' spatial derivatives.
+    pub energy: Option<Spanned<String>>,
 }
 
 /// What kind of condition.
@@ -303,9 +307,10 @@ pub struct MethodSpec {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct InsrSpec {
-    /// `explicit_euler`, `implicit_euler`, `midpoint` (implicit midpoint) or `semi_lagrangian`
+    /// `explicit_euler`, `implicit_euler`, `midpoint` (implicit midpoint), `semi_lagrangian`
     /// (the advection u_t + c·u_x along backtraced characteristics, with `method.speed` as c,
-    /// and the rest of the PDE implicit).
+    /// and the rest of the PDE implicit), `splitting` (incompressible Euler: advect, pressure,
+    /// project) or `incremental_potential` (elastodynamics with `[pde] energy`, implicit Euler).
     #[serde(default = "default_integrator")]
     pub integrator: String,
     /// The time step; it must divide the time interval.
@@ -333,6 +338,12 @@ pub struct InsrSpec {
     /// L-BFGS iterations after Adam in every step, on the last draw of points (0: none).
     #[serde(default)]
     pub lbfgs_iterations: usize,
+    /// Mass density of an elastic body (`incremental_potential`).
+    #[serde(default = "one")]
+    pub density: f64,
+    /// Gravity, one component per spatial axis (`incremental_potential`; none by default).
+    #[serde(default)]
+    pub gravity: Vec<f64>,
     /// Steps between output frames (the last step is always written).
     #[serde(default = "one_usize")]
     pub output_every: usize,

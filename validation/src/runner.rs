@@ -167,10 +167,12 @@ fn equal_memory(
     method: &str,
     parameters: usize,
 ) -> Result<Vec<GridResult>, ValidationError> {
-    let energy = summary["kinetic_energy_per_step"].as_array().map(|e| {
-        let first = e[0].as_f64().unwrap_or(f64::NAN);
-        e[e.len() - 1].as_f64().unwrap_or(f64::NAN) / first
-    });
+    let energy = summary["diagnostics_per_step"]["kinetic_energy"]
+        .as_array()
+        .map(|e| {
+            let first = e[0].as_f64().unwrap_or(f64::NAN);
+            e[e.len() - 1].as_f64().unwrap_or(f64::NAN) / first
+        });
     let field = &problem.symbols.fields[0];
     let mut rows = vec![GridResult {
         name: format!("{method} (this case)"),
@@ -179,12 +181,13 @@ fn equal_memory(
         wall_s: summary["wall_s"].as_f64().unwrap_or(f64::NAN),
         energy_ratio: energy,
     }];
-    match energy {
-        Some(_) => {
+    let flow = problem.insr.as_ref().map(|i| i.integrator) == Some(problems::Integrator::Splitting);
+    match flow {
+        true => {
             let nodes = ((parameters / 3) as f64).sqrt().floor() as usize;
             rows.push(stable_fluids::solve(problem, nodes)?);
         }
-        None => rows.extend(grid_advection::solve_all(problem, parameters)?),
+        false => rows.extend(grid_advection::solve_all(problem, parameters)?),
     }
     Ok(rows)
 }

@@ -14,7 +14,12 @@ fn stable_fluids_converges_under_refinement_and_dissipates() {
     let coarse = stable_fluids::solve(&p, 33).unwrap();
     let fine = stable_fluids::solve(&p, 65).unwrap();
     println!("{coarse:?}\n{fine:?}");
-    assert!(fine.error < coarse.error / 1.8, "{} vs {}", fine.error, coarse.error);
+    assert!(
+        fine.error < coarse.error / 1.8,
+        "{} vs {}",
+        fine.error,
+        coarse.error
+    );
     for r in [&coarse, &fine] {
         let e = r.energy_ratio.unwrap();
         assert!(e < 1.0 && e > 0.8, "energy ratio {e}");

@@ -25,6 +25,10 @@ pub enum Integrator {
     /// velocity along its backtraced characteristics, solve for the pressure, project onto
     /// divergence-free fields; the box's faces are walls.
     Splitting,
+    /// Elastodynamics as the minimization of the incremental potential of implicit Euler:
+    /// inertia, the stored energy of `[pde] energy` and gravity; the fields are the
+    /// displacement of the domain.
+    IncrementalPotential,
 }
 
 impl Integrator {
@@ -33,7 +37,7 @@ impl Integrator {
         match self {
             Integrator::ExplicitEuler => 0.0,
             Integrator::Midpoint => 0.5,
-            Integrator::ImplicitEuler | Integrator::SemiLagrangian | Integrator::Splitting => 1.0,
+            _ => 1.0,
         }
     }
 }
@@ -51,6 +55,8 @@ pub struct Insr {
     pub speed: Option<Program>,
     /// u0 of every field, in field order: functions of the coordinates.
     pub initial: Vec<Program>,
+    /// The stored energy density (incremental potential only).
+    pub energy: Option<Program>,
 }
 
 impl Resolver<'_> {
@@ -112,10 +118,11 @@ impl Resolver<'_> {
             "midpoint" => Integrator::Midpoint,
             "semi_lagrangian" => Integrator::SemiLagrangian,
             "splitting" => Integrator::Splitting,
+            "incremental_potential" => Integrator::IncrementalPotential,
             other => {
                 return Err(self.key(
                     key("integrator"),
-                    format!("`{other}`: expected explicit_euler, implicit_euler, midpoint, semi_lagrangian or splitting"),
+                    format!("`{other}`: expected explicit_euler, implicit_euler, midpoint, semi_lagrangian, splitting or incremental_potential"),
                 ))
             }
         };
@@ -150,16 +157,32 @@ impl Resolver<'_> {
             return Err(self.key(key("learning_rate"), "expected a positive number"));
         }
 
-        if integrator == Integrator::Splitting {
-            let initial = self.check_euler(axes, symbols, residuals, conditions)?;
-            return Ok(Some(Insr {
-                integrator,
-                dt: s.dt,
-                steps: steps as usize,
-                operator: vec![],
-                speed: None,
-                initial,
-            }));
+        let stepping = |initial, energy| Insr {
+            integrator,
+            dt: s.dt,
+            steps: steps as usize,
+            operator: vec![],
+            speed: None,
+            initial,
+            energy,
+        };
+        match integrator {
+            Integrator::Splitting => {
+                let initial = self.check_euler(axes, symbols, residuals, conditions)?;
+                return Ok(Some(stepping(initial, None)));
+            }
+            Integrator::IncrementalPotential => {
+                let (initial, energy) =
+                    self.check_elastic(spec, axes, t_axis, symbols, conditions)?;
+                return Ok(Some(stepping(initial, Some(energy))));
+            }
+            _ => {}
+        }
+        if spec.pde.energy.is_some() {
+            return Err(self.key(
+                "pde.energy",
+                "a stored energy is minimized by integrator = \"incremental_potential\"",
+            ));
         }
 
         // Residuals: u_t + N(u), one per field.
@@ -268,12 +291,9 @@ impl Resolver<'_> {
             _ => (residuals.to_vec(), None),
         };
         Ok(Some(Insr {
-            integrator,
-            dt: s.dt,
-            steps: steps as usize,
             operator,
             speed,
-            initial,
+            ..stepping(initial, None)
         }))
     }
 }
@@ -441,4 +461,73 @@ fn same_at_random_jets(a: &Program, b: &Program, dims: usize) -> bool {
         .iter()
         .zip(eval(b))
         .all(|(x, y)| (x - y).abs() < 1e-9 * (1.0 + y.abs()))
+}
+
+impl Resolver<'_> {
+    /// The incremental potential: the displacement of a 2-D body (one field per axis), its
+    /// stored energy, initial values and fixed (Dirichlet) boundaries. Returns the initial
+    /// displacement and the compiled energy density.
+    fn check_elastic(
+        &self,
+        spec: &ProblemSpec,
+        axes: &[String],
+        t_axis: usize,
+        symbols: &Symbols,
+        conditions: &[Condition],
+    ) -> Result<(Vec<Program>, Program), ProblemError> {
+        if axes.len() != 3 || symbols.fields.len() != 2 {
+            return Err(self.key(
+                "method.insr.integrator",
+                "the incremental potential moves a 2-D body: axes x, y, t and two displacement fields",
+            ));
+        }
+        if !spec.pde.residuals.is_empty() {
+            return Err(self.key(
+                "pde.residuals",
+                "the incremental potential minimizes `[pde] energy`; remove the residuals",
+            ));
+        }
+        let text = spec.pde.energy.as_ref().ok_or_else(|| {
+            self.key("pde.energy", "the incremental potential needs the stored energy density of the displacement gradient, e.g. energy = \"mu*((1 + u_x)^2 + u_y^2 + v_x^2 + (1 + v_y)^2 - 2)\"")
+        })?;
+        let energy = self.compile(text, symbols)?;
+        if energy.partials().iter().any(|(_, p)| p.count(t_axis) > 0) {
+            return Err(self.key(
+                "pde.energy",
+                "the stored energy reads spatial derivatives only",
+            ));
+        }
+        let s = &spec.method.insr;
+        if !s.gravity.is_empty() && s.gravity.len() != 2 {
+            return Err(self.key(
+                "method.insr.gravity",
+                "expected one component per spatial axis, e.g. gravity = [0.0, -9.8]",
+            ));
+        }
+        if s.density.is_nan() || s.density <= 0.0 {
+            return Err(self.key("method.insr.density", "expected a positive number"));
+        }
+        let mut initial: Vec<Option<Program>> = vec![None, None];
+        for (i, c) in conditions.iter().enumerate() {
+            match c.kind {
+                ConditionKind::Initial if c.is_initial_value() => {
+                    let field = c.equations[0].partials()[0].0;
+                    initial[field] = Some(c.target.clone().unwrap_or_else(|| Program::compile("0", &Symbols::default()).expect("a number compiles")));
+                }
+                ConditionKind::Dirichlet => {}
+                _ => {
+                    return Err(self.key(
+                        format!("conditions[{i}].kind"),
+                        "the incremental potential takes the initial displacement and fixed (Dirichlet) boundaries",
+                    ))
+                }
+            }
+        }
+        let initial = initial
+            .into_iter()
+            .zip(&symbols.fields)
+            .map(|(p, f)| p.ok_or_else(|| self.key("conditions", format!("the incremental potential needs the initial values of `{f}` (kind = \"initial\")"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((initial, energy))
+    }
 }

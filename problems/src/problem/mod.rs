@@ -293,7 +293,7 @@ impl Resolver<'_> {
         }
 
         // The PDE.
-        if spec.pde.residuals.is_empty() {
+        if spec.pde.residuals.is_empty() && spec.pde.energy.is_none() {
             return Err(self.key(
                 "pde.residuals",
                 "no residual; expected e.g. residuals = [\"u_t - u_xx\"]",

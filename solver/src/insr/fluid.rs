@@ -395,6 +395,11 @@ impl<T: Real> Stepper<T> for Fluid<T> {
     fn compared(&self) -> usize {
         2
     }
+
+    fn diagnostics(&self, params: &[T], points: &Points<T>) -> Vec<(&'static str, f64)> {
+        let v = predict(&self.velocity, &params[..self.velocity.n_params()], points);
+        vec![("kinetic_energy", super::kinetic_energy(&v[0], &v[1]))]
+    }
 }
 
 #[cfg(test)]

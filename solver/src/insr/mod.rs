@@ -6,11 +6,13 @@
 //! A run writes one .vti per output frame as soon as it is computed (with the .pvd rewritten),
 //! and a checkpoint after every solve, which holds the network at every frame.
 
+mod elastic;
 mod fluid;
 mod objective;
 mod solve;
 mod state;
 
+pub use elastic::Elastic;
 pub use fluid::Fluid;
 pub use objective::{Goal, InsrObjective};
 pub use solve::{solve, Fresh, SolveReport, Stop};
@@ -52,6 +54,15 @@ pub trait Stepper<T: Real> {
     /// How many fields, the first, are compared with the reference (not a pressure, which
     /// is known up to a constant).
     fn compared(&self) -> usize;
+    /// Whether the fields displace the domain (frames then show the deformed shape).
+    fn deforms(&self) -> bool {
+        false
+    }
+    /// Quantities followed step by step (energies, volume), on `points` spread evenly over
+    /// the domain.
+    fn diagnostics(&self, _params: &[T], _points: &Points<T>) -> Vec<(&'static str, f64)> {
+        vec![]
+    }
 }
 
 /// The problem's simulation: the fluid solver for the splitting integrator, otherwise one
@@ -65,6 +76,10 @@ pub fn stepper<T: Real>(p: &Problem, rng: &mut Rng) -> Box<dyn Stepper<T>> {
             let pressure = setup::model_of(p, dims, 1, rng);
             Box::new(Fluid::new(p, velocity, pressure, rng))
         }
+        Integrator::IncrementalPotential => {
+            let net = setup::model_of(p, dims, 2, rng);
+            Box::new(Elastic::new(p, net, rng))
+        }
         _ => {
             let net = setup::model_of(p, dims, p.symbols.fields.len(), rng);
             Box::new(InsrObjective::new(p, net, rng))
@@ -72,7 +87,7 @@ pub fn stepper<T: Real>(p: &Problem, rng: &mut Rng) -> Box<dyn Stepper<T>> {
     }
 }
 
-/// Kinetic energy ½·mean(u² + v²) of a velocity on a uniform grid (per unit area).
+/// Kinetic energy ½·mean(u² + v²) of a velocity on points spread evenly (per unit area).
 pub fn kinetic_energy(u: &[f64], v: &[f64]) -> f64 {
     0.5 * u.iter().zip(v).map(|(a, b)| a * a + b * b).sum::<f64>() / u.len() as f64
 }
@@ -137,17 +152,14 @@ pub fn run<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Value,
         let error = reference.as_ref().map_or(f64::NAN, |r| {
             compared_l2(&prediction, r, stepper.compared())
         });
-        let energy = match insr.integrator {
-            Integrator::Splitting => kinetic_energy(&prediction[0], &prediction[1]),
-            _ => f64::NAN,
-        };
+        let diagnostics = stepper.diagnostics(&state.params, &points);
         state.records.push(SolveRecord {
             iterations: report.iterations,
             loss: report.loss,
             lr: report.lr,
             wall_s: start.elapsed().as_secs_f64(),
             error,
-            energy,
+            diagnostics: diagnostics.iter().map(|(_, v)| *v).collect(),
         });
         state.solves = j + 1;
         if j % s.output_every == 0 || j == insr.steps {
@@ -155,11 +167,12 @@ pub fn run<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Value,
             state
                 .frames
                 .push((t, state.params.iter().map(|v| v.to_f64()).collect()));
+            let frame = (index, stepper.deforms());
             write_frame(
                 out,
                 &space,
                 fields,
-                index,
+                frame,
                 &prediction,
                 reference.as_deref(),
             )?;
@@ -167,7 +180,7 @@ pub fn run<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Value,
                 .frames
                 .iter()
                 .enumerate()
-                .map(|(k, (t, _))| (*t, frame_file(k)))
+                .map(|(k, (t, _))| (*t, frame_file(k, stepper.deforms())))
                 .collect();
             vtk::write_pvd(&out.join("solution.pvd"), &entries)
                 .map_err(|e| out_err(&out.join("solution.pvd"), e))?;
@@ -180,16 +193,19 @@ pub fn run<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Value,
                 0 => "initial values".to_string(),
                 _ => format!("step {j}/{}", insr.steps),
             };
-            let energy = match energy.is_nan() {
+            let error = match error.is_nan() {
                 true => String::new(),
-                false => format!("  energy {energy:.5e}"),
+                false => format!("  error {error:.3e}"),
             };
+            let diagnostics: String = diagnostics
+                .iter()
+                .map(|(name, v)| format!("  {} {v:.5e}", name.replace('_', " ")))
+                .collect();
             eprintln!(
-                "{what:>16}  t = {t:<8.4}  {:>6} iterations ({})  loss {:.3e}  error {:.3e}{energy}  {:.1} s",
+                "{what:>16}  t = {t:<8.4}  {:>6} iterations ({})  loss {:.3e}{error}{diagnostics}  {:.1} s",
                 report.iterations,
                 report.stop.name(),
                 report.loss,
-                error,
                 state.wall_s()
             );
         }
@@ -223,16 +239,19 @@ fn with_time(space: &Grid, t: f64) -> Points<f64> {
     Points::new(space.axes.len() + 1, coords)
 }
 
-fn frame_file(k: usize) -> String {
-    format!("fields/solution_{k:04}.vti")
+/// Frame `k`: image data, or a structured grid of the deformed body.
+fn frame_file(k: usize, deforms: bool) -> String {
+    let extension = if deforms { "vts" } else { "vti" };
+    format!("fields/solution_{k:04}.{extension}")
 }
 
-/// One output frame for ParaView: the fields, and the reference and absolute error if known.
+/// One output frame for ParaView: the fields, and the reference and absolute error if known;
+/// for a displacement, on the deformed body (points x + u).
 fn write_frame(
     out: &Path,
     space: &Grid,
     names: &[String],
-    k: usize,
+    (k, deforms): (usize, bool),
     fields: &[Vec<f64>],
     reference: Option<&[Vec<f64>]>,
 ) -> Result<(), RunError> {
@@ -252,8 +271,25 @@ fn write_frame(
         .map(|(n, v)| (n.as_str(), v.as_slice()))
         .collect();
     let coords: Vec<&[f64]> = space.coords.iter().map(Vec::as_slice).collect();
-    let path = out.join(frame_file(k));
-    vtk::write_vti(&path, &coords, &refs).map_err(|e| out_err(&path, e))
+    let path = out.join(frame_file(k, deforms));
+    let written = match deforms {
+        false => vtk::write_vti(&path, &coords, &refs),
+        true => {
+            let rest = space.points::<f64>();
+            let points: Vec<[f64; 3]> = (0..space.len())
+                .map(|i| {
+                    let mut q = [0.0; 3];
+                    for (a, q) in q.iter_mut().enumerate().take(coords.len()) {
+                        *q = rest.axis(a)[i] + fields[a][i];
+                    }
+                    q
+                })
+                .collect();
+            let dims: Vec<usize> = coords.iter().map(|c| c.len()).collect();
+            vtk::write_vts(&path, &dims, &points, &refs)
+        }
+    };
+    written.map_err(|e| out_err(&path, e))
 }
 
 /// results.h5 (every frame on the space-time grid), plots and the summary.
@@ -321,6 +357,16 @@ fn finish<T: Real>(
             wall_s: r.wall_s,
         })
         .collect();
+    // Each diagnostic as a series over the solves.
+    let tracked = stepper.diagnostics(&state.params, &points);
+    let diagnostics: serde_json::Map<String, serde_json::Value> = tracked
+        .iter()
+        .enumerate()
+        .map(|(k, (name, _))| {
+            let series: Vec<f64> = state.records.iter().map(|r| r.diagnostics[k]).collect();
+            (name.to_string(), json!(series))
+        })
+        .collect();
     let summary = json!({
         "name": p.spec.name,
         "status": "completed",
@@ -335,8 +381,7 @@ fn finish<T: Real>(
         "relative_l2": errors,
         "relative_l2_note": "at the final time",
         "relative_l2_per_step": state.records.iter().map(|r| r.error).collect::<Vec<_>>(),
-        "kinetic_energy_per_step": (insr.integrator == Integrator::Splitting)
-            .then(|| state.records.iter().map(|r| r.energy).collect::<Vec<_>>()),
+        "diagnostics_per_step": diagnostics,
         "reference": p.reference.as_ref().map(|_| "analytic"),
         "parameters": stepper.n_params(),
         "seed": seed,

@@ -29,7 +29,7 @@ pub enum Goal {
 
 /// Where a space-time jet slot is read from.
 #[derive(Clone, Copy)]
-enum Slot {
+pub(super) enum Slot {
     /// A spatial partial: slot of the network's layout.
     Space(usize),
     /// u_t: the integrator's difference quotient.
@@ -110,22 +110,7 @@ impl<T: Real> InsrObjective<T> {
         programs.extend(values.iter().cloned());
         programs.extend(insr.speed.iter().cloned());
         programs.extend(boundary.iter().flat_map(|c| c.equations.iter().cloned()));
-        let full = layout_read_by(&programs, p.dims());
-        let spatial: Vec<Partial> = full
-            .slots()
-            .iter()
-            .filter(|q| q.count(t_axis) == 0)
-            .copied()
-            .collect();
-        let layout = JetLayout::new(dims, &spatial);
-        let slots = full
-            .slots()
-            .iter()
-            .map(|q| match q.count(t_axis) {
-                0 => Slot::Space(layout.slot(q).expect("every spatial partial")),
-                _ => Slot::Rate,
-            })
-            .collect();
+        let (full, layout, slots) = space_time(&programs, p.dims(), t_axis);
         let registers = programs.iter().map(Program::registers).max().unwrap_or(1) + 1;
         let chunk = Batched::<T, Model<T>>::DEFAULT_CHUNK;
         let term = |name: String, weight, faces: Vec<Face>, n: usize, equations, targets| {
@@ -437,8 +422,40 @@ impl<T: Real> crate::optim::Objective<T> for InsrObjective<T> {
     }
 }
 
+/// The layout of what `programs` read over space and time, the network's (space only), and
+/// where each space-time slot comes from.
+pub(super) fn space_time(
+    programs: &[Program],
+    dims: usize,
+    t_axis: usize,
+) -> (JetLayout, JetLayout, Vec<Slot>) {
+    let full = layout_read_by(programs, dims);
+    let spatial: Vec<Partial> = full
+        .slots()
+        .iter()
+        .filter(|q| q.count(t_axis) == 0)
+        .copied()
+        .collect();
+    let layout = JetLayout::new(dims - 1, &spatial);
+    let slots = full
+        .slots()
+        .iter()
+        .map(|q| match q.count(t_axis) {
+            0 => Slot::Space(layout.slot(q).expect("every spatial partial")),
+            _ => Slot::Rate,
+        })
+        .collect();
+    (full, layout, slots)
+}
+
 /// Coordinates (space, then the time column at `time`) of points `offset..offset + n`.
-fn fill_coords<T: Real>(x: &mut [T], points: &Points<T>, offset: usize, n: usize, time: f64) {
+pub(super) fn fill_coords<T: Real>(
+    x: &mut [T],
+    points: &Points<T>,
+    offset: usize,
+    n: usize,
+    time: f64,
+) {
     let dims = points.dims();
     for a in 0..dims {
         x[a * n..(a + 1) * n].copy_from_slice(&points.axis(a)[offset..offset + n]);
@@ -449,7 +466,7 @@ fn fill_coords<T: Real>(x: &mut [T], points: &Points<T>, offset: usize, n: usize
 /// The space-time jets a program reads: θ-blends of the new and previous fields' spatial
 /// jets, and (u − u_prev at the departure points)/dt for u_t (zero without a previous field).
 #[allow(clippy::too_many_arguments)]
-fn fill_jets<T: Real>(
+pub(super) fn fill_jets<T: Real>(
     jets: &mut [T],
     slots: &[Slot],
     space_len: usize,
@@ -494,7 +511,7 @@ fn fill_jets<T: Real>(
 /// The network's output adjoint from the space-time jets' adjoint (the transpose of
 /// [`fill_jets`] with respect to the new field).
 #[allow(clippy::too_many_arguments)]
-fn spread_adjoint<T: Real>(
+pub(super) fn spread_adjoint<T: Real>(
     bar: &mut [T],
     jets_bar: &[T],
     slots: &[Slot],
@@ -520,7 +537,7 @@ fn spread_adjoint<T: Real>(
 }
 
 /// The points of `parts`, in order.
-fn concat<T: Real>(parts: &[Points<T>]) -> Points<T> {
+pub(super) fn concat<T: Real>(parts: &[Points<T>]) -> Points<T> {
     let dims = parts[0].dims();
     let coords = (0..dims)
         .flat_map(|a| parts.iter().flat_map(move |p| p.axis(a).iter().copied()))

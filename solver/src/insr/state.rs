@@ -14,8 +14,8 @@ pub struct SolveRecord {
     pub wall_s: f64,
     /// Relative L2 error against the reference at this time (NaN without).
     pub error: f64,
-    /// Kinetic energy of a flow (NaN for other problems).
-    pub energy: f64,
+    /// The stepper's diagnostics (energies, volume) after this solve.
+    pub diagnostics: Vec<f64>,
 }
 
 /// Everything a simulation carries from one step to the next.
@@ -30,7 +30,8 @@ pub struct State<T> {
     pub frames: Vec<(f64, Vec<f64>)>,
 }
 
-const COLUMNS: usize = 6;
+/// Columns of the solves table before the diagnostics.
+const COLUMNS: usize = 5;
 
 impl<T: Real> State<T> {
     pub fn new(params: Vec<T>, rng: Rng) -> Self {
@@ -63,17 +64,13 @@ impl<T: Real> State<T> {
                 .records
                 .iter()
                 .flat_map(|r| {
-                    [
-                        r.iterations as f64,
-                        r.loss,
-                        r.lr,
-                        r.wall_s,
-                        r.error,
-                        r.energy,
-                    ]
+                    [r.iterations as f64, r.loss, r.lr, r.wall_s, r.error]
+                        .into_iter()
+                        .chain(r.diagnostics.iter().copied())
                 })
                 .collect();
-            dataset(f, "solves", &[self.records.len(), COLUMNS], &table)?;
+            let columns = COLUMNS + self.records.first().map_or(0, |r| r.diagnostics.len());
+            dataset(f, "solves", &[self.records.len(), columns], &table)?;
             let times: Vec<f64> = self.frames.iter().map(|(t, _)| *t).collect();
             dataset(f, "frame_times", &[times.len()], &times)?;
             let frames: Vec<f64> = self
@@ -99,7 +96,14 @@ impl<T: Real> State<T> {
             ));
         }
         let rng: Vec<u64> = f.dataset("rng_state")?.read_raw()?;
-        let table: Vec<f64> = f.dataset("solves")?.read_raw()?;
+        let solves = f.dataset("solves")?;
+        let columns = solves
+            .shape()
+            .get(1)
+            .copied()
+            .unwrap_or(COLUMNS)
+            .max(COLUMNS);
+        let table: Vec<f64> = solves.read_raw()?;
         let times: Vec<f64> = f.dataset("frame_times")?.read_raw()?;
         let frames: Vec<f64> = f.dataset("frame_params")?.read_raw()?;
         Ok(State {
@@ -107,14 +111,14 @@ impl<T: Real> State<T> {
             solves: f.attr("solves")?.read_scalar::<u64>()? as usize,
             rng: Rng::from_state([rng[0], rng[1], rng[2], rng[3]]),
             records: table
-                .chunks(COLUMNS)
+                .chunks(columns)
                 .map(|r| SolveRecord {
                     iterations: r[0] as usize,
                     loss: r[1],
                     lr: r[2],
                     wall_s: r[3],
                     error: r[4],
-                    energy: r[5],
+                    diagnostics: r[COLUMNS..].to_vec(),
                 })
                 .collect(),
             frames: times

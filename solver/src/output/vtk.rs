@@ -4,7 +4,7 @@
 use std::path::Path;
 use vtkio::model::{
     Attribute, Attributes, ByteOrder, CellType, Cells, DataArray, DataSet, Extent, ImageDataPiece,
-    Piece, UnstructuredGridPiece, Version, VertexNumbers, Vtk,
+    Piece, StructuredGridPiece, UnstructuredGridPiece, Version, VertexNumbers, Vtk,
 };
 
 /// Writes point data on a uniform grid of 1 to 3 axes (`coords` per axis, values x fastest).
@@ -49,6 +49,50 @@ pub fn write_vti(
                     cell: vec![],
                 },
             }))],
+        },
+    };
+    vtk.export(path)
+}
+
+/// Writes point data on a structured grid of `dims` points per axis (x fastest) whose points
+/// sit at `points` (x, y, z each): a deformed body, for instance.
+pub fn write_vts(
+    path: &Path,
+    dims: &[usize],
+    points: &[[f64; 3]],
+    arrays: &[(&str, &[f64])],
+) -> Result<(), vtkio::Error> {
+    let mut n = [1i32; 3];
+    for (a, &d) in dims.iter().enumerate() {
+        n[a] = d as i32;
+    }
+    let extent = Extent::Ranges([0..=n[0] - 1, 0..=n[1] - 1, 0..=n[2] - 1]);
+    let point = arrays
+        .iter()
+        .map(|(name, v)| Attribute::DataArray(DataArray::scalars(*name, 1).with_data(v.to_vec())))
+        .collect();
+    let piece = StructuredGridPiece {
+        extent: extent.clone(),
+        points: points
+            .iter()
+            .flatten()
+            .copied()
+            .collect::<Vec<f64>>()
+            .into(),
+        data: Attributes {
+            point,
+            cell: vec![],
+        },
+    };
+    let vtk = Vtk {
+        version: Version::new_xml(1, 0),
+        title: String::new(),
+        byte_order: ByteOrder::LittleEndian,
+        file_path: None,
+        data: DataSet::StructuredGrid {
+            extent,
+            meta: None,
+            pieces: vec![Piece::Inline(Box::new(piece))],
         },
     };
     vtk.export(path)
