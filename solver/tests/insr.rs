@@ -286,3 +286,26 @@ print("deformed frames ok, tip at", tip)
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn the_elastic_bar_swings_about_its_beam_theory_deflection() {
+    // Plane strain, E' = 13,333 (Lamé μ = λ = 5000), I = 1/12, L = 4, load ρ·g·h = 9.8:
+    // bending q·L⁴/(8·E'·I) = 0.282 plus shear q·L²/(2·κ·G·A) = 0.019 (κ = 5/6): 0.30 at the tip.
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../problems/elastic_bar_insr.toml");
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("samples = 1000", "samples = 400")
+        .replace("iterations = 200", "iterations = 100")
+        .replace("lbfgs_iterations = 100", "lbfgs_iterations = 50");
+    let p = Problem::from_str(&text, &file).unwrap();
+    let run = scratch("insr-elastic-deflection").join("run");
+    run_quietly(&p, &run);
+    let f = hdf5::File::open(run.join("results.h5")).unwrap();
+    let v: Vec<f64> = f.dataset("fields/v").unwrap().read_raw().unwrap();
+    // The tip (x = 4, y = 0.5) over the last second, about one period of the swing.
+    let (nx, ny) = (41, 11);
+    let tips: Vec<f64> = (21..41).map(|k| v[k * nx * ny + 5 * nx + 40]).collect();
+    let mean = tips.iter().sum::<f64>() / tips.len() as f64;
+    println!("tip deflection over the last second: mean {mean:.3}");
+    assert!((mean + 0.30).abs() < 0.05, "mean tip deflection {mean:.3}, beam theory −0.30");
+}
