@@ -307,5 +307,8 @@ fn the_elastic_bar_swings_about_its_beam_theory_deflection() {
     let tips: Vec<f64> = (21..41).map(|k| v[k * nx * ny + 5 * nx + 40]).collect();
     let mean = tips.iter().sum::<f64>() / tips.len() as f64;
     println!("tip deflection over the last second: mean {mean:.3}");
-    assert!((mean + 0.30).abs() < 0.05, "mean tip deflection {mean:.3}, beam theory −0.30");
+    assert!(
+        (mean + 0.30).abs() < 0.05,
+        "mean tip deflection {mean:.3}, beam theory −0.30"
+    );
 }

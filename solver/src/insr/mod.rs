@@ -18,7 +18,7 @@ pub use objective::{Goal, InsrObjective};
 pub use solve::{solve, Fresh, SolveReport, Stop};
 pub use state::{SolveRecord, State};
 
-use crate::output::{h5, vtk, write_atomic, Grid};
+use crate::output::{h5, plot, vtk, write_atomic, Grid};
 use crate::run::{out_err, prepare, write_plots, RunError, RunOptions};
 use crate::train::{Phase, Record};
 use crate::{relative_l2, setup, TrainError};
@@ -404,6 +404,7 @@ fn finish<T: Real>(
         },
     )
     .map_err(|e| out_err(&results, e))?;
+    write_series(out, p, state, &tracked, quiet);
     write_plots(
         out,
         &grid,
@@ -417,4 +418,69 @@ fn finish<T: Real>(
     write_atomic(&out.join("summary.json"), summary_text.as_bytes())
         .map_err(|e| out_err(out, e))?;
     Ok(summary)
+}
+
+/// error_over_time.png (the error at every step, with a reference) and energy.png (the
+/// stepper's energies over time; the area ratio is in the summary). Never fatal.
+fn write_series<T: Real>(
+    out: &Path,
+    p: &Problem,
+    state: &State<T>,
+    tracked: &[(&'static str, f64)],
+    quiet: bool,
+) {
+    let insr = p.insr.as_ref().expect("an INSR problem");
+    let t0 = p.domain.lo[p.time_axis.expect("INSR has a time axis")];
+    let time = |j: usize| t0 + j as f64 * insr.dt;
+    let warn = |what: &str, e: &dyn std::fmt::Display| {
+        if !quiet {
+            eprintln!("warning: {what}: {e}");
+        }
+    };
+    if let Err(e) = plot::fonts_available() {
+        return warn("plots", &e);
+    }
+    let error: Vec<(f64, f64)> = state
+        .records
+        .iter()
+        .enumerate()
+        .map(|(j, r)| (time(j), r.error))
+        .collect();
+    if error.iter().any(|e| e.1.is_finite()) {
+        let series = [("INSR".to_string(), error)];
+        if let Err(e) = plot::sweep(
+            &out.join("error_over_time.png"),
+            "relative L2 error at each step",
+            ("t", None),
+            "relative L2",
+            &series,
+        ) {
+            warn("error_over_time.png", &e);
+        }
+    }
+    let energies: Vec<(String, Vec<(f64, f64)>)> = tracked
+        .iter()
+        .enumerate()
+        .filter(|(_, (name, _))| name.ends_with("energy"))
+        .map(|(k, (name, _))| {
+            let points = state
+                .records
+                .iter()
+                .enumerate()
+                .map(|(j, r)| (time(j), r.diagnostics[k]))
+                .collect();
+            (name.replace('_', " "), points)
+        })
+        .collect();
+    if !energies.is_empty() {
+        if let Err(e) = plot::lines(
+            &out.join("energy.png"),
+            "energies over time",
+            "t",
+            "energy",
+            &energies,
+        ) {
+            warn("energy.png", &e);
+        }
+    }
 }

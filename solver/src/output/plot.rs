@@ -290,6 +290,58 @@ pub fn sweep(
     Ok(())
 }
 
+/// Series against a shared x axis, on linear axes (energies over time, for instance).
+pub fn lines(
+    path: &Path,
+    title: &str,
+    x_name: &str,
+    y_name: &str,
+    series: &[(String, Vec<(f64, f64)>)],
+) -> PlotResult {
+    let finite = || {
+        series
+            .iter()
+            .flat_map(|(_, p)| p.iter())
+            .filter(|p| p.0.is_finite() && p.1.is_finite())
+    };
+    let span = |f: fn(&(f64, f64)) -> f64| {
+        let (lo, hi) = finite()
+            .map(f)
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                (a.min(v), b.max(v))
+            });
+        let pad = if hi > lo { 0.05 * (hi - lo) } else { 0.5 };
+        (lo - pad, hi + pad)
+    };
+    let ((x_lo, x_hi), (y_lo, y_hi)) = (span(|p| p.0), span(|p| p.1));
+    let root = BitMapBackend::new(path, (900, 560)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(80)
+        .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_name)
+        .y_desc(y_name)
+        .draw()?;
+    for (i, (label, points)) in series.iter().enumerate() {
+        let color = Palette99::pick(i).to_rgba();
+        chart
+            .draw_series(LineSeries::new(
+                points.iter().copied(),
+                color.stroke_width(2),
+            ))?
+            .label(label.as_str())
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color));
+    }
+    draw_legend(&mut chart)?;
+    root.present()?;
+    Ok(())
+}
+
 /// The series' labels in a box on a translucent background.
 fn draw_legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
