@@ -27,6 +27,7 @@ Examples:
   ansatz run problems/burgers.toml --out runs/burgers
   ansatz run problems/burgers.toml --set training.adam_steps=500 --set training.lbfgs_steps=0
   ansatz run problems/burgers.toml --out runs/burgers --resume     # after an interruption
+  ansatz run problems/advection_insr.toml     # INSR: one optimization per time step, a frame per step
   ansatz sweep problems/heat.toml --vary parameters.k=[0.05,0.1] --seeds 2 --out sweeps/heat
   ansatz batch sweeps/heat --local -j 2         # or: --slurm --submit (a SLURM job array)
   ansatz collect sweeps/heat                    # one table of all runs: CSV, HDF5, PNG"
@@ -183,11 +184,53 @@ Examples:
     },
 }
 
+/// What `check` says of an INSR problem: the stepping, its networks and each solve.
+fn describe_insr(p: &problems::Problem, insr: &problems::Insr) {
+    let s = &p.spec.method.insr;
+    if let Some(e) = &insr.energy {
+        println!("  energy      {}", e.source());
+    }
+    let form = match insr.integrator {
+        problems::Integrator::Splitting => {
+            "splitting: advect, pressure Poisson, project (velocity and pressure networks; walls)"
+                .to_string()
+        }
+        problems::Integrator::IncrementalPotential => format!(
+            "incremental potential of implicit Euler (density {}, gravity {:?})",
+            s.density, s.gravity
+        ),
+        problems::Integrator::SemiLagrangian => format!(
+            "semi-Lagrangian along c = {}, the rest implicit",
+            p.spec.method.speed.as_ref().map_or("", |c| c.get_ref())
+        ),
+        i => format!("{i:?} (theta = {})", i.theta()),
+    };
+    println!("  method      INSR, {form}");
+    println!(
+        "  steps       {} of dt = {}, a frame every {}",
+        insr.steps, insr.dt, s.output_every
+    );
+    let mut rng = operators::Rng::new(p.spec.training.seed);
+    let stepper = solver::insr::stepper::<f64>(p, &mut rng);
+    println!(
+        "  model       {} {:?} of space, {} parameters",
+        p.spec.model.kind,
+        p.spec.model.hidden,
+        stepper.network_params()
+    );
+    println!(
+        "  each solve  Adam at most {} iterations (lr {}, tenfold drop after {} without progress) on {} fresh points, then L-BFGS {} iterations; the initial fit {} iterations",
+        s.iterations,
+        s.learning_rate,
+        s.patience,
+        s.samples,
+        s.lbfgs_iterations,
+        if s.initial_iterations > 0 { s.initial_iterations } else { s.iterations }
+    );
+}
+
 fn check(file: &Path, sets: &[String]) -> Result<(), String> {
     let p = load(file, sets)?;
-    let (method, params, _) = solver::setup::build::<f64>(&p, p.spec.training.seed);
-    // The loss terms as a PINN states them (hard constraints use the same terms outside).
-    let (loss, _, _) = solver::setup::build_pinn::<f64>(&p, p.spec.training.seed);
     let axes: Vec<String> = p
         .axes
         .iter()
@@ -215,6 +258,13 @@ fn check(file: &Path, sets: &[String]) -> Result<(), String> {
     for r in &p.residuals {
         println!("  residual    {}", r.source());
     }
+    if let Some(insr) = &p.insr {
+        describe_insr(&p, insr);
+        return Ok(());
+    }
+    let (method, params, _) = solver::setup::build::<f64>(&p, p.spec.training.seed);
+    // The loss terms as a PINN states them (hard constraints use the same terms outside).
+    let (loss, _, _) = solver::setup::build_pinn::<f64>(&p, p.spec.training.seed);
     let mut fields = &p.symbols.fields;
     if let Some(l) = &p.lagrangian {
         fields = &l.symbols.fields;

@@ -342,6 +342,10 @@ impl<T: Real> Stepper<T> for Elastic<T> {
         2 * self.net.n_params()
     }
 
+    fn network_params(&self) -> usize {
+        self.net.n_params()
+    }
+
     fn init_params(&self, rng: &mut Rng) -> Vec<T> {
         let mut params = self.net.init_params(rng);
         params.extend_from_within(..);

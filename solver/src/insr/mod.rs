@@ -31,7 +31,12 @@ use std::time::Instant;
 
 /// A simulation INSR advances; its networks' parameters live in one vector.
 pub trait Stepper<T: Real> {
+    /// Length of the parameter vector a step carries.
     fn n_params(&self) -> usize;
+    /// Parameters of the networks that hold the fields (the vector may carry more state).
+    fn network_params(&self) -> usize {
+        self.n_params()
+    }
     fn init_params(&self, rng: &mut Rng) -> Vec<T>;
     /// Fits the initial values by regression.
     fn initial(
@@ -383,7 +388,7 @@ fn finish<T: Real>(
         "relative_l2_per_step": state.records.iter().map(|r| r.error).collect::<Vec<_>>(),
         "diagnostics_per_step": diagnostics,
         "reference": p.reference.as_ref().map(|_| "analytic"),
-        "parameters": stepper.n_params(),
+        "parameters": stepper.network_params(),
         "seed": seed,
         "precision": T::NAME,
         "threads": rayon::current_num_threads(),
