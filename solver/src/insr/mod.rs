@@ -386,6 +386,8 @@ fn finish<T: Real>(
         "relative_l2": errors,
         "relative_l2_note": "at the final time",
         "relative_l2_per_step": state.records.iter().map(|r| r.error).collect::<Vec<_>>(),
+        "iterations_per_step": state.records.iter().map(|r| r.iterations).collect::<Vec<_>>(),
+        "loss_per_step": state.records.iter().map(|r| r.loss).collect::<Vec<_>>(),
         "diagnostics_per_step": diagnostics,
         "reference": p.reference.as_ref().map(|_| "analytic"),
         "parameters": stepper.network_params(),
