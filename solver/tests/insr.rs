@@ -4,12 +4,12 @@
 
 mod common;
 
-use common::{python, run_quietly, scratch, HEAT};
+use common::{check_with_python, run_quietly, scratch, HEAT};
 use operators::model::Field;
 use operators::Rng;
 use problems::Problem;
 use solver::insr::InsrObjective;
-use solver::optim::Objective;
+use solver::optim::{gradient_error, Objective};
 use std::path::Path;
 
 /// The heat problem of `common` stepped by INSR over [0, t1] with `integrator` and `dt`.
@@ -85,25 +85,13 @@ fn step_gradient_matches_finite_differences_for_every_integrator() {
         let mut rng = Rng::new(3);
         let net = solver::setup::model_of::<f64>(&p, 1, 1, &mut rng);
         let previous = net.init_params(&mut rng);
-        let mut params = net.init_params(&mut rng);
+        let params = net.init_params(&mut rng);
         let mut objective = InsrObjective::new(&p, net, &mut rng);
         objective.set_step(2, &previous);
         let mut grad = vec![0.0; params.len()];
         let value = objective.value_and_grad(&params, &mut grad);
         assert!(value.is_finite() && value > 0.0, "{integrator}: {value}");
-        let mut scratch = vec![0.0; params.len()];
-        let h = 1e-6;
-        let mut worst: f64 = 0.0;
-        for i in 0..params.len() {
-            let keep = params[i];
-            params[i] = keep + h;
-            let up = objective.value_and_grad(&params, &mut scratch);
-            params[i] = keep - h;
-            let down = objective.value_and_grad(&params, &mut scratch);
-            params[i] = keep;
-            let fd = (up - down) / (2.0 * h);
-            worst = worst.max((fd - grad[i]).abs() / (1e-3 + grad[i].abs()));
-        }
+        let worst = gradient_error(&mut objective, &params, 1e-6, 1e-3);
         println!("{integrator}: loss {value:.3e}, worst relative difference {worst:.2e}");
         assert!(
             worst < 1e-5,
@@ -215,16 +203,7 @@ for k, e in enumerate(entries):
     assert np.allclose(vtk_to_numpy(pd.GetArray("u_reference")), ref[k]), k
 print("frames ok")
 "#;
-    let out = std::process::Command::new(python())
-        .args(["-c", script, run.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    check_with_python(script, &run);
     assert_eq!(summary["steps"], 3);
 }
 
@@ -275,16 +254,7 @@ tip = pts[5 * 41 + 40]
 assert tip[1] < 0.5 - 0.01, tip
 print("deformed frames ok, tip at", tip)
 "#;
-    let out = std::process::Command::new(python())
-        .args(["-c", script, run.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    check_with_python(script, &run);
 }
 
 #[test]

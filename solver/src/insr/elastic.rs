@@ -460,20 +460,19 @@ impl<T: Real> Stepper<T> for Elastic<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::optim::gradient_error;
     use crate::setup::model_of;
-    use std::path::Path;
 
     /// The elastic bar with a small network and few points.
     fn problem() -> Problem {
-        let text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../problems/elastic_bar_insr.toml"
-        ))
-        .unwrap()
-        .replace("hidden = [32, 32, 32]", "hidden = [6, 6]")
-        .replace("samples = 1000", "samples = 40")
-        .replace("points = 64", "points = 8");
-        Problem::from_str(&text, Path::new("elastic_bar_insr.toml")).unwrap()
+        super::super::bundled(
+            "elastic_bar_insr",
+            &[
+                ("hidden = [32, 32, 32]", "hidden = [6, 6]"),
+                ("samples = 1000", "samples = 40"),
+                ("points = 64", "points = 8"),
+            ],
+        )
     }
 
     #[test]
@@ -487,20 +486,10 @@ mod tests {
             elastic.frozen_before = elastic.net.init_params(&mut rng);
             elastic.fitting = fitting;
             elastic.set_targets();
-            let mut params = elastic.net.init_params(&mut rng);
+            let params = elastic.net.init_params(&mut rng);
             let mut grad = vec![0.0; params.len()];
             let value = elastic.value_and_grad(&params, &mut grad);
-            let (h, mut scratch, mut worst) = (1e-6, vec![0.0; params.len()], 0.0f64);
-            for i in 0..params.len() {
-                let keep = params[i];
-                params[i] = keep + h;
-                let up = elastic.value_and_grad(&params, &mut scratch);
-                params[i] = keep - h;
-                let down = elastic.value_and_grad(&params, &mut scratch);
-                params[i] = keep;
-                let fd = (up - down) / (2.0 * h);
-                worst = worst.max((fd - grad[i]).abs() / (1e-2 + grad[i].abs()));
-            }
+            let worst = gradient_error(&mut elastic, &params, 1e-6, 1e-2);
             println!("fitting {fitting}: value {value:.3e}, worst relative difference {worst:.2e}");
             assert!(
                 worst < 1e-5,

@@ -405,30 +405,31 @@ impl<T: Real> Stepper<T> for Fluid<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::optim::gradient_error;
     use crate::setup::model_of;
-    use std::path::Path;
 
-    /// Taylor–Green with small networks and few points.
-    fn problem() -> Problem {
-        let text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../problems/taylor_green_insr.toml"
-        ))
-        .unwrap()
-        .replace("hidden = [32, 32, 32, 32]", "hidden = [6, 6]")
-        .replace("samples = 2000", "samples = 50");
-        Problem::from_str(&text, Path::new("taylor_green_insr.toml")).unwrap()
-    }
-
-    #[test]
-    fn every_phase_has_the_gradient_of_its_loss() {
-        let p = problem();
-        let mut rng = Rng::new(5);
+    /// Taylor–Green with small networks, few points, and frozen fields set.
+    fn fluid(seed: u64) -> Fluid<f64> {
+        let p = super::super::bundled(
+            "taylor_green_insr",
+            &[
+                ("hidden = [32, 32, 32, 32]", "hidden = [6, 6]"),
+                ("samples = 2000", "samples = 50"),
+            ],
+        );
+        let mut rng = Rng::new(seed);
         let velocity = model_of::<f64>(&p, 2, 2, &mut rng);
         let pressure = model_of::<f64>(&p, 2, 1, &mut rng);
         let mut fluid = Fluid::new(&p, velocity, pressure, &mut rng);
         fluid.frozen_velocity = fluid.velocity.init_params(&mut rng);
         fluid.frozen_pressure = fluid.pressure.init_params(&mut rng);
+        fluid
+    }
+
+    #[test]
+    fn every_phase_has_the_gradient_of_its_loss() {
+        let mut fluid = fluid(5);
+        let mut rng = Rng::new(5);
         for phase in [
             Phase::Initial,
             Phase::Advect,
@@ -436,24 +437,13 @@ mod tests {
             Phase::Project,
         ] {
             fluid.set_phase(phase);
-            let mut params = match phase {
+            let params = match phase {
                 Phase::Pressure => fluid.pressure.init_params(&mut rng),
                 _ => fluid.velocity.init_params(&mut rng),
             };
             let mut grad = vec![0.0; params.len()];
-            let value = fluid.value_and_grad(&params, &mut grad);
-            assert!(value > 0.0, "{phase:?}");
-            let (h, mut scratch, mut worst) = (1e-6, vec![0.0; params.len()], 0.0f64);
-            for i in 0..params.len() {
-                let keep = params[i];
-                params[i] = keep + h;
-                let up = fluid.value_and_grad(&params, &mut scratch);
-                params[i] = keep - h;
-                let down = fluid.value_and_grad(&params, &mut scratch);
-                params[i] = keep;
-                let fd = (up - down) / (2.0 * h);
-                worst = worst.max((fd - grad[i]).abs() / (1e-3 + grad[i].abs()));
-            }
+            assert!(fluid.value_and_grad(&params, &mut grad) > 0.0, "{phase:?}");
+            let worst = gradient_error(&mut fluid, &params, 1e-6, 1e-3);
             assert!(
                 worst < 1e-5,
                 "{phase:?}: worst relative difference {worst:.2e}"
@@ -463,12 +453,7 @@ mod tests {
 
     #[test]
     fn pressure_targets_are_the_divergence_of_the_frozen_velocity() {
-        let p = problem();
-        let mut rng = Rng::new(6);
-        let velocity = model_of::<f64>(&p, 2, 2, &mut rng);
-        let pressure = model_of::<f64>(&p, 2, 1, &mut rng);
-        let mut fluid = Fluid::new(&p, velocity, pressure, &mut rng);
-        fluid.frozen_velocity = fluid.velocity.init_params(&mut rng);
+        let mut fluid = fluid(6);
         fluid.set_phase(Phase::Pressure);
         // Central differences of the frozen velocity at the first interior point.
         let (x, y) = (fluid.interior.axis(0)[0], fluid.interior.axis(1)[0]);

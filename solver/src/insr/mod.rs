@@ -491,3 +491,15 @@ fn write_series<T: Real>(
         }
     }
 }
+
+/// A bundled problem file with some text replaced (small networks, few points), for tests.
+#[cfg(test)]
+pub(crate) fn bundled(name: &str, edits: &[(&str, &str)]) -> Problem {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../problems/{name}.toml"));
+    let text = edits
+        .iter()
+        .fold(std::fs::read_to_string(&path).unwrap(), |t, (a, b)| {
+            t.replace(a, b)
+        });
+    Problem::from_str(&text, &path).unwrap()
+}

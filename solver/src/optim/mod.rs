@@ -1,10 +1,12 @@
 //! Optimizers over a flat parameter vector.
 
 mod adam;
+mod check;
 mod lbfgs;
 mod schedule;
 
 pub use adam::{Adam, AdamConfig};
+pub use check::gradient_error;
 pub use lbfgs::{Lbfgs, LbfgsConfig, LbfgsReport, StopReason};
 pub use schedule::Schedule;
 

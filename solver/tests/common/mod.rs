@@ -94,3 +94,18 @@ pub fn xt_symbols(trainable: &[&str]) -> operators::expr::Symbols {
         trainable: trainable.iter().map(|s| s.to_string()).collect(),
     }
 }
+
+/// Runs `script` (Python source) with the venv's Python on `dir`; panics with its output if it
+/// fails.
+pub fn check_with_python(script: &str, dir: &Path) {
+    let out = std::process::Command::new(python())
+        .args(["-c", script, dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
