@@ -14,7 +14,7 @@ mod state;
 
 pub use elastic::Elastic;
 pub use fluid::Fluid;
-pub use objective::{Goal, InsrObjective};
+pub use objective::InsrObjective;
 pub use solve::{solve, Fresh, SolveReport, Stop};
 pub use state::{SolveRecord, State};
 

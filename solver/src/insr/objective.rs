@@ -20,7 +20,7 @@ use std::sync::Mutex;
 
 /// What a solve fits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Goal {
+enum Goal {
     /// u(x) = u0(x) at t0.
     Initial,
     /// One step of the integrator from the frozen previous field.
@@ -67,7 +67,7 @@ struct Departures<T: Real> {
 
 /// Everything one INSR solve minimizes; [`set_step`](Self::set_step) moves it to the next step.
 pub struct InsrObjective<T: Real> {
-    pub net: Model<T>,
+    net: Model<T>,
     insr: Insr,
     space: BoxDomain,
     t0: f64,
@@ -75,8 +75,9 @@ pub struct InsrObjective<T: Real> {
     layout: JetLayout,
     full: JetLayout,
     slots: Vec<Slot>,
+    /// Each field's value as a program: the equations of the initial fit.
+    values: Vec<Program>,
     /// Term 0: the interior (initial values or the PDE); then one per boundary condition.
-    interior_initial: Vec<Program>,
     terms: Vec<Term<T>>,
     /// The previous field on the interior points, and at their departure points.
     previous: Batched<T, Model<T>>,
@@ -111,7 +112,17 @@ impl<T: Real> InsrObjective<T> {
         programs.extend(insr.speed.iter().cloned());
         programs.extend(boundary.iter().flat_map(|c| c.equations.iter().cloned()));
         let (full, layout, slots) = space_time(&programs, p.dims(), t_axis);
-        let registers = programs.iter().map(Program::registers).max().unwrap_or(1) + 1;
+        // Targets (initial and boundary values) are evaluated in the same registers.
+        let targets = insr
+            .initial
+            .iter()
+            .chain(boundary.iter().filter_map(|c| c.target.as_ref()));
+        let registers = programs
+            .iter()
+            .chain(targets)
+            .map(Program::registers)
+            .max()
+            .unwrap_or(1);
         let chunk = Batched::<T, Model<T>>::DEFAULT_CHUNK;
         let term = |name: String, weight, faces: Vec<Face>, n: usize, equations, targets| {
             let points = Points::new(dims, vec![T::zero(); n * dims]);
@@ -178,7 +189,7 @@ impl<T: Real> InsrObjective<T> {
             layout,
             full,
             slots,
-            interior_initial: values,
+            values,
             terms,
             previous,
             departures,
@@ -276,7 +287,7 @@ impl<T: Real> InsrObjective<T> {
             let inp = Inputs {
                 n,
                 layout: &self.full,
-                jets: &sc.jets[..self.full.len() * n * self.interior_initial.len()],
+                jets: &sc.jets[..self.full.len() * n * self.values.len()],
                 x: &sc.x[..2 * n],
                 params: &[],
             };
@@ -305,7 +316,7 @@ impl<T: Real> crate::optim::Objective<T> for InsrObjective<T> {
         }
         let dt = self.insr.dt;
         let theta = self.insr.integrator.theta();
-        let fields = self.interior_initial.len();
+        let fields = self.values.len();
         let (net, slots, layout, full) = (&self.net, &self.slots, &self.layout, &self.full);
         let (previous, departures) = (&self.previous, self.departures.as_ref().map(|d| &d.batch));
         let mut total = 0.0;
@@ -314,7 +325,7 @@ impl<T: Real> crate::optim::Objective<T> for InsrObjective<T> {
             // Equations, targets, the time level and the weight θ of the new field.
             let (equations, targets, time, theta_new) = match (k, self.goal) {
                 (0, Goal::Initial) => (
-                    &self.interior_initial,
+                    &self.values,
                     self.insr.initial.iter().map(Some).collect::<Vec<_>>(),
                     self.t0,
                     1.0,
@@ -587,6 +598,6 @@ impl<T: Real> Stepper<T> for InsrObjective<T> {
     }
 
     fn compared(&self) -> usize {
-        self.interior_initial.len()
+        self.values.len()
     }
 }
