@@ -184,6 +184,14 @@ Examples:
     },
 }
 
+/// The summary without its per-step series (INSR's; they stay in summary.json).
+fn headline(mut summary: serde_json::Value) -> serde_json::Value {
+    if let Some(map) = summary.as_object_mut() {
+        map.retain(|k, _| !k.ends_with("_per_step"));
+    }
+    summary
+}
+
 /// What `check` says of an INSR problem: the stepping, its networks and each solve.
 fn describe_insr(p: &problems::Problem, insr: &problems::Insr) {
     let s = &p.spec.method.insr;
@@ -504,7 +512,10 @@ fn main() -> ExitCode {
                     dir.display()
                 ),
                 Some(summary) if !quiet => {
-                    println!("{}", serde_json::to_string_pretty(&summary).expect("JSON"))
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&headline(summary)).expect("JSON")
+                    )
                 }
                 Some(_) => {}
             }
@@ -540,7 +551,10 @@ fn main() -> ExitCode {
             )
             .map_err(|e| e.to_string())?;
             if !quiet {
-                println!("{}", serde_json::to_string_pretty(&summary).expect("JSON"));
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&headline(summary)).expect("JSON")
+                );
                 println!(
                     "run directory: {}  (open {} in ParaView)",
                     out.display(),
