@@ -262,7 +262,23 @@ fn figure_of(run_dir: &Path, png: &Path) -> Result<(), Box<dyn std::error::Error
         .zip(reference)
         .map(|(a, b)| (a - b).abs())
         .collect();
-    let (axes, coords) = (&r.grid.axes, &r.grid.coords);
+    let name = &problem.symbols.fields[0];
+    three_panels(
+        png,
+        name,
+        (&r.grid.axes, &r.grid.coords),
+        [reference, &prediction, &error],
+    )
+}
+
+/// Reference, prediction and |error| of field `name` side by side: over the first two axes,
+/// for three axes at the last value of the third.
+fn three_panels(
+    png: &Path,
+    name: &str,
+    (axes, coords): (&[String], &[Vec<f64>]),
+    [reference, prediction, error]: [&[f64]; 3],
+) -> Result<(), Box<dyn std::error::Error>> {
     let plane = coords[0].len() * coords[1].len();
     let (slice, when) = match coords.len() {
         2 => (0..plane, String::new()),
@@ -275,7 +291,6 @@ fn figure_of(run_dir: &Path, png: &Path) -> Result<(), Box<dyn std::error::Error
         }
         n => return Err(format!("{n} axes: no figure").into()),
     };
-    let name = &problem.symbols.fields[0];
     let titles = [
         format!("{name} reference{when}"),
         format!("{name} prediction{when}"),
@@ -311,31 +326,5 @@ fn figure_of_results(run_dir: &Path, png: &Path) -> Result<(), Box<dyn std::erro
         read(&format!("reference/{name}"))?,
         read(&format!("error/{name}"))?,
     );
-    let plane = coords[0].len() * coords[1].len();
-    let (slice, when) = match coords.len() {
-        2 => (0..plane, String::new()),
-        3 => {
-            let last = coords[2].len() - 1;
-            (
-                last * plane..(last + 1) * plane,
-                format!(" at t = {}", coords[2][last]),
-            )
-        }
-        n => return Err(format!("{n} axes: no figure").into()),
-    };
-    let titles = [
-        format!("{name} reference{when}"),
-        format!("{name} prediction{when}"),
-        format!("|error|{when}"),
-    ];
-    plot::heat_maps(
-        png,
-        &[
-            (titles[0].as_str(), &r[slice.clone()]),
-            (titles[1].as_str(), &u[slice.clone()]),
-            (titles[2].as_str(), &e[slice]),
-        ],
-        (axes[0].as_str(), &coords[0]),
-        (axes[1].as_str(), &coords[1]),
-    )
+    three_panels(png, name, (axes, &coords), [&r, &u, &e])
 }

@@ -5,7 +5,7 @@
 //! with Ψ the stored energy density of the problem file (`[pde] energy`). The parameter
 //! vector holds φ_n and φ_{n−1}, so a step (and a resumed run) has the velocity it needs.
 
-use super::objective::{concat, fill_coords, fill_jets, space_time, spread_adjoint, Slot};
+use super::jets::{concat, fill_coords, fill_jets, space_time, spread_adjoint, Slot};
 use super::solve::{solve, Fresh, SolveReport};
 use super::Stepper;
 use crate::optim::Objective;

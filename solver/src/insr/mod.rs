@@ -8,6 +8,7 @@
 
 mod elastic;
 mod fluid;
+mod jets;
 mod objective;
 mod solve;
 mod state;
