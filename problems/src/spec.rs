@@ -413,6 +413,7 @@ pub struct HardConstraintSpec {
     /// Levenberg–Marquardt iterations per solve.
     #[serde(default = "default_lm_iterations")]
     pub max_iterations: usize,
+    /// Relative step or cost change at which Gauss–Newton hands over to Newton's method.
     #[serde(default = "default_lm_tolerance")]
     pub tolerance: f64,
     /// Coefficient of the ridge rows ridge·w.
@@ -439,7 +440,7 @@ fn default_lm_iterations() -> usize {
     100
 }
 fn default_lm_tolerance() -> f64 {
-    1e-10
+    1e-6
 }
 fn default_ridge() -> f64 {
     1e-4
