@@ -15,6 +15,7 @@ pub mod burgers;
 pub mod insr;
 pub mod lagrangian;
 pub mod march;
+pub mod memory;
 pub mod method;
 pub mod moe;
 pub mod output;

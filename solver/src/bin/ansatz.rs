@@ -368,6 +368,7 @@ fn check(file: &Path, sets: &[String]) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
+    solver::memory::keep_freed_memory();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::List => {
