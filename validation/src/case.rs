@@ -1,6 +1,7 @@
 //! A validation case file (validation/cases/*.toml): which problem, which reference, what
 //! counts as success, and the settings of the quick and full runs.
 
+use crate::comparison::ComparisonSpec;
 use crate::finite_difference::{EndCondition, FdSettings};
 use crate::spectral::SpectralSettings;
 use crate::ValidationError;
@@ -82,6 +83,9 @@ pub struct ModeSpec {
     /// The run fails (a regression, or a target missed) above this relative L2 error; the
     /// case file says why this number. A sweep may give one per method: `{ PINN = 1.5 }`.
     pub tolerance: Tolerance,
+    /// A sweep's targets that compare two of its methods (see `comparison`).
+    #[serde(default)]
+    pub compare: Vec<ComparisonSpec>,
 }
 
 #[derive(Clone, Debug)]
@@ -207,6 +211,23 @@ impl Case {
                 cells
             }
         };
+        let methods: Vec<&str> = spec
+            .sweep
+            .iter()
+            .flat_map(|s| &s.methods)
+            .map(|m| m.name.as_str())
+            .collect();
+        for mode in [&spec.quick, &spec.full] {
+            for c in &mode.compare {
+                for name in [&c.method, &c.against] {
+                    if !methods.contains(&name.as_str()) {
+                        return Err(err(format!(
+                            "compare: `{name}` is not a method of the sweep"
+                        )));
+                    }
+                }
+            }
+        }
         for c in &cases {
             for mode in [Mode::Quick, Mode::Full] {
                 if !c.tolerance(mode).is_finite() {

@@ -5,6 +5,7 @@
 //! report that puts measured errors beside the published ones.
 
 pub mod case;
+pub mod comparison;
 pub mod evolution;
 pub mod finite_difference;
 pub mod grid_advection;

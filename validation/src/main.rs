@@ -5,6 +5,7 @@ use clap::Parser;
 use std::path::PathBuf;
 use std::time::Instant;
 use validation::case::{Case, Mode};
+use validation::comparison::compare;
 use validation::report::{render, Verdict};
 use validation::runner::{run_case, Dirs};
 
@@ -14,7 +15,8 @@ use validation::runner::{run_case, Dirs};
 ///
 /// With every case, the report goes to validation/REPORT.md and figures to
 /// validation/figures/; with a subset, both go under validation/runs/MODE/ so the committed
-/// report stays whole. Exits 1 if any case fails or exceeds its tolerance.
+/// report stays whole. Exits 1 if any case fails or exceeds its tolerance, or a sweep misses
+/// a target that compares two of its methods.
 #[derive(Parser)]
 #[command(
     version,
@@ -36,6 +38,7 @@ struct Cli {
 }
 
 fn main() {
+    solver::memory::keep_freed_memory();
     let cli = Cli::parse();
     let mode = if cli.full { Mode::Full } else { Mode::Quick };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -102,14 +105,31 @@ fn main() {
         .unwrap_or_else(|e| fail(&format!("{}: {e}", report.display())));
     println!("{text}");
     eprintln!("report: {}", report.display());
-    let failed: Vec<&str> = rows
+    let mut failed: Vec<String> = rows
         .iter()
         .filter(|(c, r)| !Verdict::of(r, c.tolerance(mode)).passed())
-        .map(|(c, _)| c.name.as_str())
+        .map(|(c, _)| c.name.clone())
         .collect();
+    let mut stems: Vec<&str> = rows
+        .iter()
+        .filter_map(|(c, _)| c.cell.as_ref().map(|(s, ..)| s.as_str()))
+        .collect();
+    stems.dedup();
+    for stem in stems {
+        for c in compare(mode, stem, &rows) {
+            match c {
+                Ok(c) if c.passed() => {}
+                Ok(c) => failed.push(format!(
+                    "{stem} ({} against {})",
+                    c.spec.method, c.spec.against
+                )),
+                Err(e) => failed.push(e),
+            }
+        }
+    }
     if !failed.is_empty() {
         fail(&format!(
-            "{} case(s) failed or exceeded their tolerance: {}",
+            "{} case(s) or comparison(s) failed or missed their targets: {}",
             failed.len(),
             failed.join(", ")
         ));

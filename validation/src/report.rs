@@ -3,6 +3,7 @@
 //! from the run that wrote the file.
 
 use crate::case::{Case, Mode};
+use crate::comparison::compare;
 use crate::runner::Outcome;
 
 /// How a case ended.
@@ -189,10 +190,11 @@ fn sweep_section(mode: Mode, stem: &str, rows: &[(&Case, Result<Outcome, String>
                     } else {
                         " ✗"
                     };
-                    let per_step = 1e3 * o.wall_s / o.steps.max(1) as f64;
                     format!(
-                        "{:.2e} ({:.0} s, {per_step:.2} ms/step){mark}",
-                        o.error, o.wall_s
+                        "{:.2e} ({:.0} s, {:.2} ms/step){mark}",
+                        o.error,
+                        o.wall_s,
+                        o.per_step_ms()
                     )
                 }
                 Some((_, Err(_))) => "**FAILED**".into(),
@@ -200,6 +202,16 @@ fn sweep_section(mode: Mode, stem: &str, rows: &[(&Case, Result<Outcome, String>
             s.push_str(&format!(" {text} |"));
         }
         s.push('\n');
+    }
+    let comparisons = compare(mode, stem, rows);
+    if !comparisons.is_empty() {
+        s.push('\n');
+    }
+    for c in comparisons {
+        match c {
+            Ok(c) => s.push_str(&format!("- {}\n", c.text())),
+            Err(e) => s.push_str(&format!("- **FAILED**: {e}\n")),
+        }
     }
     if !figures.is_empty() {
         s.push_str(&format!("\nFigures: {}.\n", figures.join(", ")));

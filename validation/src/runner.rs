@@ -30,6 +30,13 @@ pub struct Outcome {
     pub grid_solvers: Vec<GridResult>,
 }
 
+impl Outcome {
+    /// Wall time per training step, in milliseconds.
+    pub fn per_step_ms(&self) -> f64 {
+        1e3 * self.wall_s / self.steps.max(1) as f64
+    }
+}
+
 /// Where a validation run writes: run directories (scratch) and figures (kept).
 pub struct Dirs {
     pub runs: PathBuf,
