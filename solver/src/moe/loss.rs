@@ -12,59 +12,21 @@
 //! depend on the number of threads.
 
 use super::least_squares::{backward, solve, LmSettings, LmStop, Rows};
+use super::points::{Expert, ExpertPoints};
 use super::schedule::longest_first;
 use super::seams::{Seam, Seams};
 use super::{Blocks, InitialAnsatz};
 use crate::optim::Objective;
-use crate::pinn::{PointSource, Target, TermSpec};
+use crate::pinn::TermSpec;
 use crate::train::Loss;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use operators::expr::{Inputs, Program, Symbols};
 use operators::model::Field;
 use operators::{JetLayout, Model, Points, Real, Rng};
-use problems::Sampling;
 use rayon::prelude::*;
 
 type Tape<T> = <Model<T> as Field<T>>::Tape;
-
-/// Where the experts' equations are imposed, drawn afresh at every step.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ExpertPoints {
-    /// PDE constraint points in each block.
-    pub constraint: usize,
-    /// Whether every expert holds every condition's points (else those in its block).
-    pub global_conditions: bool,
-    /// Points on each interface where the outer loss compares the neighbours' solutions
-    /// (0: none, the blocks are only stitched together).
-    pub interface: usize,
-    pub interface_weight: f64,
-    /// Whether each expert's constraint also asks its solution to take, on the interface
-    /// points, the values of its neighbours' solutions of the previous step (a Schwarz
-    /// iteration carried along the training steps; the experts stay independent within a
-    /// step).
-    pub neighbour_rows: bool,
-    pub sampling: Sampling,
-}
-
-/// Points where one term's equations are imposed, with the term's target values there.
-struct PointSet {
-    term: usize,
-    /// `n × dims`, column-major.
-    x: Vec<f64>,
-    target: Option<Vec<f64>>,
-    /// The jets of an initial ansatz's u0 at the points, in the term's layout.
-    offset: Option<Vec<f64>>,
-}
-
-/// What one expert works on in a step.
-#[derive(Default)]
-struct Expert {
-    /// Constraint rows: PDE points in the block, then the conditions' points.
-    constraint: Vec<PointSet>,
-    /// The outer loss's points that fall in the block, one set per term.
-    outer: Vec<PointSet>,
-}
 
 /// How an expert's last solve went.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -477,28 +439,6 @@ fn combine(basis: &[f64], w: &[f64], u: &mut [f64]) {
     );
 }
 
-/// Splits points among the blocks, keeping each point's target value.
-fn split(
-    blocks: &Blocks,
-    term: usize,
-    points: &Points<f64>,
-    target: Option<&[f64]>,
-) -> Vec<PointSet> {
-    let mut members = vec![Vec::new(); blocks.len()];
-    for i in 0..points.len() {
-        members[blocks.of(|a| points.axis(a)[i])].push(i);
-    }
-    members
-        .into_iter()
-        .map(|m| PointSet {
-            term,
-            x: points.select(&m).coords().to_vec(),
-            target: target.map(|t| m.iter().map(|&i| t[i]).collect()),
-            offset: None,
-        })
-        .collect()
-}
-
 impl<T: Real> Objective<T> for HardConstraintLoss<T> {
     fn value_and_grad(&mut self, x: &[T], grad: &mut [T]) -> f64 {
         let previous: Vec<Option<[Vec<f64>; 2]>> = self
@@ -572,80 +512,10 @@ impl<T: Real> Loss<T> for HardConstraintLoss<T> {
     /// Fresh constraint points in every block, fresh condition rows, fresh outer and
     /// interface points (the paper draws a new random mask at every call).
     fn resample(&mut self, rng: &mut Rng) {
-        let target = |t: &TermSpec, points: &Points<f64>| match &t.target {
-            Some(Target::Expression(p)) => Some(p.eval_at_points(points)),
-            Some(Target::Values(_)) => unreachable!("problems reject data conditions here"),
-            None => None,
-        };
-        for (e, expert) in self.experts.iter_mut().enumerate() {
-            let source = PointSource::Interior {
-                domain: self.blocks.bounds(e),
-                n: self.points.constraint,
-                sampling: self.points.sampling,
-            };
-            let points = source.draw::<f64>(rng);
-            expert.constraint = vec![PointSet {
-                term: 0,
-                target: target(&self.terms[0], &points),
-                x: points.coords().to_vec(),
-                offset: None,
-            }];
-        }
-        // The initial ansatz satisfies its term exactly: no rows, no outer points.
-        let kept = |t: &usize| self.ansatz.as_ref().is_none_or(|a| a.term != *t);
-        for (t, term) in self
-            .terms
-            .iter()
-            .enumerate()
-            .skip(1)
-            .filter(|(t, _)| kept(t))
-        {
-            let points = term.source.draw::<f64>(rng);
-            let values = target(term, &points);
-            if self.points.global_conditions {
-                let x = points.coords().to_vec();
-                for expert in &mut self.experts {
-                    expert.constraint.push(PointSet {
-                        term: t,
-                        x: x.clone(),
-                        target: values.clone(),
-                        offset: None,
-                    });
-                }
-            } else {
-                let shares = split(&self.blocks, t, &points, values.as_deref());
-                for (expert, set) in self.experts.iter_mut().zip(shares) {
-                    expert.constraint.push(set);
-                }
-            }
-        }
-        self.outer_points.clear();
-        for expert in &mut self.experts {
-            expert.outer.clear();
-        }
-        for (t, term) in self.terms.iter().enumerate() {
-            if !kept(&t) {
-                self.outer_points.push(0);
-                continue;
-            }
-            let points = term.source.draw::<f64>(rng);
-            self.outer_points.push(points.len());
-            let values = target(term, &points);
-            for (expert, set) in
-                self.experts
-                    .iter_mut()
-                    .zip(split(&self.blocks, t, &points, values.as_deref()))
-            {
-                expert.outer.push(set);
-            }
-        }
-        if let Some(a) = &self.ansatz {
-            for expert in &mut self.experts {
-                for set in expert.constraint.iter_mut().chain(&mut expert.outer) {
-                    set.offset = a.offset(&self.layouts[set.term], &set.x);
-                }
-            }
-        }
+        let ansatz = self.ansatz.as_ref();
+        (self.experts, self.outer_points) =
+            self.points
+                .draw(&self.terms, &self.layouts, &self.blocks, ansatz, rng);
         self.seams.resample(&self.blocks, self.points.sampling, rng);
     }
 

@@ -6,9 +6,11 @@ mod ansatz;
 mod blocks;
 pub mod least_squares;
 mod loss;
+mod points;
 mod schedule;
 mod seams;
 
 pub use ansatz::InitialAnsatz;
 pub use blocks::{Blocks, Interface};
-pub use loss::{ExpertPoints, HardConstraintLoss, SolveReport};
+pub use loss::{HardConstraintLoss, SolveReport};
+pub use points::ExpertPoints;
