@@ -133,6 +133,23 @@ impl SetTape {
     }
 }
 
+/// u = offset + Φ·w, the jets of u at a row set's points, for a basis `Φ` of
+/// `u.len() × w.len()`.
+pub(super) fn combine(basis: &[f64], w: &[f64], offset: Option<&[f64]>, u: &mut [f64]) {
+    let (len, nb) = (u.len(), w.len());
+    matmul(
+        MatMut::from_column_major_slice_mut(u, len, 1),
+        Accum::Replace,
+        MatRef::from_column_major_slice(basis, len, nb),
+        MatRef::from_column_major_slice(w, nb, 1),
+        1.0,
+        Par::Seq,
+    );
+    if let Some(offset) = offset {
+        u.iter_mut().zip(offset).for_each(|(u, o)| *u += o);
+    }
+}
+
 fn rows_total(rows: &[Rows<'_>], n_basis: usize) -> usize {
     rows.iter().map(Rows::n).sum::<usize>() + n_basis
 }
@@ -177,18 +194,7 @@ impl Linearization {
             let n = set.n();
             let slots = set.layout.len();
             let s = set.scale();
-            // u's jets: the basis jets times w.
-            matmul(
-                MatMut::from_column_major_slice_mut(&mut tape.u, slots * n, 1),
-                Accum::Replace,
-                MatRef::from_column_major_slice(set.basis, slots * n, nb),
-                MatRef::from_column_major_slice(w, nb, 1),
-                1.0,
-                Par::Seq,
-            );
-            if let Some(offset) = set.offset {
-                tape.u.iter_mut().zip(offset).for_each(|(u, o)| *u += o);
-            }
+            combine(set.basis, w, set.offset, &mut tape.u);
             let inp = set.inputs(&tape.u);
             let values = set.program.eval(&inp, &mut tape.regs);
             for (i, &v) in values.iter().enumerate() {

@@ -11,7 +11,7 @@
 //! Experts run in parallel; gradients are summed in a fixed order, so the result does not
 //! depend on the number of threads.
 
-use super::least_squares::{backward, solve, LmSettings, LmStop, Rows};
+use super::least_squares::{backward, combine, solve, LmSettings, LmStop, Rows};
 use super::points::{Expert, ExpertPoints};
 use super::schedule::longest_first;
 use super::seams::{Seam, Seams};
@@ -294,10 +294,7 @@ impl<T: Real> HardConstraintLoss<T> {
             let (term, layout) = (&self.terms[set.term], &self.layouts[set.term]);
             let (basis, mut tape) = self.basis(params, layout, &set.x);
             let mut u = vec![0.0; layout.len() * n];
-            combine(&basis, w, &mut u);
-            if let Some(offset) = &set.offset {
-                u.iter_mut().zip(offset).for_each(|(u, o)| *u += o);
-            }
+            combine(&basis, w, set.offset.as_deref(), &mut u);
             let inp = Inputs {
                 n,
                 layout,
@@ -351,7 +348,7 @@ impl<T: Real> HardConstraintLoss<T> {
         let (basis, mut tape) = self.basis(params, self.seams.layout(seam), &seam.x);
         let delta: Vec<f64> = w.0.iter().zip(w.1).map(|(a, b)| a - b).collect();
         let mut jump = vec![0.0; basis.len() / delta.len()];
-        combine(&basis, &delta, &mut jump);
+        combine(&basis, &delta, None, &mut jump);
         let value = self.seams.penalty(&mut jump);
         let mut w_bar = vec![0.0; delta.len()];
         let mut grad = vec![T::zero(); self.n_params()];
@@ -373,7 +370,7 @@ impl<T: Real> HardConstraintLoss<T> {
         let (basis, _) = self.basis(params, self.seams.layout(seam), &seam.x);
         let jets = |w: &[f64]| {
             let mut u = vec![0.0; basis.len() / w.len()];
-            combine(&basis, w, &mut u);
+            combine(&basis, w, None, &mut u);
             u
         };
         let i = seam.interface;
@@ -424,19 +421,6 @@ impl<T: Real> HardConstraintLoss<T> {
         }
         solved.grad
     }
-}
-
-/// u = Φ·w for a basis `Φ` of `u.len() × w.len()`.
-fn combine(basis: &[f64], w: &[f64], u: &mut [f64]) {
-    let (len, nb) = (u.len(), w.len());
-    matmul(
-        MatMut::from_column_major_slice_mut(u, len, 1),
-        Accum::Replace,
-        MatRef::from_column_major_slice(basis, len, nb),
-        MatRef::from_column_major_slice(w, nb, 1),
-        1.0,
-        Par::Seq,
-    );
 }
 
 impl<T: Real> Objective<T> for HardConstraintLoss<T> {
