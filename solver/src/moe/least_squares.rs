@@ -82,7 +82,8 @@ impl Default for LmSettings {
 /// Why a solve stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LmStop {
-    /// The step or the cost decrease fell below the tolerance, and Newton's method finished.
+    /// The step or the cost decrease fell below the hand-over tolerance and Newton's method
+    /// settled, or Gauss–Newton reached the last hand-over (1e-10).
     Converged,
     MaxIterations,
     /// No damping made the cost decrease (the cost is at a minimum to rounding).
