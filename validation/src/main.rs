@@ -23,7 +23,7 @@ use validation::runner::{run_case, Dirs};
     after_help = "Examples:\n  cargo run --release -p validation -- --quick\n  cargo run --release -p validation -- --full allen_cahn"
 )]
 struct Cli {
-    /// Reduced settings, under 15 minutes for all cases on 2 cores (the default).
+    /// Reduced settings, about 20 minutes for all cases on 2 cores (the default).
     #[arg(long, conflicts_with = "full")]
     quick: bool,
     /// The paper-size settings (hours).
