@@ -136,7 +136,39 @@ pub fn compare<'a>(
 
 #[cfg(test)]
 mod tests {
-    use super::median;
+    use super::{median, Comparison, ComparisonSpec};
+
+    #[test]
+    fn targets_are_judged_on_the_median_ratios() {
+        let spec = ComparisonSpec {
+            method: "K = 4".into(),
+            against: "K = 1".into(),
+            error_ratio: Some(1.0),
+            speedup: Some(2.0),
+        };
+        let measured = |spec, error, ms| Comparison {
+            spec,
+            variants: 3,
+            error: (error, 2e-2),
+            per_step_ms: (ms, 10.0),
+        };
+        assert!(measured(&spec, 1.9e-2, 4.9).passed());
+        let worse = measured(&spec, 2.1e-2, 4.9);
+        assert!(!worse.passed());
+        assert!(worse.text().ends_with("**misses**."), "{}", worse.text());
+        assert!(
+            !measured(&spec, 1.9e-2, 5.1).passed(),
+            "1.96x is short of 2x"
+        );
+        let reported = ComparisonSpec {
+            error_ratio: None,
+            speedup: None,
+            ..spec.clone()
+        };
+        let slow = measured(&reported, 3e-2, 20.0);
+        assert!(slow.passed(), "no targets: reported, not judged");
+        assert!(slow.text().contains("0.50x faster"), "{}", slow.text());
+    }
 
     #[test]
     fn median_of_odd_and_even_counts() {
