@@ -165,8 +165,7 @@ pub fn solve(rows: &[Rows<'_>], w0: &[f64], settings: &LmSettings) -> LmSolution
         cost = trial_cost;
         mu = (mu / 10.0).max(1e-12);
         std::mem::swap(&mut lin, &mut trial_lin);
-        let tol = handover;
-        if step_norm <= tol * (norm(&w) + tol) || decrease <= tol * cost {
+        if step_norm <= handover * (norm(&w) + handover) || decrease <= handover * cost {
             let settled = polish(rows, &mut w, &mut lin, &mut trial_lin, settings.ridge);
             cost = half_square(&lin.r);
             if settled || handover <= LAST_HANDOVER {
