@@ -1,12 +1,14 @@
 //! A batch of points split into fixed chunks that rayon evaluates in parallel.
 //!
-//! Each chunk owns its tape, output adjoint and gradient buffer, all allocated once.
-//! Gradients are reduced in chunk order, so the result is bitwise identical for any
-//! number of threads.
+//! Each chunk owns its output adjoint and gradient buffer, allocated once. A chunk's tape
+//! is its own where a forward pass must outlive the call (`forward`, then `backward`); the
+//! fused `value_and_grad` borrows one from a few spare tapes instead. Gradients are reduced
+//! in chunk order, so the result is bitwise identical for any number of threads.
 
 use crate::model::Field;
 use crate::{JetLayout, Real};
 use rayon::prelude::*;
+use std::sync::Mutex;
 
 /// Points in `dims` dimensions, stored `n × dims` column-major (each coordinate contiguous).
 #[derive(Clone, Debug, PartialEq)]
@@ -91,7 +93,8 @@ pub struct ChunkView<'a, T> {
 struct Chunk<T, Tape> {
     offset: usize,
     x: Vec<T>,
-    tape: Tape,
+    /// Made by the first `forward`.
+    tape: Option<Tape>,
     bar: Vec<T>,
     grad: Vec<T>,
     value: f64,
@@ -103,6 +106,10 @@ pub struct Batched<T: Real, F: Field<T>> {
     dims: usize,
     n: usize,
     chunks: Vec<Chunk<T, F::Tape>>,
+    /// Tapes for `value_and_grad`, tagged with their point counts. A chunk needs one only
+    /// while it is in flight, so a few serve the whole batch and stay in cache; a tape per
+    /// chunk would stream every chunk's tape through main memory at every step.
+    spare: Mutex<Vec<(usize, F::Tape)>>,
 }
 
 impl<T: Real, F: Field<T>> Batched<T, F> {
@@ -124,7 +131,7 @@ impl<T: Real, F: Field<T>> Batched<T, F> {
                 Chunk {
                     offset: c * chunk,
                     x: vec![T::zero(); len * points.dims()],
-                    tape: field.tape(&layout, len),
+                    tape: None,
                     bar: vec![T::zero(); outputs * len],
                     grad: vec![T::zero(); field.n_params()],
                     value: 0.0,
@@ -136,6 +143,7 @@ impl<T: Real, F: Field<T>> Batched<T, F> {
             dims: points.dims(),
             n,
             chunks,
+            spare: Mutex::new(Vec::new()),
         };
         b.set_points(points);
         b
@@ -171,9 +179,13 @@ impl<T: Real, F: Field<T>> Batched<T, F> {
 
     /// Forward pass over every chunk, in parallel.
     pub fn forward(&mut self, field: &F, params: &[T]) {
-        self.chunks
-            .par_iter_mut()
-            .for_each(|c| field.forward(params, &c.x, &mut c.tape));
+        let (layout, dims) = (&self.layout, self.dims);
+        self.chunks.par_iter_mut().for_each(|c| {
+            let tape = c
+                .tape
+                .get_or_insert_with(|| field.tape(layout, c.x.len() / dims));
+            field.forward(params, &c.x, tape);
+        });
     }
 
     /// Number of chunks.
@@ -184,7 +196,7 @@ impl<T: Real, F: Field<T>> Batched<T, F> {
     /// Output jets of chunk `index` after [`forward`](Self::forward): a second network's
     /// jets on the same points, read beside the first's (INSR's previous field).
     pub fn chunk_output(&self, field: &F, index: usize) -> &[T] {
-        field.output(&self.chunks[index].tape)
+        field.output(self.chunks[index].own_tape())
     }
 
     /// Maps every chunk's outputs after [`forward`](Self::forward), in parallel; results in chunk order.
@@ -197,7 +209,7 @@ impl<T: Real, F: Field<T>> Batched<T, F> {
         self.chunks
             .par_iter()
             .enumerate()
-            .map(|(i, c)| f(view(field, i, c, dims)))
+            .map(|(i, c)| f(view(field, i, c, c.own_tape(), dims)))
             .collect()
     }
 
@@ -213,10 +225,11 @@ impl<T: Real, F: Field<T>> Batched<T, F> {
         let dims = self.dims;
         self.chunks.par_iter_mut().enumerate().for_each(|(i, c)| {
             let mut bar = std::mem::take(&mut c.bar);
-            adjoint(view(field, i, c, dims), &mut bar);
+            let mut tape = c.tape.take().expect("backward follows forward");
+            adjoint(view(field, i, c, &tape, dims), &mut bar);
             c.grad.fill(T::zero());
-            field.backward(params, &bar, &mut c.tape, &mut c.grad);
-            c.bar = bar;
+            field.backward(params, &bar, &mut tape, &mut c.grad);
+            (c.bar, c.tape) = (bar, Some(tape));
         });
         self.reduce(grad);
     }
@@ -230,14 +243,17 @@ impl<T: Real, F: Field<T>> Batched<T, F> {
         loss: impl Fn(ChunkView<'_, T>, &mut [T]) -> f64 + Sync,
         grad: &mut [T],
     ) -> f64 {
-        let dims = self.dims;
+        let (layout, dims, spare) = (&self.layout, self.dims, &self.spare);
         self.chunks.par_iter_mut().enumerate().for_each(|(i, c)| {
-            field.forward(params, &c.x, &mut c.tape);
+            let n = c.x.len() / dims;
+            let mut tape = take_spare(spare, n).unwrap_or_else(|| field.tape(layout, n));
+            field.forward(params, &c.x, &mut tape);
             let mut bar = std::mem::take(&mut c.bar);
-            c.value = loss(view(field, i, c, dims), &mut bar);
+            c.value = loss(view(field, i, c, &tape, dims), &mut bar);
             c.grad.fill(T::zero());
-            field.backward(params, &bar, &mut c.tape, &mut c.grad);
+            field.backward(params, &bar, &mut tape, &mut c.grad);
             c.bar = bar;
+            spare.lock().expect("a chunk panicked").push((n, tape));
         });
         self.reduce(grad);
         self.chunks.iter().map(|c| c.value).sum()
@@ -250,10 +266,24 @@ impl<T: Real, F: Field<T>> Batched<T, F> {
     }
 }
 
+impl<T, Tape> Chunk<T, Tape> {
+    fn own_tape(&self) -> &Tape {
+        self.tape.as_ref().expect("outputs are read after forward")
+    }
+}
+
+/// A spare tape for `n` points, if one is free.
+fn take_spare<Tape>(spare: &Mutex<Vec<(usize, Tape)>>, n: usize) -> Option<Tape> {
+    let mut spare = spare.lock().expect("a chunk panicked");
+    let i = spare.iter().position(|&(len, _)| len == n)?;
+    Some(spare.swap_remove(i).1)
+}
+
 fn view<'a, T: Real, F: Field<T>>(
     field: &F,
     index: usize,
     c: &'a Chunk<T, F::Tape>,
+    tape: &'a F::Tape,
     dims: usize,
 ) -> ChunkView<'a, T> {
     ChunkView {
@@ -261,6 +291,6 @@ fn view<'a, T: Real, F: Field<T>>(
         offset: c.offset,
         n: c.x.len() / dims,
         x: &c.x,
-        jets: field.output(&c.tape),
+        jets: field.output(tape),
     }
 }
