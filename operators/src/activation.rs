@@ -22,6 +22,7 @@ pub enum Activation {
 
 impl Activation {
     /// y = σ(z), elementwise.
+    #[inline(always)]
     pub fn eval<T: Real>(&self, z: &[T], y: &mut [T]) {
         match *self {
             Activation::Tanh => y.iter_mut().zip(z).for_each(|(y, &z)| *y = vmath::tanh(z)),
@@ -35,6 +36,41 @@ impl Activation {
             }
             Activation::Cos => y.iter_mut().zip(z).for_each(|(y, &z)| *y = z.cos()),
             Activation::Identity => y.copy_from_slice(z),
+        }
+    }
+
+    /// σ at a block of points, for loops that keep a block's jets in registers (the fused
+    /// order-2 chain passes).
+    #[inline(always)]
+    pub fn eval_block<T: Real, const B: usize>(&self, z: &[T; B]) -> [T; B] {
+        let mut y = [T::zero(); B];
+        self.eval(z, &mut y);
+        y
+    }
+
+    /// σ′, σ″, σ‴ at a block of points, given y = σ(z) there: the block form of
+    /// [`Activation::derivatives`], one `match` per block.
+    #[inline(always)]
+    pub fn first_three_block<T: Real, const B: usize>(
+        &self,
+        z: &[T; B],
+        y: &[T; B],
+    ) -> [[T; B]; 3] {
+        match *self {
+            Activation::Tanh => per_point(z, y, |_, y| polynomials_at(&TANH, y)),
+            Activation::Sigmoid => per_point(z, y, |_, y| polynomials_at(&SIGMOID, y)),
+            Activation::Sin { w0 } => {
+                let w = T::from_f64(w0);
+                per_point(z, y, |z, y| {
+                    let c = (w * z).cos();
+                    [w * c, -w * w * y, -w * w * w * c]
+                })
+            }
+            Activation::Cos => per_point(z, y, |z, y| {
+                let s = z.sin();
+                [-s, -y, s]
+            }),
+            Activation::Identity => [[T::one(); B], [T::zero(); B], [T::zero(); B]],
         }
     }
 
@@ -163,6 +199,43 @@ fn polynomial_derivatives<T: Real>(polys: &DerivativePolys, y: &[T], d: &mut [&m
     }
 }
 
+/// `f(z, y)` (three derivatives) at each point of a block, as three rows.
+#[inline(always)]
+fn per_point<T: Real, const B: usize>(
+    z: &[T; B],
+    y: &[T; B],
+    f: impl Fn(T, T) -> [T; 3],
+) -> [[T; B]; 3] {
+    let mut d = [[T::zero(); B]; 3];
+    for l in 0..B {
+        let v = f(z[l], y[l]);
+        d[0][l] = v[0];
+        d[1][l] = v[1];
+        d[2][l] = v[2];
+    }
+    d
+}
+
+/// The first three derivative polynomials at one y (σ⁽ᵏ⁾ has degree k + 1 in y).
+#[inline(always)]
+fn polynomials_at<T: Real>(polys: &DerivativePolys, y: T) -> [T; 3] {
+    [
+        horner_at::<T, 3>(&polys[0], y),
+        horner_at::<T, 4>(&polys[1], y),
+        horner_at::<T, 5>(&polys[2], y),
+    ]
+}
+
+/// Σ_{i<N} c[i]·y^i.
+#[inline(always)]
+fn horner_at<T: Real, const N: usize>(c: &[f64], y: T) -> T {
+    let mut acc = T::from_f64(c[N - 1]);
+    for i in (0..N - 1).rev() {
+        acc = acc * y + T::from_f64(c[i]);
+    }
+    acc
+}
+
 /// d[p] = Σ_{i<N} c[i]·y[p]^i.
 #[inline(always)]
 fn horner<T: Real, const N: usize>(c: &[T], y: &[T], d: &mut [T]) {
@@ -212,6 +285,35 @@ mod tests {
                         (fd - d0[k][i]).abs() < 1e-6 * scale * 30f64.powi(k as i32),
                         "{act:?} order {k} at {}",
                         z[i]
+                    );
+                }
+            }
+        }
+    }
+
+    /// The block forms the fused chain passes use give what the row forms give.
+    #[test]
+    fn block_forms_match_the_row_forms() {
+        let z: [f64; 16] = core::array::from_fn(|i| -3.0 + 0.4 * i as f64 + 0.01);
+        for act in [
+            Activation::Tanh,
+            Activation::Sigmoid,
+            Activation::Sin { w0: 3.0 },
+            Activation::Cos,
+            Activation::Identity,
+        ] {
+            let y = act.eval_block(&z);
+            let mut rows = [0.0; 48];
+            act.derivatives(&z, &y, &mut rows);
+            let blocks = act.first_three_block(&z, &y);
+            for (k, block) in blocks.iter().enumerate() {
+                for (l, &v) in block.iter().enumerate() {
+                    let row = rows[k * 16 + l];
+                    assert!(
+                        (v - row).abs() <= 1e-14 * (1.0 + row.abs()),
+                        "{act:?} σ^({}) at {}: {v} vs {row}",
+                        k + 1,
+                        z[l]
                     );
                 }
             }

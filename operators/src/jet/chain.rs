@@ -97,6 +97,38 @@ fn product_into<T: Real, const K: usize>(out: &mut [T], c: T, f: &[&[T]]) {
     }
 }
 
+/// Points the fused order-≤2 passes take at once: a block's rows stay in the first-level
+/// cache while every slot is visited, and the per-point loops are long enough to vectorize.
+const BLOCK: usize = 64;
+/// Block size for the points left over, before the last few go one by one.
+const TAIL: usize = 16;
+
+/// A pass over a column's points, block by block (`B` points from `p`).
+trait BlockPass {
+    fn run<const B: usize>(&mut self, p: usize);
+}
+
+/// Runs `pass` over `n` points: in blocks of [`BLOCK`], then of [`TAIL`], then one by one.
+fn for_each_block(n: usize, pass: &mut impl BlockPass) {
+    let (whole, tail) = (n - n % BLOCK, n - n % TAIL);
+    (0..whole).step_by(BLOCK).for_each(|p| pass.run::<BLOCK>(p));
+    (whole..tail)
+        .step_by(TAIL)
+        .for_each(|p| pass.run::<TAIL>(p));
+    (tail..n).for_each(|p| pass.run::<1>(p));
+}
+
+/// `B` values of `row` from point `p`.
+#[inline(always)]
+fn block<T: Copy, const B: usize>(row: &[T], p: usize) -> &[T; B] {
+    row[p..p + B].try_into().expect("B values")
+}
+
+#[inline(always)]
+fn block_mut<T, const B: usize>(row: &mut [T], p: usize) -> &mut [T; B] {
+    (&mut row[p..p + B]).try_into().expect("B values")
+}
+
 /// The Faà di Bruno terms of a slot of an order ≤ 2 layout: `σ'·z_s`, plus `c·σ''·z_a·z_b`
 /// for a second-order slot (c, a, b returned).
 fn second_order_term(terms: &[ChainTerm]) -> Option<(f64, usize, usize)> {
@@ -104,112 +136,126 @@ fn second_order_term(terms: &[ChainTerm]) -> Option<(f64, usize, usize)> {
     terms.get(1).map(|t| (t.coef, t.factors[0], t.factors[1]))
 }
 
-/// [`chain_forward`] of one slot when the layout has order ≤ 2: one fused pass.
-fn second_order_forward<'a, T: Real>(
-    terms: &[ChainTerm],
-    d: Rows<'_, T>,
-    zs: &[T],
-    slot: impl Fn(usize) -> &'a [T],
+/// The slots after the value (`ys`) of `B` points from `p`, for an order ≤ 2 layout, given
+/// σ′ and σ″ there: every slot in one visit of the block.
+#[inline(always)]
+fn second_order_forward<T: Real, const B: usize>(
+    layout: &JetLayout,
+    [d1, d2]: [&[T; B]; 2],
+    z: &[T],
     ys: &mut [T],
+    p: usize,
 ) {
-    let n = ys.len();
-    let (d1, zs) = (&d[0][..n], &zs[..n]);
-    match second_order_term(terms) {
-        None => (0..n).for_each(|p| ys[p] = d1[p] * zs[p]),
-        Some((c, a, b)) => {
-            let c = T::from_f64(c);
-            let (d2, za, zb) = (&d[1][..n], &slot(a)[..n], &slot(b)[..n]);
-            for p in 0..n {
-                ys[p] = d1[p] * zs[p] + c * d2[p] * za[p] * zb[p];
+    let n = z.len() / layout.len();
+    let slot = |s: usize| block::<T, B>(z, s * n + p);
+    for s in 1..layout.len() {
+        let (zs, out) = (slot(s), block_mut::<T, B>(ys, (s - 1) * n + p));
+        match second_order_term(layout.chain_terms(s)) {
+            None => {
+                for l in 0..B {
+                    out[l] = d1[l] * zs[l];
+                }
+            }
+            Some((c, a, b)) => {
+                let (c, za, zb) = (T::from_f64(c), slot(a), slot(b));
+                for l in 0..B {
+                    out[l] = d1[l] * zs[l] + c * d2[l] * za[l] * zb[l];
+                }
             }
         }
     }
 }
 
-/// [`chain_backward`] of one slot `s` when the layout has order ≤ 2: one fused pass that adds
-/// the slot's adjoint into the value slot, the slot itself and its first-order factors.
-fn second_order_backward<'a, T: Real>(
-    terms: &[ChainTerm],
-    s: usize,
-    d: Rows<'_, T>,
-    ybs: &[T],
-    slot: impl Fn(usize) -> &'a [T],
-    zbar: &mut [T],
-) {
-    let n = ybs.len();
-    let (d1, d2, zs) = (&d[0][..n], &d[1][..n], &slot(s)[..n]);
-    let (lower, upper) = zbar.split_at_mut(s * n);
-    let zbar_s = &mut upper[..n];
-    match second_order_term(terms) {
-        None => first_order_adjoint(&mut lower[..n], zbar_s, ybs, d1, d2, zs),
-        Some((c, a, b)) => {
-            let c = T::from_f64(c);
-            let (d3, za, zb) = (&d[2][..n], &slot(a)[..n], &slot(b)[..n]);
-            // 0 < a ≤ b < s: the value slot and both factors' adjoints are disjoint from zbar_s.
-            let (lower, zbar_b) = lower.split_at_mut(b * n);
-            let (zbar0, zbar_a) = lower.split_at_mut(a * n);
-            let zbar = [&mut zbar0[..n], zbar_s, &mut zbar_b[..n]];
-            let (d, z) = ([d1, d2, d3], [zs, za, zb]);
-            if a == b {
-                second_order_adjoint(zbar, None, ybs, d, z, c);
-            } else {
-                second_order_adjoint(zbar, Some(&mut zbar_a[..n]), ybs, d, z, c);
-            }
-        }
+/// [`compose`] for an order ≤ 2 layout, with σ′ and σ″ given as rows.
+struct Compose<'a, T> {
+    layout: &'a JetLayout,
+    derivatives: [&'a [T]; 2],
+    z: &'a [T],
+    ys: &'a mut [T],
+}
+
+impl<T: Real> BlockPass for Compose<'_, T> {
+    #[inline(always)]
+    fn run<const B: usize>(&mut self, p: usize) {
+        let d = self.derivatives.map(|r| block::<T, B>(r, p));
+        second_order_forward(self.layout, d, self.z, self.ys, p);
     }
 }
 
-/// zbar0 += ȳ·σ''·z_s, zbar_s = ȳ·σ' (separate slices, so the loop vectorizes).
-fn first_order_adjoint<T: Real>(
-    zbar0: &mut [T],
-    zbar_s: &mut [T],
-    ybs: &[T],
-    d1: &[T],
-    d2: &[T],
-    zs: &[T],
-) {
-    let n = zbar0.len();
-    let (zbar_s, ybs, d1, d2, zs) = (&mut zbar_s[..n], &ybs[..n], &d1[..n], &d2[..n], &zs[..n]);
-    for p in 0..n {
-        zbar0[p] += ybs[p] * d2[p] * zs[p];
-        zbar_s[p] = ybs[p] * d1[p];
+/// [`chain_forward`] for an order ≤ 2 layout.
+struct ActivationForward<'a, T> {
+    layout: &'a JetLayout,
+    act: &'a Activation,
+    z: &'a [T],
+    y: &'a mut [T],
+}
+
+impl<T: Real> BlockPass for ActivationForward<'_, T> {
+    #[inline(always)]
+    fn run<const B: usize>(&mut self, p: usize) {
+        let n = self.z.len() / self.layout.len();
+        let z0 = block::<T, B>(self.z, p);
+        let y0 = self.act.eval_block(z0);
+        let [d1, d2, _] = self.act.first_three_block(z0, &y0);
+        *block_mut::<T, B>(self.y, p) = y0;
+        second_order_forward(self.layout, [&d1, &d2], self.z, &mut self.y[n..], p);
     }
 }
 
-/// The adjoint of `y_s = σ'·z_s + c·σ''·z_a·z_b` into `[zbar0, zbar_s, zbar_b]` and `zbar_a`
-/// (`None` when a = b, whose two contributions then both go to `zbar_b`).
-fn second_order_adjoint<T: Real>(
-    [zbar0, zbar_s, zbar_b]: [&mut [T]; 3],
-    zbar_a: Option<&mut [T]>,
-    ybs: &[T],
-    [d1, d2, d3]: [&[T]; 3],
-    [zs, za, zb]: [&[T]; 3],
-    c: T,
-) {
-    let n = zbar0.len();
-    let (zbar_s, zbar_b, ybs) = (&mut zbar_s[..n], &mut zbar_b[..n], &ybs[..n]);
-    let (d1, d2, d3) = (&d1[..n], &d2[..n], &d3[..n]);
-    let (zs, za, zb) = (&zs[..n], &za[..n], &zb[..n]);
-    match zbar_a {
-        None => {
-            let c2 = c + c;
-            for p in 0..n {
-                let w = c * ybs[p];
-                zbar0[p] += ybs[p] * d2[p] * zs[p] + w * d3[p] * za[p] * zb[p];
-                zbar_s[p] = ybs[p] * d1[p];
-                zbar_b[p] += c2 * ybs[p] * d2[p] * za[p];
+/// [`chain_backward`] for an order ≤ 2 layout: one visit of a block writes every slot's
+/// adjoint, the value slot's from registers. Slots come in increasing order, so a
+/// first-order slot's adjoint is written before second-order slots add to it.
+struct ActivationBackward<'a, T> {
+    layout: &'a JetLayout,
+    act: &'a Activation,
+    /// z, y and ȳ.
+    jets: [&'a [T]; 3],
+    zbar: &'a mut [T],
+}
+
+impl<T: Real> BlockPass for ActivationBackward<'_, T> {
+    #[inline(always)]
+    fn run<const B: usize>(&mut self, p: usize) {
+        let ([z, y, ybar], zbar) = (self.jets, &mut *self.zbar);
+        let n = z.len() / self.layout.len();
+        let slot = |s: usize| block::<T, B>(z, s * n + p);
+        let (z0, y0, ybar0) = (slot(0), block::<T, B>(y, p), block::<T, B>(ybar, p));
+        let [d1, d2, d3] = self.act.first_three_block(z0, y0);
+        let mut zbar0 = [T::zero(); B];
+        for l in 0..B {
+            zbar0[l] = ybar0[l] * d1[l];
+        }
+        for s in 1..self.layout.len() {
+            let (zs, ybs) = (slot(s), block::<T, B>(ybar, s * n + p));
+            let zbar_s = block_mut::<T, B>(zbar, s * n + p);
+            for l in 0..B {
+                zbar_s[l] = ybs[l] * d1[l];
+            }
+            match second_order_term(self.layout.chain_terms(s)) {
+                None => {
+                    for l in 0..B {
+                        zbar0[l] += ybs[l] * d2[l] * zs[l];
+                    }
+                }
+                Some((c, a, b)) => {
+                    let (c, za, zb) = (T::from_f64(c), slot(a), slot(b));
+                    let w = ybs.map(|v| c * v);
+                    for l in 0..B {
+                        zbar0[l] += ybs[l] * d2[l] * zs[l] + w[l] * d3[l] * za[l] * zb[l];
+                    }
+                    // a = b is u_xx: both factors' terms go to the same slot, one after the other.
+                    let zbar_a = block_mut::<T, B>(zbar, a * n + p);
+                    for l in 0..B {
+                        zbar_a[l] += w[l] * d2[l] * zb[l];
+                    }
+                    let zbar_b = block_mut::<T, B>(zbar, b * n + p);
+                    for l in 0..B {
+                        zbar_b[l] += w[l] * d2[l] * za[l];
+                    }
+                }
             }
         }
-        Some(zbar_a) => {
-            let zbar_a = &mut zbar_a[..n];
-            for p in 0..n {
-                let w = c * ybs[p];
-                zbar0[p] += ybs[p] * d2[p] * zs[p] + w * d3[p] * za[p] * zb[p];
-                zbar_s[p] = ybs[p] * d1[p];
-                zbar_b[p] += w * d2[p] * za[p];
-                zbar_a[p] += w * d2[p] * zb[p];
-            }
-        }
+        *block_mut::<T, B>(zbar, p) = zbar0;
     }
 }
 
@@ -222,11 +268,16 @@ pub fn chain_forward<T: Real>(
     scratch: &mut ChainScratch<T>,
 ) {
     let n = z.len() / layout.len();
-    let (y0, ys) = y.split_at_mut(n);
-    act.eval(&z[..n], y0);
     if layout.len() == 1 {
+        act.eval(z, y);
         return;
     }
+    if layout.max_order() <= 2 {
+        for_each_block(n, &mut ActivationForward { layout, act, z, y });
+        return;
+    }
+    let (y0, ys) = y.split_at_mut(n);
+    act.eval(&z[..n], y0);
     let d = scratch.fill(act, &z[..n], y0, layout.max_order());
     compose(layout, d, z, ys);
 }
@@ -248,10 +299,17 @@ fn compose<T: Real>(layout: &JetLayout, d: Rows<'_, T>, z: &[T], ys: &mut [T]) {
     let n = d.n;
     let slot = |s: usize| &z[s * n..(s + 1) * n];
     if layout.max_order() <= 2 {
-        for s in 1..layout.len() {
-            let ys = &mut ys[(s - 1) * n..s * n];
-            second_order_forward(layout.chain_terms(s), d, slot(s), slot, ys);
-        }
+        // σ″ is only read by second-order slots, so a first-order layout passes σ′ twice.
+        let derivatives = [&d[0], &d[layout.max_order() - 1]];
+        for_each_block(
+            n,
+            &mut Compose {
+                layout,
+                derivatives,
+                z,
+                ys,
+            },
+        );
         return;
     }
     let mut f = Factors::new();
@@ -278,19 +336,23 @@ pub fn chain_backward<T: Real>(
     scratch: &mut ChainScratch<T>,
 ) {
     let n = z.len() / layout.len();
+    if layout.max_order() <= 2 {
+        let jets = [z, y, ybar];
+        for_each_block(
+            n,
+            &mut ActivationBackward {
+                layout,
+                act,
+                jets,
+                zbar,
+            },
+        );
+        return;
+    }
     let d = scratch.fill(act, &z[..n], &y[..n], layout.max_order() + 1);
     let slot = |s: usize| &z[s * n..(s + 1) * n];
     let (zbar0, ybar0, d1) = (&mut zbar[..n], &ybar[..n], &d[0][..n]);
     (0..n).for_each(|p| zbar0[p] = ybar0[p] * d1[p]);
-    // Slots come in increasing order, so a first-order slot's adjoint is written before
-    // the second-order slots add to it.
-    if layout.max_order() <= 2 {
-        for s in 1..layout.len() {
-            let ybs = &ybar[s * n..(s + 1) * n];
-            second_order_backward(layout.chain_terms(s), s, d, ybs, slot, zbar);
-        }
-        return;
-    }
     zbar[n..].fill(T::zero());
     let mut f = Factors::new();
     for s in 1..layout.len() {
@@ -324,6 +386,14 @@ pub fn chain_backward<T: Real>(
 mod tests {
     use super::*;
     use crate::jet::Partial;
+
+    const ALL: [Activation; 5] = [
+        Activation::Tanh,
+        Activation::Sin { w0: 2.0 },
+        Activation::Sigmoid,
+        Activation::Cos,
+        Activation::Identity,
+    ];
 
     /// σ(g(x)) with g(x) = sin(2x) + x²: its jets against closed-form derivatives of the composition,
     /// via a fourth-order layout in one variable.
@@ -395,16 +465,13 @@ mod tests {
 
     fn adjoint_check(layout: JetLayout) {
         let s = layout.len();
-        let n = 3;
+        // 64 + 16 + 3 points: the fused passes take a block of each size.
+        let n = 83;
         let mut rng = crate::Rng::new(3);
         let z: Vec<f64> = (0..s * n).map(|_| rng.normal() * 0.7).collect();
         let ybar: Vec<f64> = (0..s * n).map(|_| rng.normal()).collect();
         let dz: Vec<f64> = (0..s * n).map(|_| rng.normal()).collect();
-        for act in [
-            Activation::Tanh,
-            Activation::Sin { w0: 2.0 },
-            Activation::Sigmoid,
-        ] {
+        for act in ALL {
             let mut scratch = ChainScratch::new(&layout, n);
             let f = |z: &[f64], sc: &mut ChainScratch<f64>| {
                 let mut y = vec![0.0; s * n];
@@ -443,7 +510,7 @@ mod tests {
         requested.push(Partial::from_axes(&[0, 1, 1]));
         let general = JetLayout::new(3, &requested);
         assert_eq!((fused.max_order(), general.max_order()), (2, 3));
-        let n = 37;
+        let n = 83;
         let mut rng = crate::Rng::new(5);
         let zg: Vec<f64> = (0..general.len() * n).map(|_| rng.normal()).collect();
         let mut zf = vec![0.0; fused.len() * n];
@@ -451,7 +518,7 @@ mod tests {
             let g = general.slot(p).unwrap();
             zf[s * n..(s + 1) * n].copy_from_slice(&zg[g * n..(g + 1) * n]);
         }
-        for act in [Activation::Tanh, Activation::Sin { w0: 2.0 }] {
+        for act in ALL {
             let mut yf = vec![0.0; zf.len()];
             let mut yg = vec![0.0; zg.len()];
             chain_forward(
