@@ -154,6 +154,17 @@ pub struct Case {
     pub cell: Option<(String, String, String)>,
 }
 
+/// The stems of the sweeps among `cases`, each once, in order of first appearance.
+pub fn sweep_stems<'a>(cases: impl IntoIterator<Item = &'a Case>) -> Vec<&'a str> {
+    let mut stems: Vec<&str> = Vec::new();
+    for (stem, ..) in cases.into_iter().filter_map(|c| c.cell.as_ref()) {
+        if !stems.contains(&stem.as_str()) {
+            stems.push(stem);
+        }
+    }
+    stems
+}
+
 /// `beta 10, nu 0.01` → `beta10-nu0.01`: a name fit for files and the command line.
 fn slug(name: &str) -> String {
     name.split(',')

@@ -4,7 +4,7 @@
 use clap::Parser;
 use std::path::PathBuf;
 use std::time::Instant;
-use validation::case::{Case, Mode};
+use validation::case::{sweep_stems, Case, Mode};
 use validation::comparison::compare;
 use validation::report::{render, Verdict};
 use validation::runner::{run_case, Dirs};
@@ -110,12 +110,7 @@ fn main() {
         .filter(|(c, r)| !Verdict::of(r, c.tolerance(mode)).passed())
         .map(|(c, _)| c.name.clone())
         .collect();
-    let mut stems: Vec<&str> = rows
-        .iter()
-        .filter_map(|(c, _)| c.cell.as_ref().map(|(s, ..)| s.as_str()))
-        .collect();
-    stems.dedup();
-    for stem in stems {
+    for stem in sweep_stems(rows.iter().map(|(c, _)| *c)) {
         for c in compare(mode, stem, &rows) {
             match c {
                 Ok(c) if c.passed() => {}

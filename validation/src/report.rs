@@ -2,7 +2,7 @@
 //! sweep (variants × methods) and a section per case with its figure. Every number comes
 //! from the run that wrote the file.
 
-use crate::case::{Case, Mode};
+use crate::case::{sweep_stems, Case, Mode};
 use crate::comparison::compare;
 use crate::runner::Outcome;
 
@@ -107,15 +107,7 @@ pub fn render(
             )),
         }
     }
-    let mut sweeps: Vec<&str> = Vec::new();
-    for (case, _) in rows {
-        if let Some((stem, ..)) = &case.cell {
-            if !sweeps.contains(&stem.as_str()) {
-                sweeps.push(stem);
-            }
-        }
-    }
-    for stem in sweeps {
+    for stem in sweep_stems(rows.iter().map(|(c, _)| *c)) {
         s.push_str(&sweep_section(mode, stem, rows));
     }
     for (case, result) in rows.iter().filter(|(c, _)| c.cell.is_none()) {
