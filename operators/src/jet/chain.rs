@@ -1,13 +1,16 @@
 //! Faà di Bruno: a scalar function applied to a batch of jets, and its adjoint.
 //!
 //! One unit's jets are a column of `slots · n` values, slot-major: slot `s` of point `p`
-//! at `s·n + p`. Every loop below runs over the `n` points of one slot, so it vectorizes.
+//! at `s·n + p`. Every loop below runs over points, so it vectorizes: layouts of order ≤ 2
+//! (every second-order PDE) in blocks that visit all slots at once, higher orders one
+//! slot and one Faà di Bruno term at a time.
 
 use super::layout::{ChainTerm, JetLayout};
 use crate::activation::Activation;
 use crate::Real;
 
-/// Scratch for one column: the activation's derivatives σ⁽¹⁾…σ⁽ᴷ⁺¹⁾ at the value slot.
+/// Scratch for one column: the activation's derivatives σ⁽¹⁾…σ⁽ᴷ⁺¹⁾ at the value slot
+/// (layouts of order ≥ 3; the order-2 blocks keep theirs in registers).
 #[derive(Clone, Debug, Default)]
 pub struct ChainScratch<T> {
     derivatives: Vec<T>,
@@ -15,8 +18,13 @@ pub struct ChainScratch<T> {
 
 impl<T: Real> ChainScratch<T> {
     pub fn new(layout: &JetLayout, n: usize) -> Self {
+        let rows = if layout.max_order() <= 2 {
+            0
+        } else {
+            layout.max_order() + 1
+        };
         ChainScratch {
-            derivatives: vec![T::zero(); (layout.max_order() + 1) * n],
+            derivatives: vec![T::zero(); rows * n],
         }
     }
 
