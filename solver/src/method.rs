@@ -77,6 +77,9 @@ impl<T: Real> Loss<T> for Method<T> {
     fn min_causal_weight(&self) -> f64 {
         self.loss().min_causal_weight()
     }
+    fn hold_causal_weights(&mut self, hold: bool) {
+        self.loss_mut().hold_causal_weights(hold)
+    }
     fn state(&self) -> Vec<f64> {
         self.loss().state()
     }

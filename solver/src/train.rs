@@ -20,6 +20,10 @@ pub trait Loss<T: Real>: Objective<T> {
     fn min_causal_weight(&self) -> f64 {
         1.0
     }
+    /// With `true`, every causal weight keeps the value the next evaluation gives it until
+    /// released with `false`. L-BFGS holds them: its line search compares trial points of
+    /// one objective, and weights that follow the parameters would change it between them.
+    fn hold_causal_weights(&mut self, _hold: bool) {}
     /// What a checkpoint must keep beside the parameters (the experts' coefficients of a
     /// hard-constraint loss); empty for most losses.
     fn state(&self) -> Vec<f64> {
@@ -252,6 +256,7 @@ impl<T: Real> Trainer<T> {
                 &mut self.history,
                 &self.loss_state,
             );
+            loss.hold_causal_weights(true);
             let report = opt.minimize(loss, &mut params, remaining, |it, f, x| {
                 let step = base + it;
                 if step.is_multiple_of(config.log_every) {
@@ -279,6 +284,7 @@ impl<T: Real> Trainer<T> {
                     }));
                 }
             });
+            loss.hold_causal_weights(false);
             self.params = params;
             self.step += report.iterations;
             lbfgs_report = Some(report);

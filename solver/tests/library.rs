@@ -1,12 +1,18 @@
 //! Bundled problems that train in seconds, run through the same path as `ansatz run`.
 
-use problems::Problem;
+use solver::overrides::load_with_overrides;
 use solver::run::{run, RunOptions};
 use std::path::Path;
 
 fn run_library(name: &str) -> serde_json::Value {
+    run_library_with(name, &[])
+}
+
+/// [`run_library`] with `--set` overrides.
+fn run_library_with(name: &str, sets: &[&str]) -> serde_json::Value {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../problems/{name}.toml"));
-    let p = Problem::load(&file).unwrap();
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    let p = load_with_overrides(&file, &sets).unwrap();
     let out = std::env::temp_dir().join(format!("ansatz-library-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     run(
@@ -35,4 +41,24 @@ fn heat_inverse_recovers_the_diffusivity_from_data() {
     let k = s["unknown_parameters"]["k"].as_f64().unwrap();
     assert!((k - 0.05).abs() < 1e-3, "recovered k = {k} (true 0.05)");
     assert!(s["loss_terms"]["data u (200 points)"].as_f64().unwrap() > 0.0);
+}
+
+/// Regression: L-BFGS after Adam on the causal Allen–Cahn problem stopped after two
+/// iterations ("line search found no acceptable step"): the causal weights followed the
+/// parameters, so its trial points saw different objectives. It holds them now.
+#[test]
+fn lbfgs_on_causal_allen_cahn_runs_its_iterations() {
+    let s = run_library_with(
+        "allen_cahn",
+        &[
+            "training.adam_steps=100",
+            "training.lbfgs_steps=20",
+            "training.collocation=512",
+        ],
+    );
+    assert_eq!(
+        s["lbfgs_stop"], "reached the requested number of iterations",
+        "{s}"
+    );
+    assert_eq!(s["steps"], 120);
 }

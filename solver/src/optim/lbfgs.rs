@@ -54,7 +54,7 @@ impl fmt::Display for StopReason {
             StopReason::MaxIterations => "reached the requested number of iterations",
             StopReason::GradientTolerance => "converged: gradient below tolerance",
             StopReason::FunctionTolerance => "converged: relative decrease below tolerance",
-            StopReason::LineSearchFailed => "line search found no acceptable step, even along the steepest descent (the loss is at the floating-point resolution)",
+            StopReason::LineSearchFailed => "line search found no acceptable step, even along the steepest descent (the loss is at its floating-point resolution, or its gradient does not match its values)",
             StopReason::NonFinite => "the loss or gradient became non-finite",
         })
     }

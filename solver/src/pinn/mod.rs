@@ -96,4 +96,10 @@ impl<T: Real, F: Field<T>> Loss<T> for PinnLoss<T, F> {
             .map(Term::min_causal_weight)
             .fold(1.0, f64::min)
     }
+
+    fn hold_causal_weights(&mut self, hold: bool) {
+        for t in &mut self.terms {
+            t.hold_causal_weights(hold);
+        }
+    }
 }

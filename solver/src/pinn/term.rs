@@ -150,6 +150,14 @@ struct Scratch<T> {
     bin_count: Vec<f64>,
 }
 
+/// Causal weights that follow the parameters, or are held from the next evaluation on.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum WeightHold {
+    Free,
+    FromNext,
+    Held,
+}
+
 pub struct Term<T: Real, F: Field<T>> {
     spec: TermSpec,
     layout: JetLayout,
@@ -160,6 +168,8 @@ pub struct Term<T: Real, F: Field<T>> {
     bin_loss: Vec<f64>,
     bin_weight: Vec<f64>,
     bin_count: Vec<f64>,
+    /// Whether `bin_weight` follows the parameters (see `Loss::hold_causal_weights`).
+    hold: WeightHold,
     /// Equation values at every point (paired terms).
     values: Vec<T>,
     /// Outward normals, `points × spatial dims` column-major (normal-derivative terms).
@@ -201,6 +211,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
             bin_loss: vec![0.0; bins],
             bin_weight: vec![1.0; bins],
             bin_count: vec![0.0; bins],
+            hold: WeightHold::Free,
             normals: Vec::new(),
             points: points.clone(),
             added: Vec::new(),
@@ -243,6 +254,15 @@ impl<T: Real, F: Field<T>> Term<T, F> {
 
     pub fn min_causal_weight(&self) -> f64 {
         self.bin_weight.iter().copied().fold(1.0, f64::min)
+    }
+
+    /// See [`Loss::hold_causal_weights`](crate::train::Loss::hold_causal_weights).
+    pub fn hold_causal_weights(&mut self, hold: bool) {
+        self.hold = if hold {
+            WeightHold::FromNext
+        } else {
+            WeightHold::Free
+        };
     }
 
     /// Per-bin mean residuals and weights of the last evaluation (causal terms).

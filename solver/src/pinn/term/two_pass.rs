@@ -3,7 +3,7 @@
 //! chunks, reduces in chunk order (so results do not depend on the thread count), then runs
 //! one backward pass seeded from the totals.
 
-use super::{Reduction, Scratch, Term};
+use super::{Reduction, Scratch, Term, WeightHold};
 use operators::expr::{Inputs, Program};
 use operators::model::Field;
 use operators::{Batched, ChunkView, JetLayout, Real};
@@ -96,7 +96,14 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         for (l, &c) in self.bin_loss.iter_mut().zip(&self.bin_count) {
             *l = if c > 0.0 { *l / c } else { 0.0 };
         }
-        causal.weights(&self.bin_loss, &mut self.bin_weight);
+        match self.hold {
+            WeightHold::Held => {}
+            WeightHold::Free => causal.weights(&self.bin_loss, &mut self.bin_weight),
+            WeightHold::FromNext => {
+                causal.weights(&self.bin_loss, &mut self.bin_weight);
+                self.hold = WeightHold::Held;
+            }
+        }
         let occupied = self.bin_count.iter().filter(|&&c| c > 0.0).count().max(1) as f64;
         let w = self.spec.weight;
         let value = w / occupied
