@@ -161,6 +161,10 @@ print("collect.h5 ok")
             "batch",
             cluster.to_str().unwrap(),
             "--slurm",
+            "--throttle",
+            "2",
+            "--preamble",
+            "echo preamble ran on task $SLURM_ARRAY_TASK_ID",
             "--submit",
             "--wait",
         ],
@@ -169,9 +173,16 @@ print("collect.h5 ok")
     assert!(out.contains("submitted job array"), "{out}");
     assert!(out.contains("all 4 runs completed"), "{out}");
     let script = std::fs::read_to_string(cluster.join("batch.sbatch")).unwrap();
-    assert!(script.contains("#SBATCH --array=0-3"), "{script}");
-    let logs = std::fs::read_dir(cluster.join("logs")).unwrap().count();
-    assert_eq!(logs, 4, "one SLURM log per array task");
+    assert!(script.contains("#SBATCH --array=0-3%2"), "{script}");
+    let logs: Vec<String> = std::fs::read_dir(cluster.join("logs"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(logs.len(), 4, "one SLURM log per array task");
+    for task in 0..4 {
+        let line = format!("preamble ran on task {task}");
+        assert!(logs.iter().any(|l| l.contains(&line)), "{line}: {logs:?}");
+    }
     let out = ansatz(&["collect", cluster.to_str().unwrap()], &env);
     assert!(out.contains("4 of 4 runs completed"), "{out}");
     assert_eq!(

@@ -21,12 +21,18 @@ pub struct SlurmOptions {
     /// The `ansatz` executable the array tasks run (it must be reachable from the nodes).
     pub exe: PathBuf,
     pub partition: Option<String>,
+    /// The account the runs are charged to.
+    pub account: Option<String>,
     /// Wall-clock limit per run, in SLURM's syntax (e.g. 2:00:00).
     pub time: Option<String>,
     /// CPUs per run (default: the sweep's threads per run).
     pub cpus_per_task: Option<usize>,
     /// Memory per run, in SLURM's syntax (e.g. 4G).
     pub mem: Option<String>,
+    /// At most this many runs at once (the array's `%N`), to leave room on a shared cluster.
+    pub throttle: Option<usize>,
+    /// Shell lines each run executes before `ansatz` (`module load hdf5`, say).
+    pub preamble: Vec<String>,
     /// Submit with sbatch (otherwise only write the script).
     pub submit: bool,
     /// After submitting, wait for the array to finish, reporting runs as they end.
@@ -122,7 +128,11 @@ fn array_script(dir: &Path, manifest: &Manifest, todo: &[usize], opts: &SlurmOpt
             manifest.source
         ),
         format!("#SBATCH --job-name=ansatz-{}", manifest.name),
-        format!("#SBATCH --array={}", array_spec(todo)),
+        format!(
+            "#SBATCH --array={}{}",
+            array_spec(todo),
+            opts.throttle.map_or(String::new(), |n| format!("%{n}"))
+        ),
         format!(
             "#SBATCH --output={}",
             dir.join("logs")
@@ -137,6 +147,7 @@ fn array_script(dir: &Path, manifest: &Manifest, todo: &[usize], opts: &SlurmOpt
     ];
     for (flag, value) in [
         ("partition", &opts.partition),
+        ("account", &opts.account),
         ("time", &opts.time),
         ("mem", &opts.mem),
     ] {
@@ -144,6 +155,7 @@ fn array_script(dir: &Path, manifest: &Manifest, todo: &[usize], opts: &SlurmOpt
             lines.push(format!("#SBATCH --{flag}={v}"));
         }
     }
+    lines.extend(opts.preamble.iter().cloned());
     lines.push(format!(
         "exec {} run --manifest {} --index \"$SLURM_ARRAY_TASK_ID\"",
         shell_quote(&opts.exe.display().to_string()),
@@ -257,6 +269,44 @@ mod tests {
         assert_eq!(array_spec(&[0, 1, 2, 3]), "0-3");
         assert_eq!(array_spec(&[0, 2, 3, 4, 7, 9, 10]), "0,2-4,7,9-10");
         assert_eq!(array_spec(&[5]), "5");
+    }
+
+    #[test]
+    fn script_carries_account_throttle_and_preamble_before_the_run() {
+        let runs = (0..4)
+            .map(|index| super::super::manifest::Entry {
+                index,
+                name: format!("seed={index}"),
+                values: Vec::new(),
+                seed: index as u64,
+                problem: format!("problems/{index:04}.toml"),
+                out: format!("runs/{index:04}"),
+            })
+            .collect();
+        let manifest = Manifest {
+            name: "heat".into(),
+            source: "heat.toml".into(),
+            sets: Vec::new(),
+            vary: Vec::new(),
+            seeds: (0..4).collect(),
+            threads: 2,
+            runs,
+        };
+        let opts = SlurmOptions {
+            exe: PathBuf::from("/opt/ansatz"),
+            account: Some("phys".into()),
+            throttle: Some(2),
+            preamble: vec!["module load hdf5".into(), "export OMP_NUM_THREADS=1".into()],
+            ..Default::default()
+        };
+        let script = array_script(Path::new("/sweeps/heat"), &manifest, &[0, 1, 3], &opts);
+        let lines: Vec<&str> = script.lines().collect();
+        assert!(lines.contains(&"#SBATCH --array=0-1,3%2"), "{script}");
+        assert!(lines.contains(&"#SBATCH --account=phys"), "{script}");
+        let at = |l: &str| lines.iter().position(|x| x.starts_with(l)).unwrap();
+        assert!(at("#SBATCH --account") < at("module load hdf5"));
+        assert!(at("module load hdf5") < at("export OMP_NUM_THREADS=1"));
+        assert!(at("export OMP_NUM_THREADS=1") < at("exec /opt/ansatz run"));
     }
 
     #[test]

@@ -141,6 +141,7 @@ so calling batch again after a crash, a kill or a time limit finishes the sweep.
 Examples:
   ansatz batch sweeps/heat --local -j 2
   ansatz batch sweeps/heat --slurm --partition debug --time 1:00:00      # writes batch.sbatch
+  ansatz batch sweeps/heat --slurm --throttle 4 --preamble 'module load hdf5'
   ansatz batch sweeps/heat --slurm --submit --wait                       # submits, then waits"
     )]
     Batch {
@@ -161,6 +162,9 @@ Examples:
         /// SLURM partition.
         #[arg(long, requires = "slurm")]
         partition: Option<String>,
+        /// SLURM account to charge.
+        #[arg(long, requires = "slurm")]
+        account: Option<String>,
         /// SLURM time limit per run, e.g. 2:00:00.
         #[arg(long, requires = "slurm")]
         time: Option<String>,
@@ -170,6 +174,12 @@ Examples:
         /// Memory per run, e.g. 4G.
         #[arg(long, requires = "slurm")]
         mem: Option<String>,
+        /// At most N runs at once (the array's %N), to leave room on a shared cluster.
+        #[arg(long, value_name = "N", requires = "slurm")]
+        throttle: Option<usize>,
+        /// A shell line each run executes first, e.g. "module load hdf5" (repeatable).
+        #[arg(long, value_name = "LINE", requires = "slurm")]
+        preamble: Vec<String>,
         /// Submit the script with sbatch and print the job id.
         #[arg(long, requires = "slurm")]
         submit: bool,
@@ -450,9 +460,12 @@ fn main() -> ExitCode {
             jobs,
             retries,
             partition,
+            account,
             time,
             cpus_per_task,
             mem,
+            throttle,
+            preamble,
             submit,
             wait,
             ..
@@ -473,9 +486,12 @@ fn main() -> ExitCode {
             let opts = SlurmOptions {
                 exe,
                 partition,
+                account,
                 time,
                 cpus_per_task,
                 mem,
+                throttle,
+                preamble,
                 submit,
                 wait,
             };
