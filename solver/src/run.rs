@@ -13,8 +13,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 mod files;
+mod lock;
 use files::write_characteristics;
 pub(crate) use files::{write_plots, write_vtk};
+pub use lock::{RunLock, BUSY_EXIT};
 
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
@@ -38,6 +40,9 @@ pub enum RunError {
     Diverged(#[from] TrainError),
     #[error("{0}")]
     Usage(String),
+    /// Another process holds the run directory.
+    #[error("{0}")]
+    Busy(String),
 }
 
 pub(crate) fn out_err(path: &Path, e: impl std::fmt::Display) -> RunError {
@@ -76,21 +81,22 @@ pub fn run(problem: &Problem, opts: &RunOptions) -> Result<serde_json::Value, Ru
     }
 }
 
-/// Checks `opts.out` and writes the resolved problem into it; returns the output grid, the
-/// reference and the seed.
+/// Locks `opts.out`, checks it and writes the resolved problem into it; returns the lock
+/// (hold it for the run), the output grid, the reference and the seed.
 pub(crate) fn prepare(
     p: &Problem,
     opts: &RunOptions,
-) -> Result<(Grid, Option<ReferenceData>, u64), RunError> {
+) -> Result<(RunLock, Grid, Option<ReferenceData>, u64), RunError> {
     let out = &opts.out;
+    // Checked before the lock, so that a bad problem leaves no directory behind.
+    let (grid, reference) = output_grid(p)?;
+    let lock = RunLock::acquire(out)?;
     if out.join("summary.json").exists() && !opts.resume {
         return Err(RunError::Usage(format!(
             "{} already holds a finished run; choose another --out or remove it",
             out.display()
         )));
     }
-    // Everything that can be checked is checked before the directory is touched.
-    let (grid, reference) = output_grid(p)?;
     let fields_dir = out.join("fields");
     std::fs::create_dir_all(&fields_dir).map_err(|e| out_err(&fields_dir, e))?;
     let _ = std::fs::remove_file(out.join("FAILED"));
@@ -106,7 +112,7 @@ pub(crate) fn prepare(
         .as_bytes(),
     )
     .map_err(|e| out_err(out, e))?;
-    Ok((grid, reference, seed))
+    Ok((lock, grid, reference, seed))
 }
 
 fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Value, RunError> {
@@ -114,7 +120,7 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
         return crate::insr::run::<T>(p, opts);
     }
     let out = &opts.out;
-    let (grid, reference, seed) = prepare(p, opts)?;
+    let (_lock, grid, reference, seed) = prepare(p, opts)?;
     let (mut loss, params, rng) = setup::build::<T>(p, seed);
     let config = setup::train_config(p);
     let mut trainer = Trainer::new(params, &config, rng);

@@ -339,3 +339,36 @@ fn failed_run_is_recorded_and_run_again_by_the_next_batch() {
     assert!(out.contains("1 completed, 0 failed, 3 skipped"), "{out}");
     assert!(!sweep_dir.join("runs/0002/FAILED").exists());
 }
+
+/// A run whose directory another process holds (a second batch, an array task, an `ansatz
+/// run`) is left to that process: not retried, not marked failed, and run by the next batch.
+#[test]
+fn run_held_by_another_process_is_left_to_it() {
+    let dir = scratch_with_problem("held");
+    let sweep_dir = sweep(&dir, "sweep", &["--set", "training.adam_steps=100"]);
+    let held = sweep_dir.join("runs/0001");
+    std::fs::create_dir_all(&held).unwrap();
+    let holder = std::fs::File::create(held.join(".lock")).unwrap();
+    holder.try_lock().unwrap();
+    let out = ansatz(
+        &[
+            "batch",
+            sweep_dir.to_str().unwrap(),
+            "--local",
+            "--retries",
+            "2",
+        ],
+        &[],
+    );
+    assert!(
+        out.contains(
+            "3 completed, 0 failed, 0 skipped (completed before), 1 left to another process"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("another process is running it"), "{out}");
+    assert!(!held.join("FAILED").exists());
+    drop(holder);
+    let out = ansatz(&["batch", sweep_dir.to_str().unwrap(), "--local"], &[]);
+    assert!(out.contains("1 completed, 0 failed, 3 skipped"), "{out}");
+}

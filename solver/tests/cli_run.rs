@@ -297,3 +297,31 @@ fn predicate_boundaries_select_the_same_faces() {
         error_of(&out)
     );
 }
+
+/// A run directory another process holds is left alone: `ansatz run` into it exits with
+/// status 75 at once and writes nothing there (no FAILED, no problem.toml), so that a batch
+/// can tell "left to the other process" from "failed"; once the lock is released, it runs.
+#[test]
+fn run_into_a_directory_another_process_holds_waits_its_turn() {
+    let dir = scratch("busy");
+    let file = problem(&dir);
+    let out = dir.join("run");
+    std::fs::create_dir_all(&out).unwrap();
+    let holder = std::fs::File::create(out.join(".lock")).unwrap();
+    holder.try_lock().unwrap();
+    let args = [
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ];
+    let r = Command::new(ANSATZ).args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(75), "{stderr}");
+    assert!(stderr.contains("another ansatz process"), "{stderr}");
+    assert!(!out.join("FAILED").exists() && !out.join("problem.toml").exists());
+    drop(holder);
+    run(&args);
+    assert!(error_of(&out) < 1e-2);
+}

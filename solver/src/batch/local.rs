@@ -4,6 +4,7 @@
 use super::status::outcome;
 use super::{io_err, BatchError, Entry, Manifest, Status};
 use crate::output::write_atomic;
+use crate::run::BUSY_EXIT;
 use std::collections::VecDeque;
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -28,6 +29,8 @@ pub struct Tally {
     pub completed: usize,
     pub skipped: usize,
     pub failed: usize,
+    /// Runs another process was running (left to it).
+    pub busy: usize,
 }
 
 /// Runs every run of the sweep in `dir` that has not completed; logs go to `logs/<run>.log`.
@@ -80,19 +83,25 @@ pub fn run_local(dir: &Path, opts: &LocalOptions) -> Result<Tally, BatchError> {
                     return;
                 };
                 let entry = &manifest.runs[index];
-                if let Err(e) = run_one(dir, &logs, entry, opts) {
+                let busy = run_one(dir, &logs, entry, opts).unwrap_or_else(|e| {
                     first_error.lock().expect("error").get_or_insert(e);
-                }
+                    false
+                });
                 let mut t = tally.lock().expect("tally");
                 match Status::of(dir, entry) {
+                    _ if busy => t.busy += 1,
                     Status::Completed => t.completed += 1,
                     _ => t.failed += 1,
                 }
-                println!(
-                    "[{}/{total}] run {index} ({}): {}",
-                    t.completed + t.failed,
-                    entry.name,
+                let outcome = if busy {
+                    "another process is running it; left to that one".to_string()
+                } else {
                     outcome(dir, entry)
+                };
+                println!(
+                    "[{}/{total}] run {index} ({}): {outcome}",
+                    t.completed + t.failed + t.busy,
+                    entry.name,
                 );
             });
         }
@@ -102,18 +111,28 @@ pub fn run_local(dir: &Path, opts: &LocalOptions) -> Result<Tally, BatchError> {
     }
     let t = tally.into_inner().expect("tally");
     println!(
-        "{}: {} completed, {} failed, {} skipped (completed before)",
+        "{}: {} completed, {} failed, {} skipped (completed before){}",
         dir.display(),
         t.completed,
         t.failed,
-        t.skipped
+        t.skipped,
+        match t.busy {
+            0 => String::new(),
+            n => format!(", {n} left to another process running them"),
+        }
     );
     Ok(t)
 }
 
 /// Starts run `index` (again, up to `retries` times, while its process fails); records a
-/// failure the run could not record itself (a crash, a kill) in its `FAILED` file.
-fn run_one(dir: &Path, logs: &Path, entry: &Entry, opts: &LocalOptions) -> Result<(), BatchError> {
+/// failure the run could not record itself (a crash, a kill) in its `FAILED` file. Returns
+/// whether another process held the run's directory (then nothing is recorded).
+fn run_one(
+    dir: &Path,
+    logs: &Path,
+    entry: &Entry,
+    opts: &LocalOptions,
+) -> Result<bool, BatchError> {
     let log_path = logs.join(format!("{}.log", file_stem(&entry.out)));
     let mut status = None;
     for attempt in 1..=opts.retries + 1 {
@@ -141,7 +160,10 @@ fn run_one(dir: &Path, logs: &Path, entry: &Entry, opts: &LocalOptions) -> Resul
             .status()
             .map_err(|e| io_err(&opts.exe, e))?;
         if s.success() {
-            return Ok(());
+            return Ok(false);
+        }
+        if s.code() == Some(i32::from(BUSY_EXIT)) {
+            return Ok(true);
         }
         status = Some(s);
     }
@@ -155,7 +177,7 @@ fn run_one(dir: &Path, logs: &Path, entry: &Entry, opts: &LocalOptions) -> Resul
         let _ = std::fs::create_dir_all(dir.join(&entry.out));
         write_atomic(&failed, reason.as_bytes()).map_err(|e| io_err(&failed, e))?;
     }
-    Ok(())
+    Ok(false)
 }
 
 /// The last component of a run's directory (`runs/0003` -> `0003`), which names its log.

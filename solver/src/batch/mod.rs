@@ -63,8 +63,9 @@ pub fn run_entry(
     };
     let failed = opts.out.join("FAILED");
     run(&problem, &opts).map(Some).map_err(|e| {
-        // Diverged runs write their own FAILED; every other error is recorded here.
-        if !failed.exists() && opts.out.exists() {
+        // Diverged runs write their own FAILED; every other error is recorded here, but for a
+        // directory another process holds: that run is not ours to mark.
+        if !matches!(e, RunError::Busy(_)) && !failed.exists() && opts.out.exists() {
             let _ = write_atomic(&failed, format!("{e}\n").as_bytes());
         }
         e.into()

@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use solver::batch::{self, LocalOptions, SlurmOptions, SweepOptions};
 use solver::overrides::load_with_overrides as load;
-use solver::run::{run, RunOptions};
+use solver::run::{run, RunError, RunOptions, BUSY_EXIT};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -377,6 +377,17 @@ fn check(file: &Path, sets: &[String]) -> Result<(), String> {
     }
 }
 
+/// A run's error as text, except that a run directory held by another process ends this one
+/// at once with [`BUSY_EXIT`], so that `batch` can tell "left to the other process" from
+/// "failed".
+fn exit_if_busy(e: RunError) -> String {
+    if let RunError::Busy(message) = &e {
+        eprintln!("error: {message}");
+        std::process::exit(i32::from(BUSY_EXIT));
+    }
+    e.to_string()
+}
+
 fn main() -> ExitCode {
     solver::memory::keep_freed_memory();
     let cli = Cli::parse();
@@ -523,7 +534,11 @@ fn main() -> ExitCode {
                 .build_global()
                 .map_err(|e| e.to_string())?;
             let index = index.expect("clap requires --index with --manifest");
-            match batch::run_entry(&dir, &m, index, quiet).map_err(|e| e.to_string())? {
+            let done = batch::run_entry(&dir, &m, index, quiet).map_err(|e| match e {
+                batch::BatchError::Run(e) => exit_if_busy(e),
+                e => e.to_string(),
+            })?;
+            match done {
                 None => println!(
                     "run {index} of {} had completed; nothing to do",
                     dir.display()
@@ -566,7 +581,7 @@ fn main() -> ExitCode {
                     quiet,
                 },
             )
-            .map_err(|e| e.to_string())?;
+            .map_err(exit_if_busy)?;
             if !quiet {
                 println!(
                     "{}",

@@ -102,7 +102,7 @@ pub fn kinetic_energy(u: &[f64], v: &[f64]) -> f64 {
 /// whose `relative_l2` is the error at the final time.
 pub fn run<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Value, RunError> {
     let out = &opts.out;
-    let (grid, _, seed) = prepare(p, opts)?;
+    let (_lock, grid, _, seed) = prepare(p, opts)?;
     let insr = p.insr.as_ref().expect("an INSR problem");
     let s = &p.spec.method.insr;
     let dims = p.dims() - 1;
