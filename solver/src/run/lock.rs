@@ -18,7 +18,8 @@ pub struct RunLock {
 }
 
 impl RunLock {
-    /// Locks `out` (created if need be), or says which process holds it.
+    /// Locks `out` (created if need be), or says which process holds it. Where the file
+    /// system has no locks, warns and returns the unlocked file.
     pub fn acquire(out: &Path) -> Result<RunLock, RunError> {
         std::fs::create_dir_all(out).map_err(|e| out_err(out, e))?;
         let path = out.join(".lock");
@@ -49,7 +50,15 @@ impl RunLock {
                     holder.trim()
                 )))
             }
-            Err(TryLockError::Error(e)) => Err(out_err(&path, e)),
+            // A file system without locks (an NFS mount without a lock manager, say) should
+            // not stop the run: it goes on without the guard, and says so.
+            Err(TryLockError::Error(e)) => {
+                eprintln!(
+                    "warning: cannot lock {} ({e}); nothing stops a second process from training into this directory",
+                    path.display()
+                );
+                Ok(RunLock { _file: file })
+            }
         }
     }
 }
