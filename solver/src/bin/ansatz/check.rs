@@ -1,0 +1,179 @@
+//! `ansatz check`: what a problem file resolves to, without training.
+
+use solver::overrides::load_with_overrides as load;
+use std::path::Path;
+
+/// What `check` says of an INSR problem: the stepping, its networks and each solve.
+fn describe_insr(p: &problems::Problem, insr: &problems::Insr) {
+    let s = &p.spec.method.insr;
+    if let Some(e) = &insr.energy {
+        println!("  energy      {}", e.source());
+    }
+    let form = match insr.integrator {
+        problems::Integrator::Splitting => {
+            "splitting: advect, pressure Poisson, project (velocity and pressure networks; walls)"
+                .to_string()
+        }
+        problems::Integrator::IncrementalPotential => format!(
+            "incremental potential of implicit Euler (density {}, gravity {:?})",
+            s.density, s.gravity
+        ),
+        problems::Integrator::SemiLagrangian => format!(
+            "semi-Lagrangian along c = {}, the rest implicit",
+            p.spec.method.speed.as_ref().map_or("", |c| c.get_ref())
+        ),
+        i => format!("{i:?} (theta = {})", i.theta()),
+    };
+    println!("  method      INSR, {form}");
+    println!(
+        "  steps       {} of dt = {}, a frame every {}",
+        insr.steps, insr.dt, s.output_every
+    );
+    let mut rng = operators::Rng::new(p.spec.training.seed);
+    let stepper = solver::insr::stepper::<f64>(p, &mut rng);
+    println!(
+        "  model       {} {:?} of space, {} parameters",
+        p.spec.model.kind,
+        p.spec.model.hidden,
+        stepper.network_params()
+    );
+    println!(
+        "  each solve  Adam at most {} iterations (lr {}, tenfold drop after {} without progress) on {} fresh points, then L-BFGS {} iterations; the initial fit {} iterations",
+        s.iterations,
+        s.learning_rate,
+        s.patience,
+        s.samples,
+        s.lbfgs_iterations,
+        if s.initial_iterations > 0 { s.initial_iterations } else { s.iterations }
+    );
+}
+
+pub(crate) fn check(file: &Path, sets: &[String]) -> Result<(), String> {
+    let p = load(file, sets)?;
+    let axes: Vec<String> = p
+        .axes
+        .iter()
+        .enumerate()
+        .map(|(i, a)| format!("{a} in [{}, {}]", p.domain.lo[i], p.domain.hi[i]))
+        .collect();
+    println!("{}: ok — {}", file.display(), p.spec.name);
+    println!("  domain      {}", axes.join(", "));
+    println!("  fields      {}", p.symbols.fields.join(", "));
+    let consts: Vec<String> = p
+        .symbols
+        .constants
+        .iter()
+        .map(|(n, v)| format!("{n} = {v}"))
+        .collect();
+    if !consts.is_empty() {
+        println!("  parameters  {}", consts.join(", "));
+    }
+    if !p.symbols.trainable.is_empty() {
+        println!(
+            "  unknown     {} (trained with the network)",
+            p.symbols.trainable.join(", ")
+        );
+    }
+    for r in &p.residuals {
+        println!("  residual    {}", r.source());
+    }
+    if let Some(insr) = &p.insr {
+        describe_insr(&p, insr);
+        return Ok(());
+    }
+    let (method, params, _) = solver::setup::build::<f64>(&p, p.spec.training.seed);
+    // The loss terms as a PINN states them (hard constraints use the same terms outside).
+    let (loss, _, _) = solver::setup::build_pinn::<f64>(&p, p.spec.training.seed);
+    let mut fields = &p.symbols.fields;
+    if let Some(l) = &p.lagrangian {
+        fields = &l.symbols.fields;
+        println!(
+            "  method      Lagrangian PINN: x is the label x0, the characteristic X = x0 + D(t) + xi, D = {}*(drift1*tau + drift2*tau^2 + drift3*tau^3)",
+            l.drift_scale
+        );
+        println!("  on X        {}", l.state.source());
+        println!("  dX/dt - c   {}", l.characteristic.source());
+    }
+    if let solver::method::Method::HardConstraint(h) = &method {
+        let c = &p.spec.method.hard_constraint;
+        println!(
+            "  method      hard constraints: u = sum of {} basis functions times w_e; {} experts ({:?} blocks along {}), each solving for w_e on {} PDE points of its block plus every condition's points (Levenberg-Marquardt, at most {} iterations, ridge {})",
+            c.basis,
+            h.blocks.len(),
+            h.blocks.splits,
+            p.axes.join(", "),
+            c.constraint_points,
+            c.max_iterations,
+            c.ridge
+        );
+    }
+    let names = p
+        .symbols
+        .coords
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>();
+    for t in &loss.terms {
+        let spec = t.spec();
+        let partials: Vec<String> = spec
+            .equations
+            .iter()
+            .flat_map(|e| e.partials())
+            .map(|(f, d)| {
+                if d.order() == 0 {
+                    fields[f].clone()
+                } else {
+                    format!("{}_{}", fields[f], d.suffix(&names))
+                }
+            })
+            .collect();
+        let reduction = match &spec.reduction {
+            solver::pinn::Reduction::MeanSquare => String::new(),
+            solver::pinn::Reduction::Norm { scales } => format!(" x norms {scales:?}"),
+        };
+        println!(
+            "  term        {:<28} {:>6} points, weight {}{reduction}, needs {}",
+            spec.name,
+            t.len(),
+            spec.weight,
+            partials.join(" ")
+        );
+    }
+    let characteristic = match &p.lagrangian {
+        Some(_) => format!(
+            " + characteristic mlp {:?}",
+            p.spec.method.lagrangian.characteristic_hidden
+        ),
+        None => String::new(),
+    };
+    println!(
+        "  model       {} {:?}{characteristic}, {} parameters ({} network)",
+        p.spec.model.kind,
+        p.spec.model.hidden,
+        params.len(),
+        method.network_params()
+    );
+    let t = &p.spec.training;
+    println!(
+        "  training    Adam {} steps (lr {}), L-BFGS {} iterations, {}",
+        t.adam_steps, t.learning_rate, t.lbfgs_steps, t.precision
+    );
+    match solver::run::output_grid(&p) {
+        Ok((grid, reference)) => {
+            println!(
+                "  output grid {:?} points along {}",
+                grid.coords.iter().map(Vec::len).collect::<Vec<_>>(),
+                p.axes.join(", ")
+            );
+            if let Some(r) = reference {
+                println!(
+                    "  reference   {} on {:?} points",
+                    r.source,
+                    r.grid.coords.iter().map(Vec::len).collect::<Vec<_>>()
+                );
+            }
+            Ok(())
+        }
+        Err(e) => Err(format!("{}: {e}", file.display())),
+    }
+}
