@@ -88,14 +88,14 @@ pub fn run_local(dir: &Path, opts: &LocalOptions) -> Result<Tally, BatchError> {
                     false
                 });
                 let mut t = tally.lock().expect("tally");
-                match Status::of(dir, entry) {
-                    _ if busy => t.busy += 1,
-                    Status::Completed => t.completed += 1,
-                    _ => t.failed += 1,
-                }
                 let outcome = if busy {
+                    t.busy += 1;
                     "another process is running it; left to that one".to_string()
                 } else {
+                    match Status::of(dir, entry) {
+                        Status::Completed => t.completed += 1,
+                        _ => t.failed += 1,
+                    }
                     outcome(dir, entry)
                 };
                 println!(
