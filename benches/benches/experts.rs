@@ -29,7 +29,9 @@ fn step(c: &mut Criterion, experts: usize, threads: usize) {
         .unwrap();
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../problems/diffusion_sorption.toml");
     let mut p = Problem::load(&file).unwrap();
-    let h = &mut p.spec.method.hard_constraint;
+    let problems::Method::MoeHc(h) = &mut p.method else {
+        panic!("{} is solved by hard constraints", file.display());
+    };
     h.splits = Some(vec![experts, 1]);
     h.constraint_points = 1024 / experts;
     let (mut loss, mut params, _) = setup::build::<f64>(&p, 0);

@@ -120,16 +120,6 @@ impl Activation {
             }
         }
     }
-
-    /// Parses the name used in problem files.
-    pub fn from_name(name: &str) -> Option<Activation> {
-        Some(match name {
-            "tanh" => Activation::Tanh,
-            "sin" => Activation::Sin { w0: 1.0 },
-            "sigmoid" => Activation::Sigmoid,
-            _ => return None,
-        })
-    }
 }
 
 /// The rows of a flat buffer (unused rows empty).

@@ -15,7 +15,7 @@ pub use domain::{BoxDomain, Face};
 pub use error::ProblemError;
 pub use geometry::{BoundaryPoint, Region};
 pub use problem::{
-    Condition, Insr, Integrator, Lagrangian, Problem, Reference, AXES, DISPLACEMENT, DRIFT,
+    Condition, Insr, Integrator, Lagrangian, Method, Problem, Reference, AXES, DISPLACEMENT, DRIFT,
     FACE_NAMES,
 };
 pub use sampling::Sampling;

@@ -4,7 +4,8 @@ use crate::Sobol;
 use operators::Rng;
 
 /// A point-sampling scheme; all are seeded through the caller's RNG.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Sampling {
     /// Independent uniform points.
     #[default]

@@ -97,7 +97,7 @@ fn chain_rule_residual_is_exact_for_a_space_dependent_speed() {
         "x^2",
         "sin(2*x)",
     );
-    let l = p.lagrangian.as_ref().unwrap();
+    let l = p.method.lagrangian().unwrap();
     assert!(
         (l.drift_scale - 0.25).abs() < 1e-3,
         "max |c| at t0 is 0.25: {}",
@@ -154,7 +154,7 @@ fn chain_rule_residual_is_exact_for_burgers() {
         "u",
         "sin(x)",
     );
-    let l = p.lagrangian.as_ref().unwrap();
+    let l = p.method.lagrangian().unwrap();
     for i in 0..=20 {
         for k in 0..=10 {
             let (x0, t) = (
@@ -205,7 +205,7 @@ kind = "lpinn"
 speed = "beta"
 "#;
     let p = Problem::from_str(text, Path::new("c.toml")).unwrap();
-    let l = p.lagrangian.unwrap();
+    let l = p.method.lagrangian().unwrap().clone();
     assert_eq!(l.drift_scale, 2.0);
     assert_eq!(
         l.state.source(),

@@ -9,7 +9,7 @@ use crate::predict::predict_partials;
 use crate::setup::{model_config, sampling, Network};
 use operators::model::{Branches, Field};
 use operators::{Embedding, Mlp, MlpConfig, Partial, Points, Real, Rng};
-use problems::spec::ConditionKind;
+use problems::spec::{ConditionKind, LagrangianLoss};
 use problems::{Lagrangian, Problem, DISPLACEMENT};
 
 /// The two branches: [model] for the state, `characteristic_hidden` for the displacement;
@@ -27,7 +27,7 @@ pub fn network<T: Real>(p: &Problem, l: &Lagrangian, rng: &mut Rng) -> Network<T
         };
     }
     let displacement = MlpConfig {
-        hidden: p.spec.method.lagrangian.characteristic_hidden.clone(),
+        hidden: l.settings.characteristic_hidden.clone(),
         gated: false,
         ..state.clone()
     };
@@ -55,8 +55,8 @@ pub fn start_at_rest<T: Real>(field: &Network<T>, params: &mut [T]) {
 /// terms (u(x0, t0) = u0(x0), ξ(x0, t0) = 0), as norms or mean squares.
 pub fn term_specs(p: &Problem, l: &Lagrangian) -> Vec<TermSpec> {
     let t = &p.spec.training;
-    let s = &p.spec.method.lagrangian;
-    let norm = s.loss == "norm";
+    let s = &l.settings;
+    let norm = s.loss == LagrangianLoss::Norm;
     let reduction = |scales: Vec<f64>| {
         if norm {
             Reduction::Norm { scales }

@@ -44,7 +44,7 @@ impl<T: Real> Method<T> {
     /// The solution's fields on `grid`: the network's outputs; for a Lagrangian PINN the
     /// Eulerian field read off along the characteristics; for hard constraints Φ·w_e.
     pub fn solution(&self, p: &Problem, params: &[T], grid: &Grid) -> Vec<Vec<f64>> {
-        match (self, &p.lagrangian) {
+        match (self, p.method.lagrangian()) {
             (Method::Pinn(l), None) => predict(&l.field, params, &grid.points::<T>()),
             (Method::Pinn(l), Some(lag)) => lagrangian::eulerian(&l.field, params, p, lag, grid),
             (Method::HardConstraint(l), _) => vec![l.solution(params, &grid.points::<T>())],

@@ -7,6 +7,7 @@ use crate::progress::Progress;
 use crate::train::{Event, Loss, TrainError, Trainer};
 use crate::{relative_l2, setup};
 use operators::Real;
+use problems::spec::Precision;
 use problems::{Problem, ProblemError};
 use serde_json::json;
 use std::io::Write;
@@ -75,9 +76,9 @@ pub fn output_grid(p: &Problem) -> Result<(Grid, Option<ReferenceData>), RunErro
 
 /// Runs `problem` into `opts.out`; returns the summary written to `summary.json`.
 pub fn run(problem: &Problem, opts: &RunOptions) -> Result<serde_json::Value, RunError> {
-    match problem.spec.training.precision.as_str() {
-        "f32" => run_typed::<f32>(problem, opts),
-        _ => run_typed::<f64>(problem, opts),
+    match problem.spec.training.precision {
+        Precision::F32 => run_typed::<f32>(problem, opts),
+        Precision::F64 => run_typed::<f64>(problem, opts),
     }
 }
 
@@ -116,8 +117,8 @@ pub(crate) fn prepare(
 }
 
 fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Value, RunError> {
-    if p.insr.is_some() {
-        return crate::insr::run::<T>(p, opts);
+    if let problems::Method::Insr(insr) = &p.method {
+        return crate::insr::run::<T>(p, insr, opts);
     }
     let out = &opts.out;
     let (_lock, grid, reference, seed) = prepare(p, opts)?;
@@ -278,7 +279,7 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
         &term_names,
         opts.quiet,
     );
-    if let (Some(l), Method::Pinn(pinn)) = (&p.lagrangian, &loss) {
+    if let (Some(l), Method::Pinn(pinn)) = (p.method.lagrangian(), &loss) {
         write_characteristics(out, p, l, &pinn.field, &trainer.params, opts.quiet);
     }
     // The summary comes last: its presence marks a finished run.
@@ -313,7 +314,7 @@ pub fn resolved_spec(p: &Problem, seed: u64) -> problems::spec::ProblemSpec {
 /// A finished (or checkpointed) run: its problem, network and trained parameters (f64).
 pub fn load_trained(run_dir: &Path) -> Result<(Problem, Method<f64>, Vec<f64>), RunError> {
     let problem = Problem::load(run_dir.join("problem.toml"))?;
-    if problem.insr.is_some() {
+    if problem.method.insr().is_some() {
         return Err(RunError::Usage(format!(
             "{}: an INSR run holds one network per output frame; its fields are in results.h5 and fields/, its error in summary.json",
             run_dir.display()

@@ -10,7 +10,7 @@ use crate::train::{Adaptive, CausalSchedule, Loss, TrainConfig};
 use operators::model::{Branches, Field};
 use operators::model::{GaussianConfig, Model};
 use operators::{Activation, Embedding, Init, Mlp, MlpConfig, Pig, PigConfig, Real, Rng};
-use problems::spec::EmbeddingSpec;
+use problems::spec::{ConditionRows, EmbeddingSpec, HardConstraintSpec, ModelKind};
 use problems::{Problem, Region, Sampling};
 
 /// The network the problem's `[model]` section describes.
@@ -33,12 +33,9 @@ pub fn model_config(p: &Problem) -> MlpConfig {
             modes: *modes,
         },
     };
-    let (activation, init) = match m.kind.as_str() {
-        "siren" => (Activation::Sin { w0: m.w0 }, Init::Siren { w0: m.w0 }),
-        _ => (
-            Activation::from_name(&m.activation).expect("validated activation"),
-            Init::Xavier,
-        ),
+    let (activation, init) = match m.kind {
+        ModelKind::Siren => (Activation::Sin { w0: m.w0 }, Init::Siren { w0: m.w0 }),
+        _ => (m.activation.activation(), Init::Xavier),
     };
     MlpConfig {
         inputs: p.dims(),
@@ -46,7 +43,7 @@ pub fn model_config(p: &Problem) -> MlpConfig {
         hidden: m.hidden.clone(),
         activation,
         embedding,
-        gated: m.kind == "modified_mlp",
+        gated: m.kind == ModelKind::ModifiedMlp,
         init,
     }
 }
@@ -59,7 +56,7 @@ pub fn model<T: Real>(p: &Problem, outputs: usize, rng: &mut Rng) -> Model<T> {
 
 /// [`model`] of the first `inputs` axes only (space without time, for INSR).
 pub fn model_of<T: Real>(p: &Problem, inputs: usize, outputs: usize, rng: &mut Rng) -> Model<T> {
-    if p.spec.model.kind != "pig" {
+    if p.spec.model.kind != ModelKind::Pig {
         return Mlp::new(
             MlpConfig {
                 inputs,
@@ -100,31 +97,21 @@ pub fn model_of<T: Real>(p: &Problem, inputs: usize, outputs: usize, rng: &mut R
     .into()
 }
 
+/// How the problem's points are drawn.
 pub fn sampling(p: &Problem) -> Sampling {
-    match p.spec.training.sampling.as_str() {
-        "uniform" => Sampling::Uniform,
-        "latin_hypercube" => Sampling::LatinHypercube,
-        "grid" => Sampling::Grid,
-        _ => Sampling::Sobol,
-    }
+    p.spec.training.sampling
 }
 
 /// The loss terms: one for the PDE residuals, one per condition.
 pub fn term_specs(p: &Problem) -> Vec<TermSpec> {
     let t = &p.spec.training;
-    let causal = p
-        .spec
-        .method
-        .causal
-        .as_ref()
-        .zip(p.time_axis)
-        .map(|(c, axis)| Causal {
-            axis,
-            t0: p.domain.lo[axis],
-            t1: p.domain.hi[axis],
-            bins: c.bins,
-            eps: c.eps[0],
-        });
+    let causal = p.method.causal().zip(p.time_axis).map(|(c, axis)| Causal {
+        axis,
+        t0: p.domain.lo[axis],
+        t1: p.domain.hi[axis],
+        bins: c.bins,
+        eps: c.eps[0],
+    });
     let mut specs = vec![TermSpec {
         name: "residual".into(),
         weight: t.residual_weight,
@@ -238,8 +225,10 @@ pub fn train_config(p: &Problem) -> TrainConfig {
                 every: t.decay_every as u64,
                 staircase: false,
             },
-            clip_norm: (p.spec.method.kind == "moe_hc")
-                .then_some(p.spec.method.hard_constraint.clip_norm)
+            clip_norm: p
+                .method
+                .hard_constraint()
+                .map(|h| h.clip_norm)
                 .filter(|&c| c > 0.0),
             ..Default::default()
         },
@@ -247,7 +236,7 @@ pub fn train_config(p: &Problem) -> TrainConfig {
         lbfgs: LbfgsConfig::default(),
         resample_every: t.resample_every,
         log_every: t.log_every.max(1),
-        causal: p.spec.method.causal.as_ref().map(|c| CausalSchedule {
+        causal: p.method.causal().map(|c| CausalSchedule {
             eps: c.eps.clone(),
             delta: c.delta,
             check_every: c.check_every.max(1),
@@ -267,8 +256,8 @@ pub type Network<T> = Branches<Model<T>>;
 /// Network and loss of the problem's method, seeded: the same seed always gives the same
 /// points and weights.
 pub fn build<T: Real>(p: &Problem, seed: u64) -> (Method<T>, Vec<T>, Rng) {
-    if p.spec.method.kind == "moe_hc" {
-        let (loss, params, rng) = build_hard_constraint(p, seed);
+    if let problems::Method::MoeHc(h) = &p.method {
+        let (loss, params, rng) = build_hard_constraint(p, h, seed);
         return (Method::HardConstraint(Box::new(loss)), params, rng);
     }
     let (loss, params, rng) = build_pinn(p, seed);
@@ -276,9 +265,12 @@ pub fn build<T: Real>(p: &Problem, seed: u64) -> (Method<T>, Vec<T>, Rng) {
 }
 
 /// The basis network and the experts of `[method.hard_constraint]`.
-fn build_hard_constraint<T: Real>(p: &Problem, seed: u64) -> (HardConstraintLoss<T>, Vec<T>, Rng) {
+fn build_hard_constraint<T: Real>(
+    p: &Problem,
+    h: &HardConstraintSpec,
+    seed: u64,
+) -> (HardConstraintLoss<T>, Vec<T>, Rng) {
     let mut rng = Rng::new(seed);
-    let h = &p.spec.method.hard_constraint;
     let field = model(p, h.basis, &mut rng);
     let params = field.init_params(&mut rng);
     let splits = h.splits.clone().unwrap_or_else(|| vec![1; p.dims()]);
@@ -294,7 +286,7 @@ fn build_hard_constraint<T: Real>(p: &Problem, seed: u64) -> (HardConstraintLoss
         term_specs(p),
         ExpertPoints {
             constraint: h.constraint_points,
-            global_conditions: h.conditions == "global",
+            global_conditions: h.conditions == ConditionRows::Global,
             interface: h.interface_points,
             interface_weight: h.interface_weight,
             neighbour_rows: h.neighbour_rows,
@@ -324,7 +316,7 @@ fn initial_ansatz(p: &Problem) -> InitialAnsatz {
 /// The PINN loss (plain or Lagrangian) and its starting parameters.
 pub fn build_pinn<T: Real>(p: &Problem, seed: u64) -> (PinnLoss<T, Network<T>>, Vec<T>, Rng) {
     let mut rng = Rng::new(seed);
-    let (net, specs) = match &p.lagrangian {
+    let (net, specs) = match p.method.lagrangian() {
         None => {
             let name = p.symbols.fields.join(",");
             let outputs = p.symbols.fields.len();
@@ -338,8 +330,8 @@ pub fn build_pinn<T: Real>(p: &Problem, seed: u64) -> (PinnLoss<T, Network<T>>, 
     };
     // Trainable scalars after the network: the problem's unknowns (and a Lagrangian drift).
     let extra = p
-        .lagrangian
-        .as_ref()
+        .method
+        .lagrangian()
         .map_or(&p.symbols, |l| &l.symbols)
         .trainable
         .len();
@@ -353,7 +345,7 @@ pub fn build_pinn<T: Real>(p: &Problem, seed: u64) -> (PinnLoss<T, Network<T>>, 
     let mut params = operators::model::Field::init_params(&loss.field, &mut rng);
     params.extend(p.unknown_initial.iter().map(|&v| T::from_f64(v)));
     params.resize(loss.n_params(), T::zero());
-    if p.lagrangian.is_some() {
+    if p.method.lagrangian().is_some() {
         lagrangian::start_at_rest(&loss.field, &mut params);
     }
     (loss, params, rng)

@@ -25,8 +25,8 @@ pub struct GridResult {
 pub fn solve_all(p: &Problem, nodes: usize) -> Result<Vec<GridResult>, ValidationError> {
     let unsupported = |m: &str| ValidationError::Unsupported(format!("grid advection: {m}"));
     let insr = p
-        .insr
-        .as_ref()
+        .method
+        .insr()
         .ok_or_else(|| unsupported("an INSR problem gives the time step"))?;
     let speed = insr
         .speed
@@ -67,8 +67,8 @@ pub fn solve_all(p: &Problem, nodes: usize) -> Result<Vec<GridResult>, Validatio
         }
     };
     let upwind = |u: &mut Vec<f64>| {
-        let sub = (speed * insr.dt / h).ceil().max(1.0) as usize;
-        let cfl = speed * insr.dt / sub as f64 / h;
+        let sub = (speed * insr.settings.dt / h).ceil().max(1.0) as usize;
+        let cfl = speed * insr.settings.dt / sub as f64 / h;
         for _ in 0..insr.steps * sub {
             for i in (1..u.len()).rev() {
                 u[i] -= cfl * (u[i] - u[i - 1]);
@@ -78,7 +78,7 @@ pub fn solve_all(p: &Problem, nodes: usize) -> Result<Vec<GridResult>, Validatio
     };
     let semi_lagrangian = |cubic: bool| {
         move |u: &mut Vec<f64>| {
-            let shift = speed * insr.dt / h;
+            let shift = speed * insr.settings.dt / h;
             let (whole, a) = (shift.floor() as isize, shift - shift.floor());
             let mut next = vec![0.0; u.len()];
             for _ in 0..insr.steps {

@@ -134,7 +134,7 @@ pub fn run_case(case: &Case, mode: Mode, dirs: &Dirs) -> Result<Outcome, Validat
             message: "the run reported no error against the reference".into(),
         })?;
     let figure = dirs.figures.join(format!("{}.png", case.name));
-    let drawn = match problem.insr {
+    let drawn = match problem.method.insr() {
         Some(_) => figure_of_results(&out, &figure),
         None => figure_of(&out, &figure),
     };
@@ -194,7 +194,8 @@ fn equal_memory(
         wall_s: summary["wall_s"].as_f64().unwrap_or(f64::NAN),
         energy_ratio: energy,
     }];
-    let flow = problem.insr.as_ref().map(|i| i.integrator) == Some(problems::Integrator::Splitting);
+    let flow = problem.method.insr().map(|i| i.settings.integrator)
+        == Some(problems::Integrator::Splitting);
     match flow {
         true => {
             let nodes = ((parameters / 3) as f64).sqrt().floor() as usize;
@@ -213,7 +214,7 @@ fn describe_model(model: &problems::spec::ModelSpec) -> String {
             .collect::<Vec<_>>()
             .join("-")
     };
-    if model.kind != "pig" {
+    if model.kind != problems::spec::ModelKind::Pig {
         return format!("{} {}", model.kind, widths(&model.hidden));
     }
     let g = model.gaussians.clone().unwrap_or_default();

@@ -16,8 +16,8 @@ use std::time::Instant;
 pub fn solve(p: &Problem, nodes: usize) -> Result<GridResult, ValidationError> {
     let unsupported = |m: &str| ValidationError::Unsupported(format!("stable fluids: {m}"));
     let insr = p
-        .insr
-        .as_ref()
+        .method
+        .insr()
         .ok_or_else(|| unsupported("an INSR problem gives the time step"))?;
     let Some(Reference::Analytic(exact)) = &p.reference else {
         return Err(unsupported("needs an analytic reference"));
@@ -45,7 +45,7 @@ pub fn solve(p: &Problem, nodes: usize) -> Result<GridResult, ValidationError> {
     let mut advected = u.clone();
     let mut pressure = vec![0.0; n * n];
     for _ in 0..insr.steps {
-        advect(&u, &mut advected, n, lo, hi, h, insr.dt);
+        advect(&u, &mut advected, n, lo, hi, h, insr.settings.dt);
         walls(&mut advected, n);
         project(&mut advected, &mut pressure, n, h);
         walls(&mut advected, n);

@@ -2,7 +2,7 @@
 
 use super::{Condition, Resolver};
 use crate::error::ProblemError;
-use crate::spec::{ConditionKind, ProblemSpec};
+use crate::spec::{ConditionKind, MethodKind, ProblemSpec};
 
 impl Resolver<'_> {
     /// Every restriction of the hard-constraint method, with the key at fault.
@@ -13,7 +13,7 @@ impl Resolver<'_> {
         trainable: &[String],
         conditions: &[Condition],
     ) -> Result<(), ProblemError> {
-        if spec.method.kind != "moe_hc" {
+        if spec.method.kind != MethodKind::MoeHc {
             return Ok(());
         }
         let kind = "method.kind";
@@ -68,12 +68,6 @@ impl Resolver<'_> {
                     ),
                 ));
             }
-        }
-        if !["global", "block"].contains(&h.conditions.as_str()) {
-            return Err(self.key(
-                key("conditions"),
-                format!("`{}`: expected global or block", h.conditions),
-            ));
         }
         for (k, v) in [
             ("basis", h.basis),

@@ -7,46 +7,16 @@
 
 use super::{Condition, Resolver};
 use crate::error::ProblemError;
-use crate::spec::{ConditionKind, ProblemSpec};
+use crate::spec::{ConditionKind, InsrSpec, Integrator, MethodKind, ProblemSpec};
 use operators::expr::{Inputs, Program, Symbols};
 use operators::{JetLayout, Partial, Rng};
-
-/// How a step relates the new field to the previous one.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Integrator {
-    ExplicitEuler,
-    ImplicitEuler,
-    /// Implicit midpoint: the PDE's spatial terms at the average of the two fields.
-    Midpoint,
-    /// u(x) = u_prev(x − c·dt) − dt·G(u): advection along backtraced characteristics (the
-    /// speed c read from the previous field), the rest G of the PDE implicit.
-    SemiLagrangian,
-    /// Operator splitting of the incompressible Euler equations (Stable Fluids): advect the
-    /// velocity along its backtraced characteristics, solve for the pressure, project onto
-    /// divergence-free fields; the box's faces are walls.
-    Splitting,
-    /// Elastodynamics as the minimization of the incremental potential of implicit Euler:
-    /// inertia, the stored energy of `[pde] energy` and gravity; the fields are the
-    /// displacement of the domain.
-    IncrementalPotential,
-}
-
-impl Integrator {
-    /// Weight θ of the new field in the spatial terms (the rest is the previous field's).
-    pub fn theta(self) -> f64 {
-        match self {
-            Integrator::ExplicitEuler => 0.0,
-            Integrator::Midpoint => 0.5,
-            _ => 1.0,
-        }
-    }
-}
 
 /// The time stepping of an INSR problem.
 #[derive(Clone, Debug)]
 pub struct Insr {
-    pub integrator: Integrator,
-    pub dt: f64,
+    /// `[method.insr]` as written (the integrator, the time step, the solves' settings).
+    pub settings: InsrSpec,
+    /// The number of time steps.
     pub steps: usize,
     /// One residual per field, read with u_t replaced by the step's difference quotient:
     /// the PDE's residuals, or for the semi-Lagrangian integrator the residual less c·u_x.
@@ -73,7 +43,7 @@ impl Resolver<'_> {
         residuals: &[Program],
         conditions: &[Condition],
     ) -> Result<Option<Insr>, ProblemError> {
-        if spec.method.kind != "insr" {
+        if spec.method.kind != MethodKind::Insr {
             return Ok(None);
         }
         let kind = "method.kind";
@@ -112,20 +82,7 @@ impl Resolver<'_> {
         }
         let s = &spec.method.insr;
         let key = |k: &str| format!("method.insr.{k}");
-        let integrator = match s.integrator.as_str() {
-            "explicit_euler" => Integrator::ExplicitEuler,
-            "implicit_euler" => Integrator::ImplicitEuler,
-            "midpoint" => Integrator::Midpoint,
-            "semi_lagrangian" => Integrator::SemiLagrangian,
-            "splitting" => Integrator::Splitting,
-            "incremental_potential" => Integrator::IncrementalPotential,
-            other => {
-                return Err(self.key(
-                    key("integrator"),
-                    format!("`{other}`: expected explicit_euler, implicit_euler, midpoint, semi_lagrangian, splitting or incremental_potential"),
-                ))
-            }
-        };
+        let integrator = s.integrator;
         let duration = span.1 - span.0;
         let steps = (duration / s.dt).round();
         if s.dt.is_nan()
@@ -158,8 +115,7 @@ impl Resolver<'_> {
         }
 
         let stepping = |initial, energy| Insr {
-            integrator,
-            dt: s.dt,
+            settings: s.clone(),
             steps: steps as usize,
             operator: vec![],
             speed: None,

@@ -18,7 +18,7 @@
 
 use super::{Condition, Resolver};
 use crate::error::ProblemError;
-use crate::spec::{ConditionKind, EmbeddingSpec, ProblemSpec};
+use crate::spec::{ConditionKind, EmbeddingSpec, LagrangianSpec, MethodKind, ProblemSpec};
 use crate::BoxDomain;
 use operators::expr::{parse, Ast, BinOp, ExprError, Inputs, Program, Symbols};
 use operators::{JetLayout, Partial, Points};
@@ -32,6 +32,8 @@ pub const DRIFT: [&str; 3] = ["drift1", "drift2", "drift3"];
 /// trainable parameters: the problem's unknowns, then the drift coefficients.
 #[derive(Clone, Debug)]
 pub struct Lagrangian {
+    /// `[method.lagrangian]` as written.
+    pub settings: LagrangianSpec,
     /// Coordinates (x0, t), fields (u, xi), the problem's parameters and the drift's.
     pub symbols: Symbols,
     /// The PDE's residual with Eulerian derivatives written through the characteristic.
@@ -245,7 +247,7 @@ impl Resolver<'_> {
         conditions: &[Condition],
     ) -> Result<Option<Lagrangian>, ProblemError> {
         // Other methods ignore the speed, so one file can be run by either.
-        if spec.method.kind != "lpinn" {
+        if spec.method.kind != MethodKind::Lpinn {
             return Ok(None);
         }
         let kind = "method.kind";
@@ -274,12 +276,6 @@ impl Resolver<'_> {
             ));
         }
         let l = &spec.method.lagrangian;
-        if !["norm", "mean_square"].contains(&l.loss.as_str()) {
-            return Err(self.key(
-                "method.lagrangian.loss",
-                format!("`{}`: expected norm or mean_square", l.loss),
-            ));
-        }
         for (key, w) in [
             ("characteristic_weight", l.characteristic_weight),
             ("initial_weight", l.initial_weight),
@@ -379,6 +375,7 @@ impl Resolver<'_> {
                 .expect("a rewritten expression compiles in the Lagrangian frame")
         };
         Ok(Some(Lagrangian {
+            settings: spec.method.lagrangian.clone(),
             state: compile(&state),
             characteristic: compile(&characteristic),
             start: compile(&name(DISPLACEMENT)),

@@ -8,11 +8,12 @@ mod lagrangian;
 mod settings;
 mod shapes;
 
-pub use insr::{Insr, Integrator};
+pub use crate::spec::Integrator;
+pub use insr::Insr;
 pub use lagrangian::{Lagrangian, DISPLACEMENT, DRIFT};
 
 use crate::error::{line_column, ProblemError};
-use crate::spec::{ConditionKind, ProblemSpec};
+use crate::spec::{CausalSpec, ConditionKind, HardConstraintSpec, MethodKind, ProblemSpec};
 use crate::{BoxDomain, Face, Region};
 use operators::expr::{ExprError, Program, Symbols};
 use std::path::{Path, PathBuf};
@@ -75,10 +76,69 @@ pub struct Problem {
     pub residuals: Vec<Program>,
     pub conditions: Vec<Condition>,
     pub reference: Option<Reference>,
-    /// The PDE on characteristics, for a Lagrangian PINN (`[method] kind = "lpinn"`).
-    pub lagrangian: Option<Lagrangian>,
-    /// The time stepping of INSR (`[method] kind = "insr"`).
-    pub insr: Option<Insr>,
+    /// The method that solves the problem, with its settings resolved.
+    pub method: Method,
+}
+
+/// The method of `[method] kind`, with what it needs resolved: the one place after reading
+/// the file that says which method runs.
+#[derive(Clone, Debug)]
+pub enum Method {
+    /// A PINN; causal when `causal` is given.
+    Pinn {
+        /// `[method.causal]`, with a time axis.
+        causal: Option<CausalSpec>,
+    },
+    /// A Lagrangian PINN: the PDE on characteristics.
+    Lpinn(Box<Lagrangian>),
+    /// Hard constraints solved per expert block.
+    MoeHc(HardConstraintSpec),
+    /// INSR: a spatial network advanced by a time integrator.
+    Insr(Box<Insr>),
+}
+
+impl Method {
+    /// The kind, as `[method] kind` names it.
+    pub fn kind(&self) -> MethodKind {
+        match self {
+            Method::Pinn { .. } => MethodKind::Pinn,
+            Method::Lpinn(_) => MethodKind::Lpinn,
+            Method::MoeHc(_) => MethodKind::MoeHc,
+            Method::Insr(_) => MethodKind::Insr,
+        }
+    }
+
+    /// The characteristics' problem of a Lagrangian PINN.
+    pub fn lagrangian(&self) -> Option<&Lagrangian> {
+        match self {
+            Method::Lpinn(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// The time stepping of INSR.
+    pub fn insr(&self) -> Option<&Insr> {
+        match self {
+            Method::Insr(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// The hard constraint's settings.
+    pub fn hard_constraint(&self) -> Option<&HardConstraintSpec> {
+        match self {
+            Method::MoeHc(h) => Some(h),
+            _ => None,
+        }
+    }
+
+    /// The causal schedule of a causal PINN.
+    pub fn causal(&self) -> Option<&CausalSpec> {
+        match self {
+            Method::Pinn { causal } => causal.as_ref(),
+            _ => None,
+        }
+    }
 }
 
 impl Problem {
@@ -386,9 +446,18 @@ impl Resolver<'_> {
             &residuals,
             &conditions,
         )?;
+        let method = match (lagrangian, insr) {
+            (Some(l), _) => Method::Lpinn(Box::new(l)),
+            (_, Some(i)) => Method::Insr(Box::new(i)),
+            _ if spec.method.kind == MethodKind::MoeHc => {
+                Method::MoeHc(spec.method.hard_constraint.clone())
+            }
+            _ => Method::Pinn {
+                causal: spec.method.causal.clone(),
+            },
+        };
         Ok(Problem {
-            insr,
-            lagrangian,
+            method,
             region,
             path: self.path.to_path_buf(),
             spec,

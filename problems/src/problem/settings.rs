@@ -2,20 +2,20 @@
 
 use super::Resolver;
 use crate::error::ProblemError;
-use crate::spec::ProblemSpec;
+use crate::spec::{MethodKind, ModelKind, ProblemSpec};
 
 impl Resolver<'_> {
     /// `kind = "pig"` has no embedding and no characteristic branch; `[model.gaussians]` needs
     /// positive sizes (it is read only by `pig`, so `--vary model.kind=mlp,pig` works on one file).
     fn check_gaussians(&self, spec: &ProblemSpec) -> Result<(), ProblemError> {
         let m = &spec.model;
-        if m.kind == "pig" && m.embedding.is_some() {
+        if m.kind == ModelKind::Pig && m.embedding.is_some() {
             return Err(self.key(
                 "model.embedding",
                 "a PIG's Gaussians are its embedding; remove [model.embedding]",
             ));
         }
-        if m.kind == "pig" && spec.method.kind == "lpinn" {
+        if m.kind == ModelKind::Pig && spec.method.kind == MethodKind::Lpinn {
             return Err(self.key(
                 "model.kind",
                 "a Lagrangian PINN's state is exactly periodic in the label, which Gaussians are not; use mlp",
@@ -51,32 +51,14 @@ impl Resolver<'_> {
         axes: &[String],
     ) -> Result<(), ProblemError> {
         let m = &spec.model;
-        if !["mlp", "modified_mlp", "siren", "pig"].contains(&m.kind.as_str()) {
-            return Err(self.key(
-                "model.kind",
-                format!(
-                    "`{}` is not a model; expected mlp, modified_mlp, siren or pig",
-                    m.kind
-                ),
-            ));
-        }
         self.check_gaussians(spec)?;
-        if operators::Activation::from_name(&m.activation).is_none() {
-            return Err(self.key(
-                "model.activation",
-                format!(
-                    "`{}` is not an activation; expected tanh, sin or sigmoid",
-                    m.activation
-                ),
-            ));
-        }
         if m.hidden.is_empty() || m.hidden.contains(&0) {
             return Err(self.key(
                 "model.hidden",
                 "expected at least one hidden layer, each of positive width",
             ));
         }
-        if m.kind == "modified_mlp" && m.hidden.iter().any(|&w| w != m.hidden[0]) {
+        if m.kind == ModelKind::ModifiedMlp && m.hidden.iter().any(|&w| w != m.hidden[0]) {
             return Err(self.key("model.hidden", "a modified MLP needs equal hidden widths"));
         }
         if let Some(crate::spec::EmbeddingSpec::Periodic { axes: names, .. }) = &m.embedding {
@@ -89,15 +71,6 @@ impl Resolver<'_> {
                 }
             }
         }
-        if !["pinn", "lpinn", "moe_hc", "insr"].contains(&spec.method.kind.as_str()) {
-            return Err(self.key(
-                "method.kind",
-                format!(
-                    "`{}` is not a method; expected pinn, lpinn, moe_hc or insr",
-                    spec.method.kind
-                ),
-            ));
-        }
         if spec.method.windows != 1 {
             return Err(self.key("method.windows", "time marching from problem files is not available yet (the Rust API has it: solver::march); expected 1"));
         }
@@ -105,18 +78,6 @@ impl Resolver<'_> {
             return Err(self.key("method.causal", "causal training needs a time axis"));
         }
         let t = &spec.training;
-        if !["uniform", "sobol", "grid"].contains(&t.sampling.as_str()) {
-            return Err(self.key(
-                "training.sampling",
-                format!("`{}`: expected uniform, sobol or grid", t.sampling),
-            ));
-        }
-        if !["f32", "f64"].contains(&t.precision.as_str()) {
-            return Err(self.key(
-                "training.precision",
-                format!("`{}`: expected f32 or f64", t.precision),
-            ));
-        }
         if !(t.learning_rate > 0.0 && t.learning_rate.is_finite()) {
             return Err(self.key("training.learning_rate", "expected a positive number"));
         }

@@ -69,8 +69,8 @@ pub struct Elastic<T: Real> {
 
 impl<T: Real> Elastic<T> {
     pub fn new(p: &Problem, net: Model<T>, rng: &mut Rng) -> Self {
-        let insr = p.insr.as_ref().expect("an INSR problem");
-        let s = &p.spec.method.insr;
+        let insr = p.method.insr().expect("an INSR problem");
+        let s = &insr.settings;
         let energy = insr
             .energy
             .clone()
@@ -133,7 +133,7 @@ impl<T: Real> Elastic<T> {
             area,
             density: s.density,
             gravity,
-            dt: insr.dt,
+            dt: insr.settings.dt,
             t0: p.domain.lo[2],
             initial: insr.initial.clone(),
             fitting: true,

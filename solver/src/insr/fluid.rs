@@ -61,8 +61,8 @@ const Y: Partial = Partial::axis(1);
 
 impl<T: Real> Fluid<T> {
     pub fn new(p: &Problem, velocity: Model<T>, pressure: Model<T>, rng: &mut Rng) -> Self {
-        let insr = p.insr.as_ref().expect("an INSR problem");
-        let s = &p.spec.method.insr;
+        let insr = p.method.insr().expect("an INSR problem");
+        let s = &insr.settings;
         let space = BoxDomain::new(p.domain.lo[..2].to_vec(), p.domain.hi[..2].to_vec());
         let (n, m) = (s.samples, (s.samples / 10).max(16));
         let interior = Points::new(2, vec![T::zero(); 2 * n]);
@@ -89,7 +89,7 @@ impl<T: Real> Fluid<T> {
             velocity,
             pressure,
             space,
-            dt: insr.dt,
+            dt: insr.settings.dt,
             t0: p.domain.lo[2],
             initial: insr.initial.clone(),
             phase: Phase::Initial,

@@ -25,7 +25,7 @@ use crate::train::{Phase, Record};
 use crate::{relative_l2, setup, TrainError};
 use operators::{Points, Real, Rng};
 use problems::spec::InsrSpec;
-use problems::{Integrator, Problem, Reference};
+use problems::{Insr, Integrator, Problem, Reference};
 use serde_json::json;
 use std::path::Path;
 use std::time::Instant;
@@ -74,9 +74,9 @@ pub trait Stepper<T: Real> {
 /// The problem's simulation: the fluid solver for the splitting integrator, otherwise one
 /// network of all fields stepped by the integrator.
 pub fn stepper<T: Real>(p: &Problem, rng: &mut Rng) -> Box<dyn Stepper<T>> {
-    let insr = p.insr.as_ref().expect("an INSR problem");
+    let insr = p.method.insr().expect("an INSR problem");
     let dims = p.dims() - 1;
-    match insr.integrator {
+    match insr.settings.integrator {
         Integrator::Splitting => {
             let velocity = setup::model_of(p, dims, 2, rng);
             let pressure = setup::model_of(p, dims, 1, rng);
@@ -100,11 +100,14 @@ pub fn kinetic_energy(u: &[f64], v: &[f64]) -> f64 {
 
 /// Runs an INSR problem into `opts.out`; returns the summary written to `summary.json`,
 /// whose `relative_l2` is the error at the final time.
-pub fn run<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Value, RunError> {
+pub fn run<T: Real>(
+    p: &Problem,
+    insr: &Insr,
+    opts: &RunOptions,
+) -> Result<serde_json::Value, RunError> {
     let out = &opts.out;
     let (_lock, grid, _, seed) = prepare(p, opts)?;
-    let insr = p.insr.as_ref().expect("an INSR problem");
-    let s = &p.spec.method.insr;
+    let s = &insr.settings;
     let dims = p.dims() - 1;
     let fields = &p.symbols.fields;
     let mut rng = Rng::new(seed);
@@ -152,7 +155,7 @@ pub fn run<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Value,
             let _ = write_atomic(&out.join("FAILED"), format!("{e}\n").as_bytes());
             RunError::from(e)
         })?;
-        let t = t0 + j as f64 * insr.dt;
+        let t = t0 + j as f64 * insr.settings.dt;
         let prediction = stepper.fields(&state.params, &points);
         let reference = reference_at(p, &space, t);
         let error = reference.as_ref().map_or(f64::NAN, |r| {
@@ -308,7 +311,7 @@ fn finish<T: Real>(
     seed: u64,
     quiet: bool,
 ) -> Result<serde_json::Value, RunError> {
-    let insr = p.insr.as_ref().expect("an INSR problem");
+    let insr = p.method.insr().expect("an INSR problem");
     let names = &p.symbols.fields;
     let mut coords = space.coords.clone();
     coords.push(state.frames.iter().map(|(t, _)| *t).collect());
@@ -378,8 +381,8 @@ fn finish<T: Real>(
         "status": "completed",
         "problem": p.path.display().to_string(),
         "method": "insr",
-        "integrator": p.spec.method.insr.integrator,
-        "dt": insr.dt,
+        "integrator": insr.settings.integrator,
+        "dt": insr.settings.dt,
         "steps": insr.steps,
         "iterations": state.records.iter().map(|r| r.iterations).sum::<usize>(),
         "wall_s": state.wall_s(),
@@ -437,9 +440,9 @@ fn write_series<T: Real>(
     tracked: &[(&'static str, f64)],
     quiet: bool,
 ) {
-    let insr = p.insr.as_ref().expect("an INSR problem");
+    let insr = p.method.insr().expect("an INSR problem");
     let t0 = p.domain.lo[p.time_axis.expect("INSR has a time axis")];
-    let time = |j: usize| t0 + j as f64 * insr.dt;
+    let time = |j: usize| t0 + j as f64 * insr.settings.dt;
     let warn = |what: &str, e: &dyn std::fmt::Display| {
         if !quiet {
             eprintln!("warning: {what}: {e}");

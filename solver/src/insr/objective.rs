@@ -81,11 +81,11 @@ pub struct InsrObjective<T: Real> {
 
 impl<T: Real> InsrObjective<T> {
     pub fn new(p: &Problem, net: Model<T>, rng: &mut Rng) -> Self {
-        let insr = p.insr.clone().expect("an INSR problem");
+        let insr = p.method.insr().cloned().expect("an INSR problem");
         let t_axis = p.time_axis.expect("INSR problems have a time axis");
         let dims = p.dims() - 1;
         let space = BoxDomain::new(p.domain.lo[..dims].to_vec(), p.domain.hi[..dims].to_vec());
-        let samples = p.spec.method.insr.samples;
+        let samples = insr.settings.samples;
         let boundary: Vec<_> = p
             .conditions
             .iter()
@@ -200,7 +200,7 @@ impl<T: Real> InsrObjective<T> {
     /// Steps from `params` (frozen) at step `n`, i.e. time t0 + n·dt.
     pub fn set_step(&mut self, n: usize, params: &[T]) {
         self.goal = Goal::Step;
-        self.time = self.t0 + n as f64 * self.insr.dt;
+        self.time = self.t0 + n as f64 * self.insr.settings.dt;
         self.prev_params.copy_from_slice(params);
     }
 
@@ -255,7 +255,7 @@ impl<T: Real> InsrObjective<T> {
             .as_ref()
             .expect("departures come with a speed");
         let (lo, hi) = (self.space.lo[0], self.space.hi[0]);
-        let dt = self.insr.dt;
+        let dt = self.insr.settings.dt;
         let interior = &self.terms[0];
         let n_all = interior.points.len();
         let chunk = Batched::<T, Model<T>>::DEFAULT_CHUNK;
@@ -305,8 +305,8 @@ impl<T: Real> crate::optim::Objective<T> for InsrObjective<T> {
         if step {
             self.evaluate_previous();
         }
-        let dt = self.insr.dt;
-        let theta = self.insr.integrator.theta();
+        let dt = self.insr.settings.dt;
+        let theta = self.insr.settings.integrator.theta();
         let fields = self.values.len();
         let (net, slots, layout, full) = (&self.net, &self.slots, &self.layout, &self.full);
         let (previous, departures) = (&self.previous, self.departures.as_ref().map(|d| &d.batch));

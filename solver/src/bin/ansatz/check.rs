@@ -5,11 +5,11 @@ use std::path::Path;
 
 /// What `check` says of an INSR problem: the stepping, its networks and each solve.
 fn describe_insr(p: &problems::Problem, insr: &problems::Insr) {
-    let s = &p.spec.method.insr;
+    let s = &insr.settings;
     if let Some(e) = &insr.energy {
         println!("  energy      {}", e.source());
     }
-    let form = match insr.integrator {
+    let form = match insr.settings.integrator {
         problems::Integrator::Splitting => {
             "splitting: advect, pressure Poisson, project (velocity and pressure networks; walls)"
                 .to_string()
@@ -27,7 +27,7 @@ fn describe_insr(p: &problems::Problem, insr: &problems::Insr) {
     println!("  method      INSR, {form}");
     println!(
         "  steps       {} of dt = {}, a frame every {}",
-        insr.steps, insr.dt, s.output_every
+        insr.steps, insr.settings.dt, s.output_every
     );
     let mut rng = operators::Rng::new(p.spec.training.seed);
     let stepper = solver::insr::stepper::<f64>(p, &mut rng);
@@ -77,7 +77,7 @@ pub(crate) fn check(file: &Path, sets: &[String]) -> Result<(), String> {
     for r in &p.residuals {
         println!("  residual    {}", r.source());
     }
-    if let Some(insr) = &p.insr {
+    if let Some(insr) = p.method.insr() {
         describe_insr(&p, insr);
         return Ok(());
     }
@@ -85,7 +85,7 @@ pub(crate) fn check(file: &Path, sets: &[String]) -> Result<(), String> {
     // The loss terms as a PINN states them (hard constraints use the same terms outside).
     let (loss, _, _) = solver::setup::build_pinn::<f64>(&p, p.spec.training.seed);
     let mut fields = &p.symbols.fields;
-    if let Some(l) = &p.lagrangian {
+    if let Some(l) = p.method.lagrangian() {
         fields = &l.symbols.fields;
         println!(
             "  method      Lagrangian PINN: x is the label x0, the characteristic X = x0 + D(t) + xi, D = {}*(drift1*tau + drift2*tau^2 + drift3*tau^3)",
@@ -95,7 +95,10 @@ pub(crate) fn check(file: &Path, sets: &[String]) -> Result<(), String> {
         println!("  dX/dt - c   {}", l.characteristic.source());
     }
     if let solver::method::Method::HardConstraint(h) = &method {
-        let c = &p.spec.method.hard_constraint;
+        let c = p
+            .method
+            .hard_constraint()
+            .expect("a hard-constraint problem");
         println!(
             "  method      hard constraints: u = sum of {} basis functions times w_e; {} experts ({:?} blocks along {}), each solving for w_e on {} PDE points of its block plus every condition's points (Levenberg-Marquardt, at most {} iterations, ridge {})",
             c.basis,
@@ -139,10 +142,10 @@ pub(crate) fn check(file: &Path, sets: &[String]) -> Result<(), String> {
             partials.join(" ")
         );
     }
-    let characteristic = match &p.lagrangian {
-        Some(_) => format!(
+    let characteristic = match p.method.lagrangian() {
+        Some(l) => format!(
             " + characteristic mlp {:?}",
-            p.spec.method.lagrangian.characteristic_hidden
+            l.settings.characteristic_hidden
         ),
         None => String::new(),
     };
