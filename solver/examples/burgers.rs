@@ -1,6 +1,6 @@
 //! Viscous Burgers through the Rust API: u_t + u u_x − (0.01/π) u_xx = 0 on [−1, 1] × [0, 1],
 //! u(x, 0) = −sin(πx), u(±1, t) = 0, trained by Adam then L-BFGS (f64), and compared with
-//! the exact solution in ../shared/reference/burgers.h5 (datasets x, t, u[t, x]).
+//! the exact solution in reference/burgers.h5 (datasets x, t, u[t, x]).
 //!
 //!     cargo run --release -p solver --example burgers -- [--adam N] [--lbfgs N] [--hidden 8x40]
 //!         [--points N] [--threads N] [--seed S] [--reference PATH]
@@ -33,7 +33,7 @@ fn parse_args() -> Args {
         seed: 0,
         reference: concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/reference/burgers.h5"
+            "/../reference/burgers.h5"
         )
         .into(),
     };

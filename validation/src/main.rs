@@ -10,7 +10,7 @@ use validation::report::{render, Verdict};
 use validation::runner::{run_case, Dirs};
 
 /// Runs Ansatz's validation cases (validation/cases/*.toml): each solves a problem file and
-/// compares it with a reference (a closed form, a file in ../shared/reference, or one computed
+/// compares it with a reference (a closed form, a file in reference/, or one computed
 /// here by a classical solver), beside the published error where one is known.
 ///
 /// With every case, the report goes to validation/REPORT.md and figures to

@@ -76,7 +76,7 @@ fn burgers_matches_cole_hopf() {
     let p = library("burgers.toml", |t| {
         t.replace("t = [0.0, 1.0]", "t = [0.0, 0.99]")
     });
-    let h = hdf5::File::open(root().join("../shared/reference/burgers.h5")).unwrap();
+    let h = hdf5::File::open(root().join("reference/burgers.h5")).unwrap();
     let x: Vec<f64> = h.dataset("x").unwrap().read_raw().unwrap();
     let u: Vec<f64> = h.dataset("u").unwrap().read_raw().unwrap();
     // 4,097 nodes hold the reference's 256 points (spacing 2/255 is not a multiple: sample

@@ -1,4 +1,4 @@
-//! The spectral reference solver against the published spectral solutions in ../shared/reference
+//! The spectral reference solver against the published spectral solutions in reference/
 //! and against closed forms.
 
 use problems::Problem;
@@ -17,7 +17,7 @@ fn problem(name: &str) -> Problem {
 /// The largest relative L2 error over the snapshots of a reference file `u[t, x]`, and the
 /// error at the final time.
 fn errors_against(p: &Problem, file: &str, modes: usize, dt: f64) -> (f64, f64) {
-    let h = hdf5::File::open(root().join("../shared/reference").join(file)).unwrap();
+    let h = hdf5::File::open(root().join("reference").join(file)).unwrap();
     let x: Vec<f64> = h.dataset("x").unwrap().read_raw().unwrap();
     let t: Vec<f64> = h.dataset("t").unwrap().read_raw().unwrap();
     let u: Vec<f64> = h.dataset("u").unwrap().read_raw().unwrap();
