@@ -21,7 +21,13 @@ if [ -n "$missing" ]; then
 fi
 if ! command -v cargo >/dev/null 2>&1; then
     echo "setup: installing a Rust toolchain with rustup"
-    curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+    curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --component clippy,rustfmt
+fi
+[ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+# The lints in CI need clippy and rustfmt beside cargo.
+if ! cargo clippy --version >/dev/null 2>&1 || ! cargo fmt --version >/dev/null 2>&1; then
+    echo "setup: adding clippy and rustfmt"
+    rustup component add clippy rustfmt
 fi
 if ! .venv/bin/python -c "import h5py, vtk, numpy" >/dev/null 2>&1; then
     echo "setup: creating .venv with h5py, vtk and numpy"

@@ -31,11 +31,7 @@ fn parse_args() -> Args {
         points: 8_000,
         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         seed: 0,
-        reference: concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../reference/burgers.h5"
-        )
-        .into(),
+        reference: concat!(env!("CARGO_MANIFEST_DIR"), "/../reference/burgers.h5").into(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {

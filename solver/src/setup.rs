@@ -342,7 +342,7 @@ pub fn build_pinn<T: Real>(p: &Problem, seed: u64) -> (PinnLoss<T, Network<T>>, 
         operators::Batched::<T, Network<T>>::DEFAULT_CHUNK,
         &mut rng,
     );
-    let mut params = operators::model::Field::init_params(&loss.field, &mut rng);
+    let mut params = Field::init_params(&loss.field, &mut rng);
     params.extend(p.unknown_initial.iter().map(|&v| T::from_f64(v)));
     params.resize(loss.n_params(), T::zero());
     if p.method.lagrangian().is_some() {

@@ -99,7 +99,7 @@ impl<'de> Deserialize<'de> for Tolerance {
         struct Visit;
         impl<'de> serde::de::Visitor<'de> for Visit {
             type Value = Tolerance;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a number, or numbers by method such as { PINN = 1.5, LPINN = 2e-3 }")
             }
             fn visit_f64<E>(self, v: f64) -> Result<Tolerance, E> {

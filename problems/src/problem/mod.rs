@@ -69,7 +69,7 @@ pub struct Problem {
     /// The bounding box of space (and time).
     pub domain: BoxDomain,
     /// The spatial region, when it is not the box itself.
-    pub region: Option<crate::Region>,
+    pub region: Option<Region>,
     pub symbols: Symbols,
     /// Initial guesses of the unknown parameters (inverse problems), in `symbols.trainable` order.
     pub unknown_initial: Vec<f64>,

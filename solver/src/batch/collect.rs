@@ -111,7 +111,7 @@ pub fn collect(dir: &Path) -> Result<Table, BatchError> {
     let csv = dir.join("collect.csv");
     write_atomic(&csv, table.csv().as_bytes()).map_err(|e| io_err(&csv, e))?;
     let h5 = dir.join("collect.h5");
-    let columns: Vec<(&str, TableColumn)> = table
+    let columns: Vec<(&str, TableColumn<'_>)> = table
         .columns
         .iter()
         .map(|(n, c)| {
