@@ -2,10 +2,10 @@
 //! standard configuration: tanh MLP 4×50, 10,000 collocation + 256 initial + 256 boundary
 //! points; f32 and f64, 1 and 2 threads. Compare with ../shared/bench (see benches/README.md).
 
+use benches::burgers::{burgers_loss, BurgersSetup};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use operators::model::Field;
 use operators::{Real, Rng};
-use solver::burgers::{burgers_loss, BurgersSetup};
 use solver::optim::{Adam, AdamConfig, Objective};
 
 fn step<T: Real>(c: &mut Criterion, threads: usize) {

@@ -1,1 +1,3 @@
-//! Benchmarks live in benches/.
+//! What the benchmarks and examples share; the benchmarks themselves live in benches/.
+
+pub mod burgers;

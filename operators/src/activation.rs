@@ -11,7 +11,10 @@ pub enum Activation {
     /// tanh(z); derivatives are polynomials in tanh(z).
     Tanh,
     /// sin(ω₀·z), SIREN's activation (ω₀ = 1 for a plain sine).
-    Sin { w0: f64 },
+    Sin {
+        /// The frequency ω₀.
+        w0: f64,
+    },
     /// 1/(1+e^(−z)); derivatives are polynomials in σ(z).
     Sigmoid,
     /// cos(z), used by Fourier and periodic embeddings.

@@ -18,6 +18,7 @@ pub struct Points<T> {
 }
 
 impl<T: Real> Points<T> {
+    /// Points of `dims` coordinates, stored axis by axis (`coords` is `n × dims`, column-major).
     pub fn new(dims: usize, coords: Vec<T>) -> Self {
         assert!(
             dims > 0 && coords.len().is_multiple_of(dims),
@@ -39,14 +40,17 @@ impl<T: Real> Points<T> {
         Points { dims, coords }
     }
 
+    /// Coordinates per point.
     pub fn dims(&self) -> usize {
         self.dims
     }
 
+    /// Number of points.
     pub fn len(&self) -> usize {
         self.coords.len() / self.dims
     }
 
+    /// Whether there are no points.
     pub fn is_empty(&self) -> bool {
         self.coords.is_empty()
     }
@@ -70,6 +74,7 @@ impl<T: Real> Points<T> {
         &self.coords[axis * n..(axis + 1) * n]
     }
 
+    /// The coordinates along `axis`, one per point, to change in place.
     pub fn axis_mut(&mut self, axis: usize) -> &mut [T] {
         let n = self.len();
         &mut self.coords[axis * n..(axis + 1) * n]
@@ -116,6 +121,7 @@ impl<T: Real, F: Field<T>> Batched<T, F> {
     /// Default points per chunk: a few hundred keeps the GEMMs efficient and every core busy.
     pub const DEFAULT_CHUNK: usize = 512;
 
+    /// `points` split into chunks of at most `chunk` for `field`'s jets of `layout`.
     pub fn new(field: &F, layout: JetLayout, points: &Points<T>, chunk: usize) -> Self {
         assert_eq!(
             points.dims(),
@@ -165,14 +171,17 @@ impl<T: Real, F: Field<T>> Batched<T, F> {
         }
     }
 
+    /// The jets every chunk computes.
     pub fn layout(&self) -> &JetLayout {
         &self.layout
     }
 
+    /// Number of chunks.
     pub fn len(&self) -> usize {
         self.n
     }
 
+    /// Whether there are no chunks (no points).
     pub fn is_empty(&self) -> bool {
         self.n == 0
     }

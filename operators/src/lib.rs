@@ -4,6 +4,8 @@
 //! jets, their hand-derived reverse mode to every parameter, and residual expressions
 //! compiled from text. Nothing here knows about files, problems or training.
 
+#![warn(missing_docs)]
+
 pub mod activation;
 mod batch;
 pub mod expr;

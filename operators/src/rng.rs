@@ -8,6 +8,7 @@ pub struct Rng {
 }
 
 impl Rng {
+    /// The generator of `seed` (expanded by SplitMix64).
     pub fn new(seed: u64) -> Self {
         let mut sm = seed;
         let mut next = || {
@@ -27,10 +28,12 @@ impl Rng {
         self.state
     }
 
+    /// The generator at a saved [`state`](Self::state) (checkpoints resume the same stream).
     pub fn from_state(state: [u64; 4]) -> Self {
         Rng { state }
     }
 
+    /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         let s = &mut self.state;
         let result = (s[0].wrapping_add(s[3])).rotate_left(23).wrapping_add(s[0]);

@@ -28,22 +28,39 @@ pub trait Real:
 {
     /// Short name used in reports (`"f32"`, `"f64"`).
     const NAME: &'static str;
+    /// `v` rounded to this precision.
     fn from_f64(v: f64) -> Self;
+    /// The value in f64 (exact).
     fn to_f64(self) -> f64;
+    /// e^self.
     fn exp(self) -> Self;
+    /// The natural logarithm.
     fn ln(self) -> Self;
+    /// The sine.
     fn sin(self) -> Self;
+    /// The cosine.
     fn cos(self) -> Self;
+    /// The tangent.
     fn tan(self) -> Self;
+    /// The hyperbolic sine.
     fn sinh(self) -> Self;
+    /// The hyperbolic cosine.
     fn cosh(self) -> Self;
+    /// The hyperbolic tangent.
     fn tanh(self) -> Self;
+    /// The square root.
     fn sqrt(self) -> Self;
+    /// The absolute value.
     fn abs(self) -> Self;
+    /// self^n for an integer n.
     fn powi(self, n: i32) -> Self;
+    /// self^e.
     fn powf(self, e: Self) -> Self;
+    /// Neither infinite nor NaN.
     fn is_finite(self) -> bool;
+    /// The larger of the two (the other if one is NaN).
     fn max(self, other: Self) -> Self;
+    /// The smaller of the two (the other if one is NaN).
     fn min(self, other: Self) -> Self;
     /// |self| with the sign of `sign`.
     fn copysign(self, sign: Self) -> Self;

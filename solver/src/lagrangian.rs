@@ -3,10 +3,10 @@
 //! trained drift D), trained on the PDE along characteristics (problems::Lagrangian); the
 //! Eulerian field is read off by following each characteristic back to its label.
 
-use crate::output::Grid;
+use crate::network::{model_config, sampling, Network};
 use crate::pinn::{PointSource, Reduction, Target, TermSpec};
 use crate::predict::predict_partials;
-use crate::setup::{model_config, sampling, Network};
+use crate::Grid;
 use operators::model::{Branches, Field};
 use operators::{Embedding, Mlp, MlpConfig, Partial, Points, Real, Rng};
 use problems::spec::{ConditionKind, LagrangianLoss};

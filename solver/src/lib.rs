@@ -1,25 +1,27 @@
 //! # solver
 //!
-//! How to solve: optimizers, the PINN loss with causal weights, Lagrangian PINNs, the
-//! training loop, and the runs and outputs of problem files.
+//! How to solve: the numerical engine (methods, optimizers, the training loop, prediction)
+//! and, behind the `app` feature (on by default), the application around it in [`app`]: run
+//! directories, output files, sweeps and SLURM, progress. The engine never imports the
+//! application, so `solver = { default-features = false }` builds without hdf5, vtkio,
+//! plotters, clap and indicatif.
 
-pub mod optim;
-pub mod pinn;
-mod predict;
-pub mod train;
-
-pub use predict::{predict, predict_partials, relative_l2};
-pub use train::TrainError;
-pub mod batch;
-pub mod burgers;
+mod grid;
 pub mod insr;
 pub mod lagrangian;
 pub mod march;
-pub mod memory;
 pub mod method;
 pub mod moe;
-pub mod output;
-pub mod overrides;
-pub mod progress;
-pub mod run;
+pub mod network;
+pub mod optim;
+pub mod pinn;
+mod predict;
 pub mod setup;
+pub mod train;
+
+#[cfg(feature = "app")]
+pub mod app;
+
+pub use grid::Grid;
+pub use predict::{predict, predict_partials, relative_l2};
+pub use train::TrainError;

@@ -1,11 +1,11 @@
 //! The loss of each method behind one type, for the run, the trainer and the outputs.
 
 use crate::moe::HardConstraintLoss;
+use crate::network::Network;
 use crate::optim::Objective;
-use crate::output::Grid;
 use crate::pinn::PinnLoss;
-use crate::setup::Network;
 use crate::train::Loss;
+use crate::Grid;
 use crate::{lagrangian, predict};
 use operators::model::Field;
 use operators::{Real, Rng};

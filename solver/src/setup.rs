@@ -4,103 +4,14 @@ use crate::lagrangian;
 use crate::method::Method;
 use crate::moe::least_squares::LmSettings;
 use crate::moe::{Blocks, ExpertPoints, HardConstraintLoss, InitialAnsatz};
+use crate::network::{model, sampling, Network};
 use crate::optim::{AdamConfig, LbfgsConfig, Schedule};
 use crate::pinn::{Causal, PinnLoss, PointSource, Reduction, Target, TermSpec};
 use crate::train::{Adaptive, CausalSchedule, Loss, TrainConfig};
 use operators::model::{Branches, Field};
-use operators::model::{GaussianConfig, Model};
-use operators::{Activation, Embedding, Init, Mlp, MlpConfig, Pig, PigConfig, Real, Rng};
-use problems::spec::{ConditionRows, EmbeddingSpec, HardConstraintSpec, ModelKind};
-use problems::{Problem, Region, Sampling};
-
-/// The network the problem's `[model]` section describes.
-pub fn model_config(p: &Problem) -> MlpConfig {
-    let m = &p.spec.model;
-    let embedding = match &m.embedding {
-        None => Embedding::Identity,
-        Some(EmbeddingSpec::Fourier { features, scale }) => Embedding::Fourier {
-            features: *features,
-            scale: *scale,
-        },
-        Some(EmbeddingSpec::Periodic { axes, modes }) => Embedding::Periodic {
-            axes: axes
-                .iter()
-                .map(|a| {
-                    let i = p.axes.iter().position(|b| b == a).expect("validated axis");
-                    (i, p.domain.hi[i] - p.domain.lo[i])
-                })
-                .collect(),
-            modes: *modes,
-        },
-    };
-    let (activation, init) = match m.kind {
-        ModelKind::Siren => (Activation::Sin { w0: m.w0 }, Init::Siren { w0: m.w0 }),
-        _ => (m.activation.activation(), Init::Xavier),
-    };
-    MlpConfig {
-        inputs: p.dims(),
-        outputs: p.symbols.fields.len(),
-        hidden: m.hidden.clone(),
-        activation,
-        embedding,
-        gated: m.kind == ModelKind::ModifiedMlp,
-        init,
-    }
-}
-
-/// The network of `[model]` with `outputs` outputs: an MLP of [`model_config`], or a PIG whose
-/// Gaussians start in the domain's box.
-pub fn model<T: Real>(p: &Problem, outputs: usize, rng: &mut Rng) -> Model<T> {
-    model_of(p, p.dims(), outputs, rng)
-}
-
-/// [`model`] of the first `inputs` axes only (space without time, for INSR).
-pub fn model_of<T: Real>(p: &Problem, inputs: usize, outputs: usize, rng: &mut Rng) -> Model<T> {
-    if p.spec.model.kind != ModelKind::Pig {
-        return Mlp::new(
-            MlpConfig {
-                inputs,
-                outputs,
-                ..model_config(p)
-            },
-            rng,
-        )
-        .into();
-    }
-    let g = p.spec.model.gaussians.clone().unwrap_or_default();
-    let config = model_config(p);
-    Pig::new(
-        PigConfig {
-            gaussians: GaussianConfig {
-                inputs,
-                channels: g.channels,
-                count: g.count,
-                shared: g.shared,
-                bounds: p
-                    .domain
-                    .lo
-                    .iter()
-                    .copied()
-                    .zip(p.domain.hi.iter().copied())
-                    .take(inputs)
-                    .collect(),
-                sigma: g.sigma,
-                cutoff: g.cutoff,
-                feature_std: 0.01,
-            },
-            outputs,
-            hidden: g.decoder,
-            activation: config.activation,
-        },
-        rng,
-    )
-    .into()
-}
-
-/// How the problem's points are drawn.
-pub fn sampling(p: &Problem) -> Sampling {
-    p.spec.training.sampling
-}
+use operators::{Real, Rng};
+use problems::spec::{ConditionRows, HardConstraintSpec};
+use problems::{Problem, Region};
 
 /// The loss terms: one for the PDE residuals, one per condition.
 pub fn term_specs(p: &Problem) -> Vec<TermSpec> {
@@ -249,9 +160,6 @@ pub fn train_config(p: &Problem) -> TrainConfig {
         }),
     }
 }
-
-/// The networks of every method: one branch for a PINN, two for a Lagrangian PINN.
-pub type Network<T> = Branches<Model<T>>;
 
 /// Network and loss of the problem's method, seeded: the same seed always gives the same
 /// points and weights.

@@ -7,9 +7,9 @@ mod common;
 
 use operators::Rng;
 use problems::Problem;
+use solver::app::run::evaluate;
 use solver::method::Method;
 use solver::optim::Objective;
-use solver::run::evaluate;
 use solver::setup;
 use solver::train::Loss;
 use std::path::Path;

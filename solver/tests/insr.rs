@@ -83,7 +83,7 @@ fn step_gradient_matches_finite_differences_for_every_integrator() {
     ] {
         let p = burgers(integrator);
         let mut rng = Rng::new(3);
-        let net = solver::setup::model_of::<f64>(&p, 1, 1, &mut rng);
+        let net = solver::network::model_of::<f64>(&p, 1, 1, &mut rng);
         let previous = net.init_params(&mut rng);
         let params = net.init_params(&mut rng);
         let mut objective = InsrObjective::new(&p, net, &mut rng);
@@ -104,7 +104,7 @@ fn step_gradient_matches_finite_differences_for_every_integrator() {
 fn the_initial_fit_alone_has_the_initial_values_gradient() {
     let p = burgers("midpoint");
     let mut rng = Rng::new(4);
-    let net = solver::setup::model_of::<f64>(&p, 1, 1, &mut rng);
+    let net = solver::network::model_of::<f64>(&p, 1, 1, &mut rng);
     let mut params = net.init_params(&mut rng);
     let mut objective = InsrObjective::new(&p, net, &mut rng);
     objective.set_initial();
@@ -157,9 +157,9 @@ fn a_resumed_simulation_ends_with_the_same_network() {
     // The same simulation stopped after two steps, then resumed for the third.
     let resumed = scratch("insr-resumed").join("run");
     run_quietly(&heat("midpoint", 0.1, 0.2, "sin(pi*x)*exp(-t)"), &resumed);
-    let summary = solver::run::run(
+    let summary = solver::app::run::run(
         &heat("midpoint", 0.1, 0.3, "sin(pi*x)*exp(-t)"),
-        &solver::run::RunOptions {
+        &solver::app::run::RunOptions {
             out: resumed.clone(),
             resume: true,
             quiet: true,

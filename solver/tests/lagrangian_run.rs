@@ -3,8 +3,8 @@
 //! grid.
 
 use problems::Problem;
-use solver::overrides::apply_overrides;
-use solver::run::{run, RunOptions};
+use solver::app::overrides::apply_overrides;
+use solver::app::run::{run, RunOptions};
 use std::path::Path;
 
 fn error(sets: &[&str], out: &str) -> f64 {

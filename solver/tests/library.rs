@@ -1,7 +1,7 @@
 //! Bundled problems that train in seconds, run through the same path as `ansatz run`.
 
-use solver::overrides::load_with_overrides;
-use solver::run::{run, RunOptions};
+use solver::app::overrides::load_with_overrides;
+use solver::app::run::{run, RunOptions};
 use std::path::Path;
 
 fn run_library(name: &str) -> serde_json::Value {

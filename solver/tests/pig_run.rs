@@ -3,7 +3,7 @@
 
 mod common;
 
-use solver::overrides::load_with_overrides;
+use solver::app::overrides::load_with_overrides;
 use std::path::Path;
 
 fn heat_with_gaussians(name: &str, sets: &[&str]) -> f64 {

@@ -1,7 +1,6 @@
 //! A validation case file (validation/cases/*.toml): which problem, which reference, what
 //! counts as success, and the settings of the quick and full runs.
 
-use crate::comparison::ComparisonSpec;
 use crate::finite_difference::{EndCondition, FdSettings};
 use crate::spectral::SpectralSettings;
 use crate::ValidationError;
@@ -301,4 +300,19 @@ impl Case {
             Mode::Full => &self.spec.full,
         }
     }
+}
+
+/// `{ method = "K = 4", against = "K = 1", error_ratio = 1.0, speedup = 2.0 }` in a mode's
+/// `compare` list; a target left out is reported, not judged.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComparisonSpec {
+    pub method: String,
+    pub against: String,
+    /// The method's median error may be at most this times `against`'s.
+    #[serde(default)]
+    pub error_ratio: Option<f64>,
+    /// `against`'s median time per training step over the method's must reach this.
+    #[serde(default)]
+    pub speedup: Option<f64>,
 }

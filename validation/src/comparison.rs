@@ -3,24 +3,8 @@
 //! the sweep's variants (seeds, say): one training run's error moves by tens of percent with
 //! its seed, so one pair of runs decides nothing.
 
-use crate::case::{Case, Mode};
+use crate::case::{Case, ComparisonSpec, Mode};
 use crate::runner::Outcome;
-use serde::Deserialize;
-
-/// `{ method = "K = 4", against = "K = 1", error_ratio = 1.0, speedup = 2.0 }` in a mode's
-/// `compare` list; a target left out is reported, not judged.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ComparisonSpec {
-    pub method: String,
-    pub against: String,
-    /// The method's median error may be at most this times `against`'s.
-    #[serde(default)]
-    pub error_ratio: Option<f64>,
-    /// `against`'s median time per training step over the method's must reach this.
-    #[serde(default)]
-    pub speedup: Option<f64>,
-}
 
 /// One comparison, measured.
 pub struct Comparison<'a> {

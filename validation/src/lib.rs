@@ -26,7 +26,7 @@ pub enum ValidationError {
     #[error("{path}: {message}")]
     Case { path: String, message: String },
     #[error(transparent)]
-    Run(#[from] solver::run::RunError),
+    Run(#[from] solver::app::run::RunError),
 }
 
 impl ValidationError {

@@ -38,7 +38,7 @@ struct Cli {
 }
 
 fn main() {
-    solver::memory::keep_freed_memory();
+    solver::app::memory::keep_freed_memory();
     let cli = Cli::parse();
     let mode = if cli.full { Mode::Full } else { Mode::Quick };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -101,7 +101,7 @@ fn main() {
         command += &format!(" {}", cli.cases.join(" "));
     }
     let text = render(mode, &command, start.elapsed().as_secs_f64(), &rows);
-    solver::output::write_atomic(&report, text.as_bytes())
+    solver::app::output::write_atomic(&report, text.as_bytes())
         .unwrap_or_else(|e| fail(&format!("{}: {e}", report.display())));
     println!("{text}");
     eprintln!("report: {}", report.display());

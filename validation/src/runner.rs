@@ -6,9 +6,10 @@ use crate::evolution::Solution;
 use crate::grid_advection::{self, GridResult};
 use crate::{finite_difference, spectral, stable_fluids, ValidationError};
 use problems::Problem;
-use solver::output::{h5, plot, Grid};
-use solver::overrides::apply_overrides;
-use solver::run::{load_trained, output_grid, run, RunOptions};
+use solver::app::output::{h5, plot};
+use solver::app::overrides::apply_overrides;
+use solver::app::run::{load_trained, output_grid, run, RunOptions};
+use solver::Grid;
 use std::path::{Path, PathBuf};
 
 /// What a case measured.

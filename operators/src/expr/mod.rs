@@ -30,12 +30,16 @@ pub struct Symbols {
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("in `{expr}` at column {column}: {message}")]
 pub struct ExprError {
+    /// The expression's text.
     pub expr: String,
+    /// Where in it (1-based).
     pub column: usize,
+    /// What was wrong, or what was expected.
     pub message: String,
 }
 
 impl ExprError {
+    /// The error at `column` of `expr`.
     pub fn new(expr: &str, column: usize, message: String) -> Self {
         ExprError {
             expr: expr.to_string(),

@@ -5,30 +5,49 @@ use super::ExprError;
 /// A parsed expression; `col` is the 1-based column where the node starts.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Ast {
+    /// A number literal.
     Num(f64),
+    /// A name: a coordinate, a field's derivative (`u_xx`), a constant or a parameter.
     Name {
+        /// The name as written.
         name: String,
+        /// Column where it starts (1-based).
         col: usize,
     },
+    /// Unary minus.
     Neg(Box<Ast>),
+    /// A binary operation.
     Bin {
+        /// Which operation.
         op: BinOp,
+        /// The left operand.
         lhs: Box<Ast>,
+        /// The right operand.
         rhs: Box<Ast>,
     },
+    /// A call of an elementary function.
     Call {
+        /// The function's name as written.
         name: String,
+        /// Its arguments.
         args: Vec<Ast>,
+        /// Column where the name starts (1-based).
         col: usize,
     },
 }
 
+/// A binary operator of the expression language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BinOp {
+    /// `a + b`.
     Add,
+    /// `a - b`.
     Sub,
+    /// `a * b`.
     Mul,
+    /// `a / b`.
     Div,
+    /// `a ^ b`.
     Pow,
 }
 

@@ -7,15 +7,25 @@ use crate::{ChunkView, JetLayout, Partial, Points, Real};
 /// Elementary functions an expression may call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Func {
+    /// Sin.
     Sin,
+    /// Cos.
     Cos,
+    /// Tan.
     Tan,
+    /// Exp.
     Exp,
+    /// The natural logarithm `log`.
     Log,
+    /// Sqrt.
     Sqrt,
+    /// Abs (its derivative at 0 is taken as 0).
     Abs,
+    /// Tanh.
     Tanh,
+    /// Sinh.
     Sinh,
+    /// Cosh.
     Cosh,
 }
 
@@ -80,28 +90,42 @@ impl Func {
 /// One instruction; operands are indices of earlier instructions.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Op {
+    /// A number.
     Const(f64),
     /// A derivative of a network output.
     Jet {
+        /// Which network output.
         field: usize,
+        /// Which derivative of it.
         partial: Partial,
     },
+    /// A coordinate of the point (by axis).
     Coord(usize),
     /// A trainable parameter (inverse problems).
     Param(usize),
+    /// The sum of two earlier values.
     Add(usize, usize),
+    /// Their difference.
     Sub(usize, usize),
+    /// Their product.
     Mul(usize, usize),
+    /// Their quotient.
     Div(usize, usize),
+    /// The negation of an earlier value.
     Neg(usize),
+    /// An earlier value to an integer power.
     PowI(usize, i32),
+    /// An earlier value to the power of another.
     Pow(usize, usize),
+    /// An elementary function of an earlier value.
     Call(Func, usize),
 }
 
 /// What a program reads for one chunk of `n` points.
 pub struct Inputs<'a, T> {
+    /// Number of points in the chunk.
     pub n: usize,
+    /// Which derivatives the jets hold, and where.
     pub layout: &'a JetLayout,
     /// Output jets of the chunk (`layout.len()·n × fields`).
     pub jets: &'a [T],
@@ -157,10 +181,12 @@ impl Program {
         })
     }
 
+    /// The text the program was compiled from (for messages and reports).
     pub fn source(&self) -> &str {
         &self.source
     }
 
+    /// The instructions, each reading only earlier ones.
     pub fn ops(&self) -> &[Op] {
         &self.ops
     }

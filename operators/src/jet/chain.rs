@@ -17,6 +17,7 @@ pub struct ChainScratch<T> {
 }
 
 impl<T: Real> ChainScratch<T> {
+    /// Scratch for `n` points of `layout`.
     pub fn new(layout: &JetLayout, n: usize) -> Self {
         let rows = if layout.max_order() <= 2 {
             0

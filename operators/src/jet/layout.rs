@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 /// One term of a Faà di Bruno expansion: `coef · σ^(order)(z₀) · Π z[factors]`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChainTerm {
+    /// The term's integer coefficient (as a float).
     pub coef: f64,
     /// Derivative order of the outer function (= number of factors).
     pub order: usize,
@@ -17,8 +18,11 @@ pub struct ChainTerm {
 /// One term of a Leibniz product: `coef · a[left] · b[right]`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProductTerm {
+    /// The term's binomial coefficient (as a float).
     pub coef: f64,
+    /// Slot of the left factor.
     pub left: usize,
+    /// Slot of the right factor.
     pub right: usize,
 }
 
@@ -78,22 +82,27 @@ impl JetLayout {
         JetLayout::new(dims, &[])
     }
 
+    /// Number of input coordinates.
     pub fn dims(&self) -> usize {
         self.dims
     }
 
+    /// Number of slots (the value and every derivative held).
     pub fn len(&self) -> usize {
         self.slots.len()
     }
 
+    /// Whether the layout holds no slot.
     pub fn is_empty(&self) -> bool {
         self.slots.is_empty()
     }
 
+    /// The partial derivative of every slot, the value first.
     pub fn slots(&self) -> &[Partial] {
         &self.slots
     }
 
+    /// The slot holding `p`, if the layout has it.
     pub fn slot(&self, p: &Partial) -> Option<usize> {
         self.slots.iter().position(|q| q == p)
     }

@@ -37,10 +37,12 @@ impl Partial {
         Partial { counts }
     }
 
+    /// Total order of the derivative (0 for the value).
     pub fn order(&self) -> usize {
         self.counts.iter().map(|&c| c as usize).sum()
     }
 
+    /// How many times it differentiates along `axis`.
     pub fn count(&self, axis: usize) -> usize {
         self.counts[axis] as usize
     }

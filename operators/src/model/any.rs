@@ -3,15 +3,20 @@
 use super::{Field, MlpTape, ParamView, Pig, PigTape};
 use crate::{JetLayout, Mlp, Real, Rng};
 
+/// Every model a problem file can name, behind one type.
 #[derive(Clone, Debug)]
 pub enum Model<T> {
+    /// A multilayer perceptron (with embeddings, or a SIREN).
     Mlp(Mlp<T>),
+    /// Physics-informed Gaussians with a small decoder MLP.
     Pig(Pig<T>),
 }
 
 /// Boxed: the tapes are large, made once per batch shape.
 pub enum ModelTape<T> {
+    /// An MLP's tape.
     Mlp(Box<MlpTape<T>>),
+    /// A PIG's tape.
     Pig(Box<PigTape<T>>),
 }
 

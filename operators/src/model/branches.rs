@@ -56,6 +56,7 @@ impl<F> Branches<F> {
         }
     }
 
+    /// The branches, in the order of their outputs.
     pub fn branches(&self) -> &[F] {
         &self.branches
     }

@@ -12,11 +12,18 @@ pub enum Embedding {
     /// The coordinates themselves.
     Identity,
     /// Random Fourier features [cos(2π x B), sin(2π x B)], B ~ N(0, scale²), `features` columns.
-    Fourier { features: usize, scale: f64 },
+    Fourier {
+        /// Number of columns of B.
+        features: usize,
+        /// Standard deviation of B's entries.
+        scale: f64,
+    },
     /// Exact periodicity along `axes` (axis, period L): [cos(kωx), sin(kωx)], ω = 2π/L, k = 1..=modes;
     /// other axes pass through unchanged.
     Periodic {
+        /// Each periodic axis and its period L.
         axes: Vec<(usize, f64)>,
+        /// Fourier modes per periodic axis.
         modes: usize,
     },
 }

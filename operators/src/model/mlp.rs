@@ -15,19 +15,28 @@ pub enum Init {
     /// Xavier (Glorot) normal weights, std = sqrt(2/(fan_in+fan_out)), zero biases.
     Xavier,
     /// SIREN: first layer U(−1/n, 1/n), later layers U(±sqrt(6/n)/ω₀), biases U(±1/sqrt(n)).
-    Siren { w0: f64 },
+    Siren {
+        /// The frequency ω₀ of the network's sine activations.
+        w0: f64,
+    },
 }
 
 /// The shape and kind of an MLP.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MlpConfig {
+    /// Number of input coordinates.
     pub inputs: usize,
+    /// Number of outputs.
     pub outputs: usize,
+    /// Widths of the hidden layers.
     pub hidden: Vec<usize>,
+    /// The nonlinearity of every hidden layer.
     pub activation: Activation,
+    /// How the coordinates become the first layer's features.
     pub embedding: Embedding,
     /// Modified MLP (Wang et al.): H ← Z⊙U + (1−Z)⊙V with gates U, V from the embedded input.
     pub gated: bool,
+    /// How the weights are drawn.
     pub init: Init,
 }
 
@@ -146,6 +155,7 @@ impl<T: Real> Mlp<T> {
         }
     }
 
+    /// The configuration it was built from.
     pub fn config(&self) -> &MlpConfig {
         &self.config
     }

@@ -20,19 +20,26 @@ use crate::{JetLayout, Real, Rng};
 /// A named block of the flat parameter vector (so optimizers and checkpoints are model-agnostic).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParamView {
+    /// The block's name (`layer0.weight`, say).
     pub name: String,
+    /// Where it starts in the flat vector.
     pub offset: usize,
+    /// Rows of the block as a matrix.
     pub rows: usize,
+    /// Columns of the block as a matrix.
     pub cols: usize,
 }
 
 impl ParamView {
+    /// Number of parameters in the block.
     pub fn len(&self) -> usize {
         self.rows * self.cols
     }
+    /// Whether the block is empty.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// Where the block lies in the flat vector.
     pub fn range(&self) -> core::ops::Range<usize> {
         self.offset..self.offset + self.len()
     }
@@ -46,13 +53,19 @@ pub trait Field<T: Real>: Send + Sync {
     /// Everything one batch needs between forward and backward, allocated once per batch shape.
     type Tape: Send + Sync;
 
+    /// Number of input coordinates.
     fn inputs(&self) -> usize;
+    /// Number of outputs (fields).
     fn outputs(&self) -> usize;
+    /// The named blocks of the flat parameter vector, in order.
     fn param_views(&self) -> &[ParamView];
+    /// Length of the flat parameter vector.
     fn n_params(&self) -> usize {
         self.param_views().last().map_or(0, |v| v.offset + v.len())
     }
+    /// Parameters drawn by the model's initialization.
     fn init_params(&self, rng: &mut Rng) -> Vec<T>;
+    /// A tape for `n` points of `layout`.
     fn tape(&self, layout: &JetLayout, n: usize) -> Self::Tape;
     /// Evaluates the jets of `n` points; `x` is `n × inputs`, column-major.
     fn forward(&self, params: &[T], x: &[T], tape: &mut Self::Tape);

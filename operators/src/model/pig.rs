@@ -9,9 +9,13 @@ use crate::{Activation, JetLayout, Mlp, MlpConfig, Real, Rng};
 /// The Gaussians and the decoder's shape.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PigConfig {
+    /// The adaptive Gaussian features.
     pub gaussians: GaussianConfig,
+    /// Number of outputs.
     pub outputs: usize,
+    /// Widths of the decoder's hidden layers.
     pub hidden: Vec<usize>,
+    /// The decoder's nonlinearity.
     pub activation: Activation,
 }
 
@@ -34,12 +38,14 @@ pub struct Pig<T> {
     views: Vec<ParamView>,
 }
 
+/// What one batch keeps between forward and backward: the features' and the decoder's tapes.
 pub struct PigTape<T> {
     gaussians: GaussianTape<T>,
     decoder: MlpTape<T>,
 }
 
 impl<T: Real> Pig<T> {
+    /// A PIG of `config`; centres, widths and feature vectors drawn from `rng`.
     pub fn new(config: PigConfig, rng: &mut Rng) -> Self {
         let decoder = Mlp::new(
             MlpConfig {
@@ -70,6 +76,7 @@ impl<T: Real> Pig<T> {
         }
     }
 
+    /// The Gaussian features' configuration.
     pub fn gaussians(&self) -> &GaussianConfig {
         self.gaussians.config()
     }

@@ -50,6 +50,7 @@ pub(super) fn read_csv(
 }
 
 /// Reads 1-D datasets named like `axes` and `field` (one entry per point) from an HDF5 file.
+#[cfg(feature = "hdf5")]
 pub(super) fn read_h5_points(
     path: &Path,
     axes: &[String],
@@ -82,4 +83,14 @@ pub(super) fn read_h5_points(
             .collect(),
         values,
     ))
+}
+
+/// Without the `hdf5` feature, data come from CSV files only.
+#[cfg(not(feature = "hdf5"))]
+pub(super) fn read_h5_points(
+    _path: &Path,
+    _axes: &[String],
+    _field: &str,
+) -> Result<(Vec<Vec<f64>>, Vec<f64>), String> {
+    Err("this build reads data from .csv files only (problems was built without its `hdf5` feature)".into())
 }

@@ -460,8 +460,8 @@ impl<T: Real> Stepper<T> for Elastic<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::network::model_of;
     use crate::optim::gradient_error;
-    use crate::setup::model_of;
 
     /// The elastic bar with a small network and few points.
     fn problem() -> Problem {

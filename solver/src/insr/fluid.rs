@@ -405,8 +405,8 @@ impl<T: Real> Stepper<T> for Fluid<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::network::model_of;
     use crate::optim::gradient_error;
-    use crate::setup::model_of;
 
     /// Taylor–Green with small networks, few points, and frozen fields set.
     fn fluid(seed: u64) -> Fluid<f64> {

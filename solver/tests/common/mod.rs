@@ -51,9 +51,9 @@ pub fn scratch(name: &str) -> PathBuf {
 
 /// Trains `p` into `out` as `ansatz run -q` does, and returns its summary.
 pub fn run_quietly(p: &problems::Problem, out: &Path) -> serde_json::Value {
-    solver::run::run(
+    solver::app::run::run(
         p,
-        &solver::run::RunOptions {
+        &solver::app::run::RunOptions {
             out: out.to_path_buf(),
             quiet: true,
             ..Default::default()

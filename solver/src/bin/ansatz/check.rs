@@ -1,6 +1,6 @@
 //! `ansatz check`: what a problem file resolves to, without training.
 
-use solver::overrides::load_with_overrides as load;
+use solver::app::overrides::load_with_overrides as load;
 use std::path::Path;
 
 /// What `check` says of an INSR problem: the stepping, its networks and each solve.
@@ -161,7 +161,7 @@ pub(crate) fn check(file: &Path, sets: &[String]) -> Result<(), String> {
         "  training    Adam {} steps (lr {}), L-BFGS {} iterations, {}",
         t.adam_steps, t.learning_rate, t.lbfgs_steps, t.precision
     );
-    match solver::run::output_grid(&p) {
+    match solver::app::run::output_grid(&p) {
         Ok((grid, reference)) => {
             println!(
                 "  output grid {:?} points along {}",

@@ -6,9 +6,9 @@ mod cli;
 use check::check;
 use clap::Parser;
 use cli::{Cli, Command};
-use solver::batch::{self, LocalOptions, SlurmOptions, SweepOptions};
-use solver::overrides::load_with_overrides as load;
-use solver::run::{run, RunError, RunOptions, BUSY_EXIT};
+use solver::app::batch::{self, LocalOptions, SlurmOptions, SweepOptions};
+use solver::app::overrides::load_with_overrides as load;
+use solver::app::run::{run, RunError, RunOptions, BUSY_EXIT};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -34,7 +34,7 @@ fn exit_if_busy(e: RunError) -> String {
 }
 
 fn main() -> ExitCode {
-    solver::memory::keep_freed_memory();
+    solver::app::memory::keep_freed_memory();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::List => {
@@ -49,7 +49,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Check { file, sets } => check(&file, &sets),
-        Command::Eval { run_dir } => solver::run::evaluate(&run_dir)
+        Command::Eval { run_dir } => solver::app::run::evaluate(&run_dir)
             .map(|v| println!("{}", serde_json::to_string_pretty(&v).expect("JSON")))
             .map_err(|e| e.to_string()),
         Command::Export {
@@ -70,7 +70,7 @@ fn main() -> ExitCode {
                 })
                 .transpose()?;
             let out = out.unwrap_or_else(|| run_dir.join("export"));
-            solver::run::export(&run_dir, &out, grid.as_deref(), times)
+            solver::app::run::export(&run_dir, &out, grid.as_deref(), times)
                 .map_err(|e| e.to_string())?;
             println!(
                 "wrote {} (open {} in ParaView)",

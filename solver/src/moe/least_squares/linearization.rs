@@ -1,7 +1,7 @@
 //! R(w), its Jacobian and the exact Hessian of ½‖R‖², from the residual expressions' own
 //! reverse mode and Hessian-vector products on u's jets.
 
-use super::Rows;
+use super::rows::Rows;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 

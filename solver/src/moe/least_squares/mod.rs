@@ -9,52 +9,15 @@
 
 mod dense;
 mod linearization;
+mod rows;
 
 pub(super) use linearization::combine;
+pub use rows::Rows;
 
 use dense::{solve_square_in_place, QrSolver};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 use linearization::{exact_hessian, gradient, half_square, norm, normal_matrix, Linearization};
-use operators::expr::{Inputs, Program};
-use operators::JetLayout;
-
-/// One set of residual rows, `√(weight/n)·(P(u)(x_i) − target_i)` at n points.
-pub struct Rows<'a> {
-    /// An expression of u's jets (field 0), coordinates and numbers.
-    pub program: &'a Program,
-    pub layout: &'a JetLayout,
-    /// The points, `n × dims` column-major.
-    pub x: &'a [f64],
-    /// Jets of the N basis functions at the points: `layout.len()·n × N` column-major.
-    pub basis: &'a [f64],
-    /// Values P should take (zero when absent).
-    pub target: Option<&'a [f64]>,
-    /// Jets of u that do not depend on w (an ansatz's fixed part): u = offset + Φ·w.
-    pub offset: Option<&'a [f64]>,
-    pub weight: f64,
-}
-
-impl Rows<'_> {
-    fn n(&self) -> usize {
-        self.x.len() / self.layout.dims()
-    }
-
-    fn scale(&self) -> f64 {
-        (self.weight / self.n().max(1) as f64).sqrt()
-    }
-
-    /// What the expression reads at these points, with u's jets `u`.
-    fn inputs<'u>(&'u self, u: &'u [f64]) -> Inputs<'u, f64> {
-        Inputs {
-            n: self.n(),
-            layout: self.layout,
-            jets: u,
-            x: self.x,
-            params: &[],
-        }
-    }
-}
 
 /// Settings of the Levenberg–Marquardt solve.
 #[derive(Clone, Debug, PartialEq)]
@@ -296,7 +259,9 @@ pub fn backward(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use operators::expr::Program;
     use operators::expr::Symbols;
+    use operators::JetLayout;
 
     /// Regression: the Newton finish kept any step that shrank the gradient, so from a point
     /// where the Hessian is negative it climbed to the maximum. Here R(w) = w² − 1 at four

@@ -1,13 +1,11 @@
 //! What a run leaves on disk: fields on a grid (VTK for ParaView, HDF5 for programs),
 //! the loss history, a summary, checkpoints and plots.
 
-mod grid;
 pub mod h5;
 pub mod plot;
 mod reference;
 pub mod vtk;
 
-pub use grid::Grid;
 pub use reference::{load_reference, ReferenceData, ReferenceError};
 
 use std::path::Path;

@@ -1,78 +1,31 @@
 //! One run of a problem file, start to finish: a run directory with the resolved problem,
 //! checkpoints, metrics, fields for ParaView and HDF5, plots and a summary.
 
+use crate::app::output::{h5, write_atomic};
+use crate::app::progress::Progress;
 use crate::method::Method;
-use crate::output::{h5, load_reference, vtk, write_atomic, Grid, ReferenceData, ReferenceError};
-use crate::progress::Progress;
-use crate::train::{Event, Loss, TrainError, Trainer};
+use crate::train::{Event, Loss, Trainer};
+use crate::Grid;
 use crate::{relative_l2, setup};
 use operators::Real;
 use problems::spec::Precision;
-use problems::{Problem, ProblemError};
+use problems::Problem;
 use serde_json::json;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+mod directory;
+mod error;
 mod files;
+mod insr;
 mod lock;
+pub(crate) use directory::prepare;
+pub use directory::{output_grid, resolved_spec, RunOptions};
+pub(crate) use error::out_err;
+pub use error::RunError;
 use files::write_characteristics;
 pub(crate) use files::{write_plots, write_vtk};
 pub use lock::{RunLock, BUSY_EXIT};
-
-#[derive(Clone, Debug, Default)]
-pub struct RunOptions {
-    pub out: PathBuf,
-    /// Overrides `training.seed`.
-    pub seed: Option<u64>,
-    /// Continue from `checkpoint.h5` in `out`.
-    pub resume: bool,
-    pub quiet: bool,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    #[error(transparent)]
-    Problem(#[from] ProblemError),
-    #[error("reference: {0}")]
-    Reference(#[from] ReferenceError),
-    #[error("{path}: {message}")]
-    Output { path: String, message: String },
-    #[error("{0}")]
-    Diverged(#[from] TrainError),
-    #[error("{0}")]
-    Usage(String),
-    /// Another process holds the run directory.
-    #[error("{0}")]
-    Busy(String),
-}
-
-pub(crate) fn out_err(path: &Path, e: impl std::fmt::Display) -> RunError {
-    RunError::Output {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    }
-}
-
-/// The grid fields are written on, and the reference (on its own grid) if any.
-pub fn output_grid(p: &Problem) -> Result<(Grid, Option<ReferenceData>), RunError> {
-    let default_n = match p.dims() {
-        1 | 2 => 201,
-        3 => 65,
-        _ => 33,
-    };
-    let uniform = |n: &[usize]| Grid::uniform(&p.axes, &p.domain.lo, &p.domain.hi, n, p.time_axis);
-    let requested = p.spec.output.grid.as_ref().map(|n| uniform(n));
-    let fallback = requested
-        .clone()
-        .unwrap_or_else(|| uniform(&vec![default_n; p.dims()]));
-    let reference = load_reference(p, &fallback)?;
-    let grid = match (&requested, &reference) {
-        (Some(g), _) => g.clone(),
-        (None, Some(r)) if r.grid.coords.iter().all(|c| vtk::is_uniform(c)) => r.grid.clone(),
-        _ => fallback,
-    };
-    Ok((grid, reference))
-}
 
 /// Runs `problem` into `opts.out`; returns the summary written to `summary.json`.
 pub fn run(problem: &Problem, opts: &RunOptions) -> Result<serde_json::Value, RunError> {
@@ -82,43 +35,9 @@ pub fn run(problem: &Problem, opts: &RunOptions) -> Result<serde_json::Value, Ru
     }
 }
 
-/// Locks `opts.out`, checks it and writes the resolved problem into it; returns the lock
-/// (hold it for the run), the output grid, the reference and the seed.
-pub(crate) fn prepare(
-    p: &Problem,
-    opts: &RunOptions,
-) -> Result<(RunLock, Grid, Option<ReferenceData>, u64), RunError> {
-    let out = &opts.out;
-    // Checked before the lock, so that a bad problem leaves no directory behind.
-    let (grid, reference) = output_grid(p)?;
-    let lock = RunLock::acquire(out)?;
-    if out.join("summary.json").exists() && !opts.resume {
-        return Err(RunError::Usage(format!(
-            "{} already holds a finished run; choose another --out or remove it",
-            out.display()
-        )));
-    }
-    let fields_dir = out.join("fields");
-    std::fs::create_dir_all(&fields_dir).map_err(|e| out_err(&fields_dir, e))?;
-    let _ = std::fs::remove_file(out.join("FAILED"));
-    let seed = opts.seed.unwrap_or(p.spec.training.seed);
-    let resolved = toml::to_string_pretty(&resolved_spec(p, seed)).map_err(|e| out_err(out, e))?;
-    write_atomic(
-        &out.join("problem.toml"),
-        format!(
-            "# {} as resolved by ansatz {} (defaults filled in)\n{resolved}",
-            p.path.display(),
-            env!("CARGO_PKG_VERSION")
-        )
-        .as_bytes(),
-    )
-    .map_err(|e| out_err(out, e))?;
-    Ok((lock, grid, reference, seed))
-}
-
 fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Value, RunError> {
     if let problems::Method::Insr(insr) = &p.method {
-        return crate::insr::run::<T>(p, insr, opts);
+        return insr::run::<T>(p, insr, opts);
     }
     let out = &opts.out;
     let (_lock, grid, reference, seed) = prepare(p, opts)?;
@@ -286,29 +205,6 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
     write_atomic(&out.join("summary.json"), summary_text.as_bytes())
         .map_err(|e| out_err(out, e))?;
     Ok(summary)
-}
-
-/// The spec as run: the seed actually used, and file paths made absolute so that the run
-/// directory's problem.toml works from anywhere (`ansatz eval`, `ansatz export`).
-pub fn resolved_spec(p: &Problem, seed: u64) -> problems::spec::ProblemSpec {
-    let mut spec = p.spec.clone();
-    spec.training.seed = seed;
-    let base = p.path.parent().unwrap_or(Path::new("."));
-    let absolute = |f: &str| {
-        std::fs::canonicalize(base.join(f))
-            .unwrap_or_else(|_| base.join(f))
-            .display()
-            .to_string()
-    };
-    if let Some(file) = spec.reference.as_mut().and_then(|r| r.file.as_mut()) {
-        *file = absolute(file);
-    }
-    for c in &mut spec.conditions {
-        if let Some(file) = c.file.as_mut() {
-            *file = absolute(file);
-        }
-    }
-    spec
 }
 
 /// A finished (or checkpointed) run: its problem, network and trained parameters (f64).

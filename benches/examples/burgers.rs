@@ -2,13 +2,13 @@
 //! u(x, 0) = −sin(πx), u(±1, t) = 0, trained by Adam then L-BFGS (f64), and compared with
 //! the exact solution in reference/burgers.h5 (datasets x, t, u[t, x]).
 //!
-//!     cargo run --release -p solver --example burgers -- [--adam N] [--lbfgs N] [--hidden 8x40]
+//!     cargo run --release -p benches --example burgers -- [--adam N] [--lbfgs N] [--hidden 8x40]
 //!         [--points N] [--threads N] [--seed S] [--reference PATH]
 
+use benches::burgers::{burgers_loss, BurgersSetup};
 use operators::model::Field;
 use operators::{Points, Rng};
 use problems::Sampling;
-use solver::burgers::{burgers_loss, BurgersSetup};
 use solver::optim::{AdamConfig, LbfgsConfig, Schedule};
 use solver::train::{Event, Phase, TrainConfig, Trainer};
 use solver::{predict, relative_l2};

@@ -1,6 +1,6 @@
 //! Where a run of a sweep stands, read from its run directory alone.
 
-use super::Entry;
+use super::manifest::Entry;
 use std::path::Path;
 
 #[derive(Clone, Debug, PartialEq)]

@@ -2,8 +2,8 @@
 //! and `checkpoint.h5` (everything needed to resume). Both are written to a temporary name
 //! and renamed, so a crash never leaves a half-written file under the real name.
 
-use super::Grid;
 use crate::train::{Phase, Record, Snapshot, Trainer};
+use crate::Grid;
 use hdf5::types::VarLenUnicode;
 use operators::{Real, Rng};
 use std::path::Path;

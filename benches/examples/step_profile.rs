@@ -1,7 +1,7 @@
 //! Runs Burgers training steps in a loop, for profilers (perf record) and quick timings.
+use benches::burgers::{burgers_loss, BurgersSetup};
 use operators::model::Field;
 use operators::Rng;
-use solver::burgers::{burgers_loss, BurgersSetup};
 use solver::optim::Objective;
 
 fn main() {

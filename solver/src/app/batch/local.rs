@@ -1,10 +1,12 @@
 //! `ansatz batch --local`: the runs of a sweep on this machine, a few at a time, each in its
 //! own `ansatz run --manifest` process (so a crash takes down one run, not the batch).
 
+use super::error::{io_err, BatchError};
+use super::manifest::{Entry, Manifest};
 use super::status::outcome;
-use super::{io_err, BatchError, Entry, Manifest, Status};
-use crate::output::write_atomic;
-use crate::run::BUSY_EXIT;
+use super::status::Status;
+use crate::app::output::write_atomic;
+use crate::app::run::BUSY_EXIT;
 use std::collections::VecDeque;
 use std::fs::OpenOptions;
 use std::io::Write;

@@ -1,6 +1,6 @@
 //! The reference solution on its grid: read from HDF5 or evaluated from closed forms.
 
-use super::Grid;
+use crate::Grid;
 use operators::Points;
 use problems::{Problem, Reference};
 use std::path::Path;

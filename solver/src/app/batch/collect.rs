@@ -2,10 +2,12 @@
 //! loss, errors, recovered unknowns, time) as CSV and HDF5, with a plot of the error against
 //! the first swept setting.
 
+use super::error::{io_err, BatchError};
 use super::manifest::display;
-use super::{io_err, BatchError, Manifest, Status};
-use crate::output::h5::{write_table, TableColumn};
-use crate::output::{plot, write_atomic};
+use super::manifest::Manifest;
+use super::status::Status;
+use crate::app::output::h5::{write_table, TableColumn};
+use crate::app::output::{plot, write_atomic};
 use serde_json::Value;
 use std::path::Path;
 

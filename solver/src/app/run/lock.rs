@@ -2,7 +2,7 @@
 //! task could otherwise train into the same directory at once and overwrite each other's
 //! checkpoints.
 
-use super::{out_err, RunError};
+use super::error::{out_err, RunError};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::path::Path;

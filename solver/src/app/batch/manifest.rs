@@ -2,10 +2,10 @@
 //! each with its resolved problem file and run directory. Paths inside are relative to the
 //! sweep directory, so the directory can be moved (to a cluster's scratch space, say).
 
-use super::{io_err, BatchError};
-use crate::output::write_atomic;
-use crate::overrides::{apply_overrides, load_with_overrides};
-use crate::run::{output_grid, resolved_spec};
+use super::error::{io_err, BatchError};
+use crate::app::output::write_atomic;
+use crate::app::overrides::{apply_overrides, load_with_overrides};
+use crate::app::run::{output_grid, resolved_spec};
 use problems::Problem;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -1,10 +1,10 @@
 //! The viscous Burgers benchmark (Raissi et al.), built through the Rust API: used by
-//! the example, the benchmark and the tests, so all three measure the same problem.
+//! the examples and the step benchmark, so they measure the same problem.
 
-use crate::pinn::{PinnLoss, PointSource, Reduction, Target, TermSpec};
 use operators::expr::{Program, Symbols};
 use operators::{Mlp, MlpConfig, Real, Rng};
 use problems::{BoxDomain, Face, Sampling};
+use solver::pinn::{PinnLoss, PointSource, Reduction, Target, TermSpec};
 
 /// Sizes of the Burgers problem.
 #[derive(Clone, Debug, PartialEq)]

@@ -2,10 +2,12 @@
 //! run (`ansatz run --manifest DIR --index $SLURM_ARRAY_TASK_ID`). Submitting again submits
 //! only the runs that have neither completed nor are still queued or running.
 
+use super::error::{io_err, BatchError};
 use super::local::file_stem;
+use super::manifest::Manifest;
 use super::status::outcome;
-use super::{io_err, BatchError, Manifest, Status};
-use crate::output::write_atomic;
+use super::status::Status;
+use crate::app::output::write_atomic;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,10 +1,11 @@
 //! The files of a run directory beyond the numbers: VTK for ParaView and PNG plots.
 
-use super::{out_err, RunError};
+use super::error::{out_err, RunError};
+use crate::app::output::{plot, vtk};
 use crate::lagrangian;
-use crate::output::{plot, vtk, Grid};
-use crate::setup::Network;
+use crate::network::Network;
 use crate::train::Record;
+use crate::Grid;
 use operators::Real;
 use problems::Problem;
 use std::path::Path;
