@@ -7,7 +7,9 @@ use crate::Sampling;
 /// A face of a box: the points where coordinate `axis` equals its lower or upper bound.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Face {
+    /// The coordinate that is constant on the face.
     pub axis: usize,
+    /// Whether the face is at the upper bound (else the lower).
     pub upper: bool,
 }
 
@@ -21,11 +23,14 @@ impl Face {
 /// The box [lo_0, hi_0] × … × [lo_{d-1}, hi_{d-1}].
 #[derive(Clone, Debug, PartialEq)]
 pub struct BoxDomain {
+    /// Lower bounds, one per axis.
     pub lo: Vec<f64>,
+    /// Upper bounds, one per axis.
     pub hi: Vec<f64>,
 }
 
 impl BoxDomain {
+    /// The box between `lo` and `hi`; panics unless every `lo < hi`.
     pub fn new(lo: Vec<f64>, hi: Vec<f64>) -> Self {
         assert_eq!(lo.len(), hi.len());
         assert!(
@@ -35,6 +40,7 @@ impl BoxDomain {
         BoxDomain { lo, hi }
     }
 
+    /// Number of axes.
     pub fn dims(&self) -> usize {
         self.lo.len()
     }

@@ -14,36 +14,50 @@ use operators::Rng;
 pub enum Region {
     /// An axis-aligned box; its faces are named left/right (x), bottom/top (y), back/front (z).
     Box {
+        /// Lower corner.
         lo: Vec<f64>,
+        /// Upper corner.
         hi: Vec<f64>,
     },
     /// A disk (2D) or ball (3D).
     Ball {
+        /// The centre.
         center: Vec<f64>,
+        /// The radius.
         radius: f64,
+        /// The name of its boundary (for conditions' `on`).
         name: String,
     },
     /// A simple polygon (2D), vertices in order.
     Polygon {
+        /// The vertices, in order around the polygon.
         vertices: Vec<[f64; 2]>,
+        /// The name of its boundary (for conditions' `on`).
         name: String,
     },
+    /// Points in either region.
     Union(Box<Region>, Box<Region>),
+    /// Points in both regions.
     Intersection(Box<Region>, Box<Region>),
+    /// Points in the first region and not in the second.
     Difference(Box<Region>, Box<Region>),
 }
 
 /// A point on the boundary with its outward unit normal and boundary name.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BoundaryPoint {
+    /// The point.
     pub point: Vec<f64>,
+    /// The outward unit normal there.
     pub normal: Vec<f64>,
+    /// The name of the boundary piece it lies on.
     pub name: String,
 }
 
 const FACES: [(&str, &str); 3] = [("left", "right"), ("bottom", "top"), ("back", "front")];
 
 impl Region {
+    /// Number of spatial dimensions.
     pub fn dims(&self) -> usize {
         match self {
             Region::Box { lo, .. } => lo.len(),

@@ -3,6 +3,8 @@
 //! What to solve: the problem-file schema, its validation into a [`Problem`], domains and
 //! the points sampled in them. Nothing in this crate knows about training.
 
+#![warn(missing_docs)]
+
 mod domain;
 mod error;
 mod geometry;

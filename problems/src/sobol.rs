@@ -24,8 +24,10 @@ pub struct Sobol {
 }
 
 impl Sobol {
+    /// Most dimensions the direction numbers cover.
     pub const MAX_DIMS: usize = 1 + JOE_KUO.len();
 
+    /// A scrambled sequence of `dims` dimensions (the random shift drawn from `rng`).
     pub fn new(dims: usize, rng: &mut Rng) -> Self {
         assert!(
             (1..=Self::MAX_DIMS).contains(&dims),

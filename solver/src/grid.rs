@@ -3,10 +3,14 @@
 
 use operators::{Points, Real};
 
+/// A regular grid: coordinate vectors per axis (space, then time if any).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Grid {
+    /// The axis names, in domain order.
     pub axes: Vec<String>,
+    /// The coordinates along each axis, increasing.
     pub coords: Vec<Vec<f64>>,
+    /// Which axis is time, if any.
     pub time_axis: Option<usize>,
 }
 
@@ -33,10 +37,12 @@ impl Grid {
         }
     }
 
+    /// Number of grid points (the product of the axes' lengths).
     pub fn len(&self) -> usize {
         self.coords.iter().map(Vec::len).product()
     }
 
+    /// Whether the grid has no point.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

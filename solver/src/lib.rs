@@ -6,6 +6,8 @@
 //! application, so `solver = { default-features = false }` builds without hdf5, vtkio,
 //! plotters, clap and indicatif.
 
+#![warn(missing_docs)]
+
 mod grid;
 pub mod insr;
 pub mod lagrangian;

@@ -9,8 +9,11 @@ use operators::{Points, Real};
 /// The windows of a time-marching run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TimeMarching {
+    /// Start of the time interval.
     pub t0: f64,
+    /// End of the time interval.
     pub t1: f64,
+    /// Number of equal windows.
     pub windows: usize,
     /// Fraction of a window by which its collocation interval extends past its end, so the
     /// end time is covered (1% in the reference code).
@@ -18,6 +21,7 @@ pub struct TimeMarching {
 }
 
 impl TimeMarching {
+    /// `windows` equal windows of [t0, t1], stretched by 1%.
     pub fn new(t0: f64, t1: f64, windows: usize) -> Self {
         assert!(t1 > t0 && windows > 0);
         TimeMarching {
@@ -54,8 +58,11 @@ impl TimeMarching {
 
 /// The trained windows: one field and parameter vector per window.
 pub struct MarchedField<T, F> {
+    /// The windows' times.
     pub marching: TimeMarching,
+    /// Which input is time.
     pub time_axis: usize,
+    /// Each window's field and its trained parameters.
     pub windows: Vec<(F, Vec<T>)>,
 }
 

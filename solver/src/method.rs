@@ -11,6 +11,7 @@ use operators::model::Field;
 use operators::{Real, Rng};
 use problems::Problem;
 
+/// The loss of the problem's method, behind one type.
 pub enum Method<T: Real> {
     /// PINNs and Lagrangian PINNs: the PDE as a soft penalty.
     Pinn(PinnLoss<T, Network<T>>),

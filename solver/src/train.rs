@@ -13,6 +13,7 @@ pub trait Loss<T: Real>: Objective<T> {
     fn refine(&mut self, _params: &[T], _rng: &mut Rng, _candidates: usize, _add: usize) {}
     /// The weighted value of each term at the last evaluation.
     fn term_values(&self) -> Vec<f64>;
+    /// The names of the terms, in the order of [`term_values`](Self::term_values).
     fn term_names(&self) -> Vec<&str>;
     /// Sets ε of every causal term.
     fn set_causal_eps(&mut self, _eps: f64) {}
@@ -29,6 +30,7 @@ pub trait Loss<T: Real>: Objective<T> {
     fn state(&self) -> Vec<f64> {
         Vec::new()
     }
+    /// Restores what [`state`](Self::state) returned.
     fn set_state(&mut self, _state: &[f64]) {}
 }
 
@@ -36,8 +38,11 @@ pub trait Loss<T: Real>: Objective<T> {
 /// causal weight exceeds δ (checked every `check_every` steps), then move to the next.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CausalSchedule {
+    /// The ε of each stage, in order.
     pub eps: Vec<f64>,
+    /// A stage ends once every causal weight exceeds δ.
     pub delta: f64,
+    /// Steps between checks of δ.
     pub check_every: usize,
 }
 
@@ -51,19 +56,26 @@ impl Default for CausalSchedule {
     }
 }
 
+/// What the training loop does: its optimizers, their steps, and its schedules.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainConfig {
+    /// Adam steps.
     pub adam_steps: usize,
+    /// Adam's settings.
     pub adam: AdamConfig,
+    /// L-BFGS iterations after Adam.
     pub lbfgs_steps: usize,
+    /// L-BFGS's settings.
     pub lbfgs: LbfgsConfig,
     /// Draw fresh collocation points every this many Adam steps (0: never).
     pub resample_every: usize,
     /// Record the loss every this many steps.
     pub log_every: usize,
+    /// The causal ε schedule (losses with causal terms).
     pub causal: Option<CausalSchedule>,
     /// Emit [`Event::Checkpoint`] every this many steps (0: never).
     pub checkpoint_every: usize,
+    /// Residual-based adaptive refinement, if any.
     pub adaptive: Option<Adaptive>,
 }
 
@@ -71,8 +83,11 @@ pub struct TrainConfig {
 /// `candidates` fresh ones where the residual is largest.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Adaptive {
+    /// Adam steps between refinements.
     pub every: usize,
+    /// Fresh points the residual is evaluated on.
     pub candidates: usize,
+    /// Points added, where the residual is largest.
     pub add: usize,
 }
 
@@ -102,55 +117,89 @@ pub enum Event<'a, T> {
 
 /// Everything needed to resume training at `step`.
 pub struct Snapshot<'a, T> {
+    /// The parameters.
     pub params: &'a [T],
+    /// Adam's state.
     pub adam: &'a Adam<T>,
+    /// The random stream.
     pub rng: &'a Rng,
+    /// Steps taken (Adam and L-BFGS together).
     pub step: usize,
+    /// Which ε of the causal schedule is current.
     pub eps_index: usize,
+    /// Every logged record so far.
     pub history: &'a [Record],
     /// The loss's own state ([`Loss::state`]).
     pub loss_state: &'a [f64],
 }
 
+/// Which optimizer took a step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {
+    /// Adam.
     Adam,
+    /// L-BFGS.
     Lbfgs,
 }
 
 /// One logged step.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Record {
+    /// The step.
     pub step: usize,
+    /// Which optimizer took it.
     pub phase: Phase,
+    /// The loss.
     pub loss: f64,
+    /// Each term's weighted value (empty for L-BFGS steps).
     pub terms: Vec<f64>,
+    /// Adam's learning rate (0 for L-BFGS).
     pub lr: f64,
+    /// The causal ε, if any.
     pub eps: Option<f64>,
+    /// Wall time since training began, in seconds.
     pub wall_s: f64,
 }
 
+/// Why training stopped early.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum TrainError {
+    /// The loss or its gradient became NaN or infinite; the trainer kept the last good parameters.
     #[error("the loss became non-finite at step {step} (term `{term}`); the parameters of the last finite step were kept")]
-    NonFinite { step: usize, term: String },
+    NonFinite {
+        /// The step at which it happened.
+        step: usize,
+        /// The first term that was not finite (`gradient` if all were).
+        term: String,
+    },
 }
 
+/// How training went.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainReport {
+    /// Steps taken.
     pub steps: usize,
+    /// The final loss.
     pub loss: f64,
+    /// Wall time, in seconds.
     pub wall_s: f64,
+    /// L-BFGS's report, if it ran.
     pub lbfgs: Option<LbfgsReport>,
 }
 
 /// Training state: parameters, optimizer state, RNG, step count and history.
 pub struct Trainer<T> {
+    /// The parameters.
     pub params: Vec<T>,
+    /// Adam's state.
     pub adam: Adam<T>,
+    /// The random stream.
     pub rng: Rng,
+    /// Steps taken (Adam and L-BFGS together).
     pub step: usize,
+    /// Which ε of the causal schedule is current.
     pub eps_index: usize,
+    /// Every logged record so far.
     pub history: Vec<Record>,
     /// The loss's state at the last checkpoint or the end of training.
     pub loss_state: Vec<f64>,
@@ -158,6 +207,7 @@ pub struct Trainer<T> {
 }
 
 impl<T: Real> Trainer<T> {
+    /// A trainer at step 0 from `params`.
     pub fn new(params: Vec<T>, config: &TrainConfig, rng: Rng) -> Self {
         let n = params.len();
         Trainer {

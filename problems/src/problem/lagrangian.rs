@@ -46,6 +46,7 @@ pub struct Lagrangian {
     pub drift_scale: f64,
     /// t0 and t1 − t0.
     pub t0: f64,
+    /// t1 − t0.
     pub duration: f64,
     /// The period of x.
     pub period: f64,

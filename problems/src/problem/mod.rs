@@ -27,12 +27,17 @@ pub const FACE_NAMES: [(&str, &str); 3] = [("left", "right"), ("bottom", "top"),
 /// One loss term's worth of condition: equations that should equal a target on some points.
 #[derive(Clone, Debug)]
 pub struct Condition {
+    /// The name of its loss term (in logs and reports).
     pub name: String,
+    /// What kind of condition.
     pub kind: ConditionKind,
+    /// Weight of its loss term.
     pub weight: f64,
+    /// Number of points it is imposed on.
     pub points: usize,
     /// Faces the points lie on (initial: the lower time face).
     pub faces: Vec<Face>,
+    /// The expressions that should equal the target (one per field or gradient component).
     pub equations: Vec<Program>,
     /// A function of the coordinates (None: zero).
     pub target: Option<Program>,
@@ -61,20 +66,27 @@ pub enum Reference {
 /// A validated problem, ready for a method to build its loss from.
 #[derive(Clone, Debug)]
 pub struct Problem {
+    /// The problem file (relative paths in it are relative to its folder).
     pub path: PathBuf,
     /// The file as read, with every default filled in.
     pub spec: ProblemSpec,
+    /// The coordinate names in domain order (x, y, z, then t).
     pub axes: Vec<String>,
+    /// Which axis is time, if any.
     pub time_axis: Option<usize>,
     /// The bounding box of space (and time).
     pub domain: BoxDomain,
     /// The spatial region, when it is not the box itself.
     pub region: Option<Region>,
+    /// The names expressions may use: coordinates, fields, constants, unknowns.
     pub symbols: Symbols,
     /// Initial guesses of the unknown parameters (inverse problems), in `symbols.trainable` order.
     pub unknown_initial: Vec<f64>,
+    /// The PDE residuals, compiled, one per equation.
     pub residuals: Vec<Program>,
+    /// The initial, boundary and data conditions, compiled.
     pub conditions: Vec<Condition>,
+    /// Where the reference solution comes from, if known.
     pub reference: Option<Reference>,
     /// The method that solves the problem, with its settings resolved.
     pub method: Method,
@@ -172,6 +184,7 @@ impl Problem {
         Resolver { text, path }.resolve(spec)
     }
 
+    /// Number of axes, space and time.
     pub fn dims(&self) -> usize {
         self.axes.len()
     }

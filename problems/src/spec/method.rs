@@ -77,12 +77,14 @@ pub enum LagrangianLoss {
     MeanSquare,
 }
 
+/// `[method]`: which method solves the problem, and its settings.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MethodSpec {
     /// The method (default `pinn`).
     #[serde(default)]
     pub kind: MethodKind,
+    /// Causal weights over time (`[method.causal]`; PINNs with a time axis).
     pub causal: Option<CausalSpec>,
     /// Time-marching windows (1: none; more are available through the Rust API for now).
     #[serde(default = "one_usize")]
@@ -90,10 +92,13 @@ pub struct MethodSpec {
     /// The characteristic speed c of a Lagrangian PINN, an expression in u, x, t and the
     /// parameters: the PDE must read u_t + c·u_x + (the rest), e.g. `beta` or `u` (Burgers).
     pub speed: Option<Spanned<String>>,
+    /// A Lagrangian PINN's networks and loss weights (`[method.lagrangian]`).
     #[serde(default)]
     pub lagrangian: LagrangianSpec,
+    /// The experts' least-squares layer (`[method.hard_constraint]`).
     #[serde(default)]
     pub hard_constraint: HardConstraintSpec,
+    /// INSR's time stepping (`[method.insr]`).
     #[serde(default)]
     pub insr: InsrSpec,
 }
@@ -298,15 +303,20 @@ impl Default for MethodSpec {
     }
 }
 
+/// `[method.causal]`: Wang, Sankaran & Perdikaris's causal weights.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CausalSpec {
+    /// Time slices the residual is sorted into (default 32).
     #[serde(default = "default_bins")]
     pub bins: usize,
+    /// The ε of each stage, in order (default 1e-2 … 100).
     #[serde(default = "default_eps")]
     pub eps: Vec<f64>,
+    /// A stage ends once every causal weight exceeds δ (default 0.99).
     #[serde(default = "default_delta")]
     pub delta: f64,
+    /// Steps between checks of δ (default 1000).
     #[serde(default = "default_check")]
     pub check_every: usize,
 }

@@ -45,7 +45,9 @@ display_as_written!(
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProblemSpec {
+    /// A short name, used for run directories and reports.
     pub name: String,
+    /// What the problem is, in a sentence (shown by `check` and in reports).
     #[serde(default)]
     pub description: String,
     /// Coordinate name → [lower, upper]; `t` is the time axis. Order of axes: x, y, z, t.
@@ -54,22 +56,30 @@ pub struct ProblemSpec {
     pub domain: BTreeMap<String, [f64; 2]>,
     /// A spatial region other than a box (its axes are x, y, z by its dimension).
     pub geometry: Option<ShapeSpec>,
+    /// The fields the network outputs (`[fields]`).
     #[serde(default)]
     pub fields: FieldsSpec,
     /// Name → a number, an expression (`"0.01/pi"`), or `{ unknown = true, initial = 0.1 }`
     /// (an inverse problem's unknown, trained with the network from data).
     #[serde(default)]
     pub parameters: BTreeMap<String, Spanned<toml::Value>>,
+    /// The equations (`[pde]`).
     pub pde: PdeSpec,
+    /// Initial, boundary and data conditions (`[[conditions]]`).
     #[serde(default)]
     pub conditions: Vec<ConditionSpec>,
+    /// A known solution to compare with (`[reference]`).
     pub reference: Option<ReferenceSpec>,
+    /// The network (`[model]`).
     #[serde(default)]
     pub model: ModelSpec,
+    /// The method and its settings (`[method]`).
     #[serde(default)]
     pub method: MethodSpec,
+    /// Points, optimizers and schedules (`[training]`).
     #[serde(default)]
     pub training: TrainingSpec,
+    /// What is written (`[output]`).
     #[serde(default)]
     pub output: OutputSpec,
 }
@@ -79,37 +89,59 @@ pub struct ProblemSpec {
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ShapeSpec {
     /// An axis-aligned box (faces named left/right, bottom/top, back/front).
-    Box { lo: Vec<f64>, hi: Vec<f64> },
+    Box {
+        /// Lower corner.
+        lo: Vec<f64>,
+        /// Upper corner.
+        hi: Vec<f64>,
+    },
     /// A disk in 2D.
     Disk {
+        /// The centre.
         center: [f64; 2],
+        /// The radius.
         radius: f64,
+        /// The name of its boundary (default `outer`).
         #[serde(default = "outer")]
         name: String,
     },
     /// A ball in 3D.
     Ball {
+        /// The centre.
         center: [f64; 3],
+        /// The radius.
         radius: f64,
+        /// The name of its boundary (default `outer`).
         #[serde(default = "outer")]
         name: String,
     },
     /// A simple polygon in 2D, vertices in order.
     Polygon {
+        /// The vertices, in order around the polygon.
         vertices: Vec<[f64; 2]>,
+        /// The name of its boundary (default `outer`).
         #[serde(default = "outer")]
         name: String,
     },
+    /// Points in `a` or `b`.
     Union {
+        /// The first shape.
         a: Box<ShapeSpec>,
+        /// The second shape.
         b: Box<ShapeSpec>,
     },
+    /// Points in both `a` and `b`.
     Intersection {
+        /// The first shape.
         a: Box<ShapeSpec>,
+        /// The second shape.
         b: Box<ShapeSpec>,
     },
+    /// Points in `a` and not in `b`.
     Difference {
+        /// The shape cut from.
         a: Box<ShapeSpec>,
+        /// The shape cut away.
         b: Box<ShapeSpec>,
     },
 }
@@ -118,9 +150,11 @@ fn outer() -> String {
     "outer".into()
 }
 
+/// `[fields]`: the unknown fields.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FieldsSpec {
+    /// Field names, in the network's output order (default `["u"]`).
     pub names: Vec<String>,
 }
 
@@ -132,6 +166,7 @@ impl Default for FieldsSpec {
     }
 }
 
+/// `[pde]`: the equations, as text.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PdeSpec {
@@ -162,9 +197,11 @@ pub enum ConditionKind {
     Data,
 }
 
+/// One `[[conditions]]` entry.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConditionSpec {
+    /// What kind of condition.
     pub kind: ConditionKind,
     /// Which field (default: the first).
     pub field: Option<String>,
@@ -178,9 +215,12 @@ pub struct ConditionSpec {
     /// Robin conditions: the coefficients of u and of its outward normal derivative,
     /// expressions of the parameters (e.g. alpha = "1", beta = "-D").
     pub alpha: Option<Spanned<String>>,
+    /// See `alpha`.
     pub beta: Option<Spanned<String>>,
+    /// Weight of its loss term (default 1).
     #[serde(default = "one")]
     pub weight: f64,
+    /// Number of points it is imposed on (default 256).
     #[serde(default = "default_condition_points")]
     pub points: usize,
     /// For data conditions: a .csv or .h5 file, relative to the problem file.
@@ -197,6 +237,7 @@ fn default_condition_points() -> usize {
     256
 }
 
+/// `[reference]`: a solution to compare with, from a file or in closed form.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReferenceSpec {
@@ -206,6 +247,7 @@ pub struct ReferenceSpec {
     /// Closed-form solution, one expression per field.
     pub analytic: Option<Vec<Spanned<String>>>,
 }
+/// `[output]`: what a run writes beside the trained network.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutputSpec {

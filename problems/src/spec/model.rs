@@ -41,12 +41,14 @@ impl ActivationKind {
     }
 }
 
+/// `[model]`: the network.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelSpec {
     /// The network (default `mlp`).
     #[serde(default)]
     pub kind: ModelKind,
+    /// Widths of the hidden layers (default four of 50).
     #[serde(default = "default_hidden")]
     pub hidden: Vec<usize>,
     /// The activation (default `tanh`).
@@ -55,6 +57,7 @@ pub struct ModelSpec {
     /// SIREN's ω₀.
     #[serde(default = "default_w0")]
     pub w0: f64,
+    /// How coordinates become the first layer's features (default: the coordinates).
     pub embedding: Option<EmbeddingSpec>,
     /// The Gaussians and decoder of `kind = "pig"` (other kinds ignore it).
     pub gaussians: Option<GaussianSpec>,
@@ -133,11 +136,22 @@ impl Default for ModelSpec {
     }
 }
 
+/// `[model.embedding]`: features of the coordinates before the first layer.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, tag = "kind", rename_all = "snake_case")]
 pub enum EmbeddingSpec {
     /// Random Fourier features.
-    Fourier { features: usize, scale: f64 },
+    Fourier {
+        /// Number of random frequencies.
+        features: usize,
+        /// Standard deviation of the frequencies.
+        scale: f64,
+    },
     /// Exact periodicity along the named axes (period = the domain's length).
-    Periodic { axes: Vec<String>, modes: usize },
+    Periodic {
+        /// The periodic axes, by name.
+        axes: Vec<String>,
+        /// Fourier modes per axis.
+        modes: usize,
+    },
 }

@@ -14,9 +14,11 @@ pub enum Precision {
     F64,
 }
 
+/// `[training]`: points, optimizers and schedules.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainingSpec {
+    /// Interior collocation points (default 4096).
     #[serde(default = "default_collocation")]
     pub collocation: usize,
     /// How interior and boundary points are drawn (default `sobol`).
@@ -29,30 +31,40 @@ pub struct TrainingSpec {
     /// on `adaptive_candidates` fresh points and add the `adaptive_points` where it is largest.
     #[serde(default)]
     pub adaptive_every: usize,
+    /// Points added at each refinement (default 100).
     #[serde(default = "default_adaptive_points")]
     pub adaptive_points: usize,
+    /// Fresh points the residual is evaluated on at each refinement (default 4096).
     #[serde(default = "default_adaptive_candidates")]
     pub adaptive_candidates: usize,
+    /// Adam steps (default 5000).
     #[serde(default = "default_adam_steps")]
     pub adam_steps: usize,
+    /// Adam's initial learning rate (default 1e-3).
     #[serde(default = "default_lr")]
     pub learning_rate: f64,
     /// Exponential decay: lr · decay_rate^(step / decay_every).
     #[serde(default = "default_decay_rate")]
     pub decay_rate: f64,
+    /// Steps per decay by `decay_rate` (default 1000).
     #[serde(default = "default_decay_every")]
     pub decay_every: usize,
+    /// L-BFGS iterations after Adam (default 0).
     #[serde(default)]
     pub lbfgs_steps: usize,
+    /// Weight of the PDE residuals' loss term (default 1).
     #[serde(default = "default_residual_weight")]
     pub residual_weight: f64,
+    /// Seed of every random draw: points, weights (default 0).
     #[serde(default)]
     pub seed: u64,
     /// `f64` (default) or `f32`.
     #[serde(default)]
     pub precision: Precision,
+    /// Steps between checkpoints (default 500).
     #[serde(default = "default_checkpoint_every")]
     pub checkpoint_every: usize,
+    /// Steps between logged records (default 100).
     #[serde(default = "default_log_every")]
     pub log_every: usize,
 }

@@ -5,13 +5,21 @@ use crate::train::{Phase, Record};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 
+/// Progress of a training run: a bar on a terminal, lines in a log, or nothing.
 pub enum Progress {
+    /// A bar, on a terminal.
     Bar(ProgressBar),
-    Lines { total: usize },
+    /// A line per logged record, when stderr is not a terminal.
+    Lines {
+        /// Steps in all.
+        total: usize,
+    },
+    /// Nothing (`--quiet`).
     Quiet,
 }
 
 impl Progress {
+    /// Progress over `total` steps from `start` (a resumed run starts later).
     pub fn new(total: usize, start: usize, quiet: bool) -> Progress {
         if quiet {
             return Progress::Quiet;
@@ -30,6 +38,7 @@ impl Progress {
         Progress::Bar(bar)
     }
 
+    /// Shows record `r`.
     pub fn update(&self, r: &Record, term_names: &[&str]) {
         let phase = if r.phase == Phase::Adam {
             format!("adam lr {:.1e}", r.lr)
@@ -54,6 +63,7 @@ impl Progress {
         }
     }
 
+    /// Ends the bar.
     pub fn finish(&self) {
         if let Progress::Bar(b) = self {
             b.finish_and_clear();

@@ -68,6 +68,7 @@ pub struct Elastic<T: Real> {
 }
 
 impl<T: Real> Elastic<T> {
+    /// The elastic body of problem `p`, its displacement held by `net`.
     pub fn new(p: &Problem, net: Model<T>, rng: &mut Rng) -> Self {
         let insr = p.method.insr().expect("an INSR problem");
         let s = &insr.settings;

@@ -60,6 +60,7 @@ const X: Partial = Partial::axis(0);
 const Y: Partial = Partial::axis(1);
 
 impl<T: Real> Fluid<T> {
+    /// The fluid of problem `p`: a velocity and a pressure network.
     pub fn new(p: &Problem, velocity: Model<T>, pressure: Model<T>, rng: &mut Rng) -> Self {
         let insr = p.method.insr().expect("an INSR problem");
         let s = &insr.settings;

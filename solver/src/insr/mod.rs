@@ -30,6 +30,7 @@ pub trait Stepper<T: Real> {
     fn network_params(&self) -> usize {
         self.n_params()
     }
+    /// Starting parameters, drawn by the networks' initialization.
     fn init_params(&self, rng: &mut Rng) -> Vec<T>;
     /// Fits the initial values by regression.
     fn initial(

@@ -80,6 +80,7 @@ pub struct InsrObjective<T: Real> {
 }
 
 impl<T: Real> InsrObjective<T> {
+    /// The step objective of problem `p`'s integrator, its fields held by `net`.
     pub fn new(p: &Problem, net: Model<T>, rng: &mut Rng) -> Self {
         let insr = p.method.insr().cloned().expect("an INSR problem");
         let t_axis = p.time_axis.expect("INSR problems have a time axis");

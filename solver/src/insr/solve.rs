@@ -8,10 +8,13 @@ use problems::spec::InsrSpec;
 /// How a solve went.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SolveReport {
+    /// Iterations taken.
     pub iterations: usize,
+    /// The loss at the end.
     pub loss: f64,
     /// The learning rate at the end.
     pub lr: f64,
+    /// Why it ended.
     pub stop: Stop,
 }
 
@@ -22,10 +25,12 @@ pub enum Stop {
     Tolerance,
     /// The learning rate fell below 1e-8 after plateaus.
     Plateau,
+    /// The iteration limit was reached.
     MaxIterations,
 }
 
 impl Stop {
+    /// A short name for logs.
     pub fn name(self) -> &'static str {
         match self {
             Stop::Tolerance => "tolerance",
@@ -42,6 +47,7 @@ const IMPROVEMENT: f64 = 1e-4;
 
 /// An objective over points drawn afresh at every iteration.
 pub trait Fresh<T: Real>: Objective<T> {
+    /// Draws the next iteration's points.
     fn resample(&mut self, rng: &mut Rng);
 }
 

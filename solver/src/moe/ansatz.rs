@@ -6,10 +6,13 @@
 use operators::expr::Program;
 use operators::{JetLayout, Partial, Points};
 
+/// An ansatz that satisfies the initial values exactly: u = u0(x) + (t − t0)·Φw.
 pub struct InitialAnsatz {
     /// The loss term of the initial values, which the ansatz replaces.
     pub term: usize,
+    /// Which input is time.
     pub time_axis: usize,
+    /// The initial time.
     pub t0: f64,
     /// u0, an expression of the coordinates (none: zero).
     pub value: Option<Program>,

@@ -6,29 +6,37 @@ use problems::BoxDomain;
 /// Two blocks that share a face across `axis`: the face is `lower`'s upper one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Interface {
+    /// The block below the face.
     pub lower: usize,
+    /// The block above it.
     pub upper: usize,
+    /// The axis the face is across.
     pub axis: usize,
 }
 
 /// `splits[a]` blocks along axis a; blocks are numbered with the first axis fastest.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Blocks {
+    /// The box that is split.
     pub domain: BoxDomain,
+    /// Blocks along each axis.
     pub splits: Vec<usize>,
 }
 
 impl Blocks {
+    /// `domain` split into `splits[a]` equal blocks along each axis a.
     pub fn new(domain: BoxDomain, splits: Vec<usize>) -> Self {
         assert_eq!(domain.dims(), splits.len(), "one split count per axis");
         assert!(!splits.contains(&0), "at least one block per axis");
         Blocks { domain, splits }
     }
 
+    /// Number of blocks (experts).
     pub fn len(&self) -> usize {
         self.splits.iter().product()
     }
 
+    /// Always false: there is at least one block.
     pub fn is_empty(&self) -> bool {
         false
     }

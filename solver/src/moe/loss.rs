@@ -31,8 +31,11 @@ type Tape<T> = <Model<T> as Field<T>>::Tape;
 /// How an expert's last solve went.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SolveReport {
+    /// Levenberg–Marquardt iterations.
     pub iterations: usize,
+    /// ½‖R(w)‖² at the end.
     pub cost: f64,
+    /// Why it ended.
     pub stop: LmStop,
 }
 
@@ -72,10 +75,14 @@ struct Jump<T> {
     grad: Vec<T>,
 }
 
+/// The loss of hard-constrained experts: each block's coefficients solve its constraints
+/// exactly, and the outer loss trains the backbone whose outputs are the basis functions.
 pub struct HardConstraintLoss<T: Real> {
     /// The backbone: its outputs are the basis functions φ_1..φ_N.
     pub field: Model<T>,
+    /// The experts' blocks.
     pub blocks: Blocks,
+    /// How each expert's least-squares problem is solved.
     pub settings: LmSettings,
     /// Term 0 is the PDE residual, the others the conditions.
     terms: Vec<TermSpec>,
@@ -139,6 +146,7 @@ impl<T: Real> HardConstraintLoss<T> {
         }
     }
 
+    /// Parameters of the backbone (the trained vector).
     pub fn n_params(&self) -> usize {
         self.field.n_params()
     }

@@ -16,12 +16,14 @@ pub struct ExpertPoints {
     /// Points on each interface where the outer loss compares the neighbours' solutions
     /// (0: none, the blocks are only stitched together).
     pub interface: usize,
+    /// Weight of the interface term in the outer loss.
     pub interface_weight: f64,
     /// Whether each expert's constraint also asks its solution to take, on the interface
     /// points, the values of its neighbours' solutions of the previous step (a Schwarz
     /// iteration carried along the training steps; the experts stay independent within a
     /// step).
     pub neighbour_rows: bool,
+    /// How the points are drawn.
     pub sampling: Sampling,
 }
 

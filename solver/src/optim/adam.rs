@@ -3,12 +3,18 @@
 use super::Schedule;
 use operators::Real;
 
+/// Adam's hyperparameters.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct AdamConfig {
+    /// Initial learning rate.
     pub lr: f64,
+    /// Decay of the first moment.
     pub beta1: f64,
+    /// Decay of the second moment.
     pub beta2: f64,
+    /// Added to the second moment's root, against division by zero.
     pub eps: f64,
+    /// The learning rate over the steps.
     pub schedule: Schedule,
     /// Gradients longer than this (Euclidean norm) are scaled down to it; `None`: never.
     pub clip_norm: Option<f64>,
@@ -30,13 +36,18 @@ impl Default for AdamConfig {
 /// Adam's state: first and second moments and the step count (all a checkpoint needs).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Adam<T> {
+    /// The hyperparameters.
     pub config: AdamConfig,
+    /// First moments, per parameter.
     pub m: Vec<T>,
+    /// Second moments, per parameter.
     pub v: Vec<T>,
+    /// Steps taken.
     pub step: u64,
 }
 
 impl<T: Real> Adam<T> {
+    /// Adam at step 0 for `n` parameters.
     pub fn new(config: AdamConfig, n: usize) -> Self {
         Adam {
             config,

@@ -9,6 +9,7 @@ use operators::Real;
 use std::collections::VecDeque;
 use std::fmt;
 
+/// L-BFGS settings (with a strong-Wolfe line search).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LbfgsConfig {
     /// Number of (s, y) pairs kept.
@@ -19,6 +20,7 @@ pub struct LbfgsConfig {
     pub f_tol: f64,
     /// Sufficient decrease and curvature constants of the strong Wolfe conditions.
     pub c1: f64,
+    /// See `c1`.
     pub c2: f64,
     /// Function evaluations allowed per line search.
     pub max_evals: usize,
@@ -40,11 +42,15 @@ impl Default for LbfgsConfig {
 /// Why L-BFGS stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StopReason {
+    /// The requested iterations were taken.
     MaxIterations,
+    /// max |∇f| fell below `grad_tol`.
     GradientTolerance,
+    /// The relative decrease fell below `f_tol`.
     FunctionTolerance,
     /// No step satisfying the Wolfe conditions was found, even along −∇f.
     LineSearchFailed,
+    /// The loss or its gradient became NaN or infinite.
     NonFinite,
 }
 
@@ -60,16 +66,22 @@ impl fmt::Display for StopReason {
     }
 }
 
+/// How a minimization went.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LbfgsReport {
+    /// Iterations taken.
     pub iterations: usize,
+    /// Function evaluations, line searches included.
     pub evaluations: usize,
+    /// Why it stopped.
     pub reason: StopReason,
+    /// The loss at the end.
     pub loss: f64,
 }
 
 /// L-BFGS state and scratch, allocated once.
 pub struct Lbfgs<T> {
+    /// The settings.
     pub config: LbfgsConfig,
     pairs: VecDeque<(Vec<T>, Vec<T>, f64)>,
     g: Vec<T>,
@@ -86,6 +98,7 @@ struct Trial {
 }
 
 impl<T: Real> Lbfgs<T> {
+    /// L-BFGS for `n` parameters, with its history empty.
     pub fn new(config: LbfgsConfig, n: usize) -> Self {
         Lbfgs {
             config,

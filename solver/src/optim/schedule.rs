@@ -3,11 +3,15 @@
 /// The learning rate as a function of the step.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Schedule {
+    /// The initial rate throughout.
     Constant,
     /// lr · rate^(step / every); `staircase` rounds the exponent down (step decay).
     Exponential {
+        /// The factor per `every` steps.
         rate: f64,
+        /// Steps per factor.
         every: u64,
+        /// Whether the exponent is rounded down.
         staircase: bool,
     },
 }
@@ -24,6 +28,7 @@ impl Default for Schedule {
 }
 
 impl Schedule {
+    /// The factor the initial learning rate is multiplied by at `step`.
     pub fn factor(&self, step: u64) -> f64 {
         match *self {
             Schedule::Constant => 1.0,

@@ -5,10 +5,15 @@
 /// Time bins over [t0, t1] along the time axis, and the causality parameter ε.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Causal {
+    /// Which input is time.
     pub axis: usize,
+    /// Start of the binned interval.
     pub t0: f64,
+    /// End of the binned interval.
     pub t1: f64,
+    /// Number of time bins.
     pub bins: usize,
+    /// The causality parameter ε: how strongly later bins wait for earlier ones.
     pub eps: f64,
 }
 

@@ -17,12 +17,16 @@ use operators::{Real, Rng};
 /// Σ_k weight_k · term_k over a network and optional trainable PDE parameters, which
 /// follow the network's parameters in the flat vector.
 pub struct PinnLoss<T: Real, F: Field<T>> {
+    /// The network.
     pub field: F,
+    /// The loss terms, the PDE residual first.
     pub terms: Vec<Term<T, F>>,
     n_extra: usize,
 }
 
 impl<T: Real, F: Field<T>> PinnLoss<T, F> {
+    /// The loss of `specs` over `field`, with `n_extra` trainable PDE parameters after the
+    /// network's; batches of `chunk` points; points drawn from `rng`.
     pub fn new(
         field: F,
         specs: Vec<TermSpec>,

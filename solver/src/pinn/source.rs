@@ -7,34 +7,53 @@ use problems::{BoxDomain, Face, Region, Sampling};
 /// Points inside a box, or on some of its faces (split evenly), or given once.
 #[derive(Clone, Debug, PartialEq)]
 pub enum PointSource {
+    /// `n` points inside the box.
     Interior {
+        /// The box.
         domain: BoxDomain,
+        /// Number of points.
         n: usize,
+        /// How they are drawn.
         sampling: Sampling,
     },
+    /// `n` points on some faces of the box, split evenly.
     Faces {
+        /// The box.
         domain: BoxDomain,
+        /// The faces.
         faces: Vec<Face>,
+        /// Number of points, over all faces.
         n: usize,
+        /// How they are drawn.
         sampling: Sampling,
     },
+    /// The same points every time (data), one row per point.
     Fixed(Vec<Vec<f64>>),
     /// `n` points on the lower face of `axis` followed by the same points on its upper face
     /// (periodic conditions compare the two halves).
     Pairs {
+        /// The box.
         domain: BoxDomain,
+        /// The axis whose faces are paired.
         axis: usize,
+        /// Number of pairs.
         n: usize,
+        /// How they are drawn.
         sampling: Sampling,
     },
     /// Points inside a region (`boundary` empty) or on its named boundary pieces, with time
     /// (the last coordinate) uniform in `time` when there is one (fixed if lo = hi).
     /// `keep` (an expression of the coordinates) selects boundary points where it vanishes.
     Region {
+        /// The region.
         region: Region,
+        /// Named boundary pieces (empty: the interior).
         boundary: Vec<String>,
+        /// The time interval, if the problem has time.
         time: Option<(f64, f64)>,
+        /// Number of points.
         n: usize,
+        /// Keeps boundary points where this vanishes.
         keep: Option<Program>,
     },
 }
@@ -115,6 +134,7 @@ impl PointSource {
         matches!(self, PointSource::Pairs { .. })
     }
 
+    /// Draws the points (fresh ones for every random source).
     pub fn draw<T: Real>(&self, rng: &mut Rng) -> Points<T> {
         match self {
             PointSource::Interior {

@@ -13,19 +13,25 @@ mod two_pass;
 /// What a term computes.
 #[derive(Clone, Debug)]
 pub struct TermSpec {
+    /// The term's name, in logs and reports.
     pub name: String,
+    /// Its weight in the loss.
     pub weight: f64,
     /// r_e(p) for each equation e; the term is weight · mean_p Σ_e (r_e(p) − target(p))²,
     /// or, on paired points, weight · mean_pairs Σ_e (r_e(lower) − r_e(upper))².
     pub equations: Vec<Program>,
     /// What the equations should equal (zero if `None`).
     pub target: Option<Target>,
+    /// Where its points come from.
     pub source: PointSource,
+    /// Whether its points are drawn afresh when the trainer resamples.
     pub resample: bool,
+    /// Causal weights over time (PDE residual terms only).
     pub causal: Option<Causal>,
     /// The equations are the spatial gradient of a field; the residual is its component along
     /// the boundary's outward normal (Neumann conditions on curved boundaries).
     pub normal_derivative: bool,
+    /// How residuals become the term's value.
     pub reduction: Reduction,
 }
 
@@ -54,7 +60,10 @@ pub enum Reduction {
     /// weight · Σ_e scale_e · ‖r_e‖₂: Euclidean norms over the points, one per equation (the
     /// loss of Lagrangian PINNs, Mojgani et al.). Not a mean, so it does not shrink as
     /// points are added, and its gradient has the same size whatever the residual's.
-    Norm { scales: Vec<f64> },
+    Norm {
+        /// The scale of each equation's norm.
+        scales: Vec<f64>,
+    },
 }
 
 /// The right-hand side of a condition.
@@ -158,6 +167,7 @@ enum WeightHold {
     Held,
 }
 
+/// A loss term with its points, their batches and its scratch.
 pub struct Term<T: Real, F: Field<T>> {
     spec: TermSpec,
     layout: JetLayout,
@@ -183,6 +193,7 @@ pub struct Term<T: Real, F: Field<T>> {
 }
 
 impl<T: Real, F: Field<T>> Term<T, F> {
+    /// The term of `spec` over `field`, with its points drawn.
     pub fn new(field: &F, spec: TermSpec, n_extra: usize, chunk: usize, rng: &mut Rng) -> Self {
         let layout = spec.layout(field.inputs());
         let (points, normals) = spec.source.draw_with_normals::<T>(rng);
@@ -229,14 +240,17 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         term
     }
 
+    /// What the term computes.
     pub fn spec(&self) -> &TermSpec {
         &self.spec
     }
 
+    /// Number of points.
     pub fn len(&self) -> usize {
         self.batch.len()
     }
 
+    /// Whether the term has no points.
     pub fn is_empty(&self) -> bool {
         self.batch.is_empty()
     }
@@ -246,12 +260,14 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         self.value
     }
 
+    /// Sets ε of the term's causal weights.
     pub fn set_causal_eps(&mut self, eps: f64) {
         if let Some(c) = &mut self.spec.causal {
             c.eps = eps;
         }
     }
 
+    /// The smallest causal weight of the last evaluation (1 if the term is not causal).
     pub fn min_causal_weight(&self) -> f64 {
         self.bin_weight.iter().copied().fold(1.0, f64::min)
     }
@@ -270,6 +286,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         (&self.bin_loss, &self.bin_weight)
     }
 
+    /// Draws fresh points (for terms that are resampled).
     pub fn resample(&mut self, field: &F, rng: &mut Rng) {
         if self.spec.resample {
             let (points, normals) = self.spec.source.draw_with_normals(rng);

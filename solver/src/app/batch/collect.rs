@@ -11,17 +11,22 @@ use crate::app::output::{plot, write_atomic};
 use serde_json::Value;
 use std::path::Path;
 
+/// One column of the sweep's table.
 pub enum Column {
+    /// Numbers, NaN where a run has none.
     Numbers(Vec<f64>),
+    /// Text.
     Text(Vec<String>),
 }
 
 /// Columns in order; every column has one value per run.
 pub struct Table {
+    /// Name and values of each column.
     pub columns: Vec<(String, Column)>,
 }
 
 impl Table {
+    /// The column called `name`, if any.
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|(n, _)| n == name).map(|(_, c)| c)
     }

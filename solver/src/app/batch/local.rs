@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
+/// How `ansatz batch` runs a sweep on this machine.
 #[derive(Clone, Debug)]
 pub struct LocalOptions {
     /// The `ansatz` executable the runs are started with.

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 /// The file that marks a directory as a sweep.
 const MANIFEST: &str = "manifest.json";
 
+/// manifest.json: a sweep's runs, fixed when it was made.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Manifest {
     /// The problem's name (the SLURM job name).
@@ -24,26 +25,34 @@ pub struct Manifest {
     pub sets: Vec<String>,
     /// The swept settings, in the order of the product (the last varies fastest, then seeds).
     pub vary: Vec<Vary>,
+    /// Seeds of each combination.
     pub seeds: Vec<u64>,
     /// Worker threads of every run: fixed here so that a run gives the same result on this
     /// machine and on a cluster.
     pub threads: usize,
+    /// Every run, in order.
     pub runs: Vec<Entry>,
 }
 
+/// One swept setting.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Vary {
+    /// Its key path (`parameters.nu`).
     pub key: String,
+    /// Its values.
     pub values: Vec<Value>,
 }
 
+/// One run of a sweep.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Entry {
+    /// Its position in the manifest (the array task id).
     pub index: usize,
     /// The swept values, e.g. `parameters.nu=0.01 seed=1`.
     pub name: String,
     /// One value per swept key.
     pub values: Vec<Value>,
+    /// Its training seed.
     pub seed: u64,
     /// The resolved problem file (relative to the sweep directory).
     pub problem: String,
@@ -54,6 +63,7 @@ pub struct Entry {
 /// What `ansatz sweep` expands.
 #[derive(Clone, Debug, Default)]
 pub struct SweepOptions {
+    /// The problem file to sweep.
     pub file: PathBuf,
     /// `key.path=[v1, v2, ...]`, repeatable.
     pub vary: Vec<String>,
@@ -61,10 +71,12 @@ pub struct SweepOptions {
     pub sets: Vec<String>,
     /// Seeds per combination: training.seed, training.seed + 1, ...
     pub seeds: usize,
+    /// Worker threads per run.
     pub threads: usize,
 }
 
 impl Manifest {
+    /// The manifest of the sweep in `dir`.
     pub fn load(dir: &Path) -> Result<Manifest, BatchError> {
         let path = dir.join(MANIFEST);
         let text = std::fs::read_to_string(&path).map_err(|e| {
@@ -76,6 +88,7 @@ impl Manifest {
         serde_json::from_str(&text).map_err(|e| io_err(&path, e))
     }
 
+    /// Run `index`, or a usage error naming the valid range.
     pub fn entry(&self, index: usize) -> Result<&Entry, BatchError> {
         self.runs.get(index).ok_or_else(|| {
             BatchError::Usage(format!(

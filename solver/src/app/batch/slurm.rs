@@ -18,10 +18,12 @@ const JOBS: &str = "slurm-jobs.txt";
 /// The array script, rewritten by every `batch --slurm`.
 const SCRIPT: &str = "batch.sbatch";
 
+/// How `ansatz batch --slurm` submits a sweep as a job array.
 #[derive(Clone, Debug, Default)]
 pub struct SlurmOptions {
     /// The `ansatz` executable the array tasks run (it must be reachable from the nodes).
     pub exe: PathBuf,
+    /// The partition to run on (the cluster's default if none).
     pub partition: Option<String>,
     /// The account the runs are charged to.
     pub account: Option<String>,

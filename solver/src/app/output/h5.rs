@@ -65,16 +65,23 @@ fn history(g: &hdf5::Group, records: &[Record], term_names: &[&str]) -> hdf5::Re
 
 /// Everything `results.h5` holds.
 pub struct Results<'a> {
+    /// The grid the fields are on.
     pub grid: &'a Grid,
+    /// The fields' names.
     pub field_names: &'a [String],
+    /// Each field on the grid.
     pub fields: &'a [Vec<f64>],
     /// Reference values on the same grid, when there is a reference.
     pub reference: Option<&'a [Vec<f64>]>,
+    /// The loss history.
     pub history: &'a [Record],
+    /// The loss terms' names, in the history's order.
     pub term_names: &'a [&'a str],
+    /// summary.json's text.
     pub summary_json: &'a str,
 }
 
+/// Writes `r` to `path` (atomically: a crash leaves the old file or none).
 pub fn write_results(path: &Path, r: &Results<'_>) -> hdf5::Result<()> {
     create_atomic(path, |f| {
         let coords = f.create_group("coords")?;
@@ -115,7 +122,9 @@ pub fn write_results(path: &Path, r: &Results<'_>) -> hdf5::Result<()> {
 
 /// A column of a table: numbers (NaN where missing) or text.
 pub enum TableColumn<'a> {
+    /// Numbers.
     Numbers(&'a [f64]),
+    /// Text.
     Text(&'a [String]),
 }
 

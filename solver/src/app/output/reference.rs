@@ -8,15 +8,21 @@ use std::path::Path;
 /// Reference values of every field on a grid.
 #[derive(Clone, Debug)]
 pub struct ReferenceData {
+    /// The reference's own grid.
     pub grid: Grid,
+    /// Each field on it.
     pub fields: Vec<Vec<f64>>,
+    /// Where it came from (a file, or `analytic`).
     pub source: String,
 }
 
+/// A reference that cannot be read or does not fit the problem.
 #[derive(Debug, thiserror::Error)]
 #[error("{path}: {message}")]
 pub struct ReferenceError {
+    /// The reference file.
     pub path: String,
+    /// What is wrong with it.
     pub message: String,
 }
 

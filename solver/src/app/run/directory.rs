@@ -8,13 +8,16 @@ use crate::Grid;
 use problems::Problem;
 use std::path::{Path, PathBuf};
 
+/// How a problem file is run.
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
+    /// The run directory.
     pub out: PathBuf,
     /// Overrides `training.seed`.
     pub seed: Option<u64>,
     /// Continue from `checkpoint.h5` in `out`.
     pub resume: bool,
+    /// No progress or messages on stderr.
     pub quiet: bool,
 }
 

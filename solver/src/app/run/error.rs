@@ -5,16 +5,27 @@ use crate::TrainError;
 use problems::ProblemError;
 use std::path::Path;
 
+/// What can stop a run of a problem file.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    /// The problem file is wrong.
     #[error(transparent)]
     Problem(#[from] ProblemError),
+    /// Its reference cannot be used.
     #[error("reference: {0}")]
     Reference(#[from] ReferenceError),
+    /// An output file could not be written.
     #[error("{path}: {message}")]
-    Output { path: String, message: String },
+    Output {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// Training stopped at a non-finite loss.
     #[error("{0}")]
     Diverged(#[from] TrainError),
+    /// A wrong argument or run directory, said in words.
     #[error("{0}")]
     Usage(String),
     /// Another process holds the run directory.

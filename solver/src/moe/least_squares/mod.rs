@@ -22,6 +22,7 @@ use linearization::{exact_hessian, gradient, half_square, norm, normal_matrix, L
 /// Settings of the Levenberg–Marquardt solve.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LmSettings {
+    /// Most Levenberg–Marquardt iterations per solve.
     pub max_iterations: usize,
     /// Hand over to Newton's method when a step changes w by less than
     /// `tolerance·(‖w‖ + tolerance)`, or the cost by less than `tolerance` relative to it;
@@ -55,6 +56,7 @@ pub enum LmStop {
     /// The step or the cost decrease fell below the hand-over tolerance and Newton's method
     /// settled, or Gauss–Newton reached the last hand-over (1e-10).
     Converged,
+    /// The iteration limit was reached.
     MaxIterations,
     /// No damping made the cost decrease (the cost is at a minimum to rounding).
     NoDescent,
@@ -63,10 +65,13 @@ pub enum LmStop {
 /// The optimal coefficients and how they were found.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LmSolution {
+    /// The coefficients.
     pub w: Vec<f64>,
     /// ½‖R(w)‖², ridge rows included.
     pub cost: f64,
+    /// Iterations taken.
     pub iterations: usize,
+    /// Why the solve ended.
     pub stop: LmStop,
 }
 

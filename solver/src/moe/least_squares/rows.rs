@@ -7,6 +7,7 @@ use operators::JetLayout;
 pub struct Rows<'a> {
     /// An expression of u's jets (field 0), coordinates and numbers.
     pub program: &'a Program,
+    /// Which jets `program` reads, and where they are in `basis`.
     pub layout: &'a JetLayout,
     /// The points, `n × dims` column-major.
     pub x: &'a [f64],
@@ -16,6 +17,7 @@ pub struct Rows<'a> {
     pub target: Option<&'a [f64]>,
     /// Jets of u that do not depend on w (an ansatz's fixed part): u = offset + Φ·w.
     pub offset: Option<&'a [f64]>,
+    /// The rows' weight in the cost.
     pub weight: f64,
 }
 
