@@ -10,7 +10,7 @@ use operators::model::Field;
 use operators::{Points, Rng};
 use problems::Sampling;
 use solver::optim::{AdamConfig, LbfgsConfig, Schedule};
-use solver::train::{Event, Phase, TrainConfig, Trainer};
+use solver::train::{Event, Phase, PhaseConfig, TrainConfig, Trainer};
 use solver::{predict, relative_l2};
 
 struct Args {
@@ -95,10 +95,12 @@ fn main() {
             args.threads
         );
         let config = TrainConfig {
-            adam_steps: args.adam,
-            adam: AdamConfig { lr: 1e-3, schedule: Schedule::Exponential { rate: 0.9, every: 1000, staircase: false }, ..Default::default() },
-            lbfgs_steps: args.lbfgs,
-            lbfgs: LbfgsConfig::default(),
+            phases: PhaseConfig::adam_then_lbfgs(
+                args.adam,
+                AdamConfig { lr: 1e-3, schedule: Schedule::Exponential { rate: 0.9, every: 1000, staircase: false }, ..Default::default() },
+                args.lbfgs,
+                LbfgsConfig::default(),
+            ),
             log_every: 1000,
             ..Default::default()
         };

@@ -7,10 +7,10 @@ use crate::moe::{Blocks, ExpertPoints, HardConstraintLoss, InitialAnsatz};
 use crate::network::{model, sampling, Network};
 use crate::optim::{AdamConfig, LbfgsConfig, Schedule};
 use crate::pinn::{Causal, PinnLoss, PointSource, Reduction, Target, TermSpec};
-use crate::train::{Adaptive, CausalSchedule, Loss, TrainConfig};
+use crate::train::{Adaptive, CausalSchedule, Loss, OptimizerConfig, PhaseConfig, TrainConfig};
 use operators::model::{Branches, Field};
 use operators::{Real, Rng};
-use problems::spec::{ConditionRows, HardConstraintSpec};
+use problems::spec::{ConditionRows, HardConstraintSpec, OptimizerKind};
 use problems::{Problem, Region};
 
 /// The loss terms: one for the PDE residuals, one per condition.
@@ -127,24 +127,39 @@ fn time_range(p: &Problem) -> Option<(f64, f64)> {
 /// The optimizer schedule of `[training]` and `[method]`.
 pub fn train_config(p: &Problem) -> TrainConfig {
     let t = &p.spec.training;
-    TrainConfig {
-        adam_steps: t.adam_steps,
-        adam: AdamConfig {
-            lr: t.learning_rate,
-            schedule: Schedule::Exponential {
-                rate: t.decay_rate,
-                every: t.decay_every as u64,
-                staircase: false,
+    let clip_norm = p
+        .method
+        .hard_constraint()
+        .map(|h| h.clip_norm)
+        .filter(|&c| c > 0.0);
+    let phases = t
+        .phases()
+        .iter()
+        .map(|phase| PhaseConfig {
+            steps: phase.steps,
+            optimizer: match phase.optimizer {
+                OptimizerKind::Adam => OptimizerConfig::Adam(AdamConfig {
+                    lr: phase.learning_rate.unwrap_or(t.learning_rate),
+                    schedule: Schedule::Exponential {
+                        rate: phase.decay_rate.unwrap_or(t.decay_rate),
+                        every: phase.decay_every.unwrap_or(t.decay_every) as u64,
+                        staircase: false,
+                    },
+                    clip_norm,
+                    ..Default::default()
+                }),
+                OptimizerKind::Lbfgs => {
+                    let defaults = LbfgsConfig::default();
+                    OptimizerConfig::Lbfgs(LbfgsConfig {
+                        history: phase.history.unwrap_or(defaults.history),
+                        ..defaults
+                    })
+                }
             },
-            clip_norm: p
-                .method
-                .hard_constraint()
-                .map(|h| h.clip_norm)
-                .filter(|&c| c > 0.0),
-            ..Default::default()
-        },
-        lbfgs_steps: t.lbfgs_steps,
-        lbfgs: LbfgsConfig::default(),
+        })
+        .collect();
+    TrainConfig {
+        phases,
         resample_every: t.resample_every,
         log_every: t.log_every.max(1),
         causal: p.method.causal().map(|c| CausalSchedule {

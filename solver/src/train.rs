@@ -1,5 +1,6 @@
-//! The training loop: Adam, then L-BFGS; resampling; causal ε annealing; a guard
-//! against non-finite losses that keeps the last good parameters.
+//! The training loop: phases of optimizers run one after the other (Adam, then L-BFGS, by
+//! default); resampling; causal ε annealing; a guard against non-finite losses that keeps the
+//! last good parameters.
 
 use crate::optim::{Adam, AdamConfig, Lbfgs, LbfgsConfig, LbfgsReport, Objective};
 use operators::{Real, Rng};
@@ -59,14 +60,9 @@ impl Default for CausalSchedule {
 /// What the training loop does: its optimizers, their steps, and its schedules.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainConfig {
-    /// Adam steps.
-    pub adam_steps: usize,
-    /// Adam's settings.
-    pub adam: AdamConfig,
-    /// L-BFGS iterations after Adam.
-    pub lbfgs_steps: usize,
-    /// L-BFGS's settings.
-    pub lbfgs: LbfgsConfig,
+    /// The optimizers, run one after the other; a phase that stops early (L-BFGS converged)
+    /// hands over to the next at the step it reached.
+    pub phases: Vec<PhaseConfig>,
     /// Draw fresh collocation points every this many Adam steps (0: never).
     pub resample_every: usize,
     /// Record the loss every this many steps.
@@ -94,15 +90,73 @@ pub struct Adaptive {
 impl Default for TrainConfig {
     fn default() -> Self {
         TrainConfig {
-            adam_steps: 10_000,
-            adam: AdamConfig::default(),
-            lbfgs_steps: 0,
-            lbfgs: LbfgsConfig::default(),
+            phases: vec![PhaseConfig {
+                optimizer: OptimizerConfig::Adam(AdamConfig::default()),
+                steps: 10_000,
+            }],
             resample_every: 0,
             log_every: 100,
             causal: None,
             checkpoint_every: 0,
             adaptive: None,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Steps of every phase together (what a run does if no phase stops early).
+    pub fn total_steps(&self) -> usize {
+        self.phases.iter().map(|p| p.steps).sum()
+    }
+}
+
+/// One phase of training: an optimizer for `steps` steps (L-BFGS: iterations).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PhaseConfig {
+    /// The optimizer and its settings.
+    pub optimizer: OptimizerConfig,
+    /// Steps of the phase.
+    pub steps: usize,
+}
+
+impl PhaseConfig {
+    /// The usual two phases: `adam_steps` of Adam, then `lbfgs_steps` of L-BFGS if any.
+    pub fn adam_then_lbfgs(
+        adam_steps: usize,
+        adam: AdamConfig,
+        lbfgs_steps: usize,
+        lbfgs: LbfgsConfig,
+    ) -> Vec<PhaseConfig> {
+        let mut phases = vec![PhaseConfig {
+            optimizer: OptimizerConfig::Adam(adam),
+            steps: adam_steps,
+        }];
+        if lbfgs_steps > 0 {
+            phases.push(PhaseConfig {
+                optimizer: OptimizerConfig::Lbfgs(lbfgs),
+                steps: lbfgs_steps,
+            });
+        }
+        phases
+    }
+}
+
+/// An optimizer with its settings. A new optimizer is a variant here, its implementation in
+/// `optim/`, and its arm in [`Trainer::run`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum OptimizerConfig {
+    /// Adam, driven step by step by the trainer (resampling, refinement, causal ε).
+    Adam(AdamConfig),
+    /// L-BFGS with a strong-Wolfe line search, on fixed points and held causal weights.
+    Lbfgs(LbfgsConfig),
+}
+
+impl OptimizerConfig {
+    /// Which optimizer, for the records.
+    pub fn kind(&self) -> Phase {
+        match self {
+            OptimizerConfig::Adam(_) => Phase::Adam,
+            OptimizerConfig::Lbfgs(_) => Phase::Lbfgs,
         }
     }
 }
@@ -119,7 +173,7 @@ pub enum Event<'a, T> {
 pub struct Snapshot<'a, T> {
     /// The parameters.
     pub params: &'a [T],
-    /// Adam's state.
+    /// Adam's state (that of the last Adam phase).
     pub adam: &'a Adam<T>,
     /// The random stream.
     pub rng: &'a Rng,
@@ -127,6 +181,10 @@ pub struct Snapshot<'a, T> {
     pub step: usize,
     /// Which ε of the causal schedule is current.
     pub eps_index: usize,
+    /// The phase in progress (an index into [`TrainConfig::phases`]).
+    pub phase: usize,
+    /// The step at which that phase began.
+    pub phase_start: usize,
     /// Every logged record so far.
     pub history: &'a [Record],
     /// The loss's own state ([`Loss::state`]).
@@ -199,6 +257,10 @@ pub struct Trainer<T> {
     pub step: usize,
     /// Which ε of the causal schedule is current.
     pub eps_index: usize,
+    /// The phase in progress (an index into [`TrainConfig::phases`]; their number once done).
+    pub phase: usize,
+    /// The step at which that phase began.
+    pub phase_start: usize,
     /// Every logged record so far.
     pub history: Vec<Record>,
     /// The loss's state at the last checkpoint or the end of training.
@@ -210,13 +272,23 @@ impl<T: Real> Trainer<T> {
     /// A trainer at step 0 from `params`.
     pub fn new(params: Vec<T>, config: &TrainConfig, rng: Rng) -> Self {
         let n = params.len();
+        let adam = config
+            .phases
+            .iter()
+            .find_map(|p| match p.optimizer {
+                OptimizerConfig::Adam(c) => Some(c),
+                _ => None,
+            })
+            .unwrap_or_default();
         Trainer {
-            adam: Adam::new(config.adam, n),
+            adam: Adam::new(adam, n),
             grad: vec![T::zero(); n],
             params,
             rng,
             step: 0,
             eps_index: 0,
+            phase: 0,
+            phase_start: 0,
             history: Vec::new(),
             loss_state: Vec::new(),
         }
@@ -230,28 +302,100 @@ impl<T: Real> Trainer<T> {
             rng: &self.rng,
             step: self.step,
             eps_index: self.eps_index,
+            phase: self.phase,
+            phase_start: self.phase_start,
             history: &self.history,
             loss_state: &self.loss_state,
         }
     }
 
-    /// Runs the remaining Adam steps, then the remaining L-BFGS iterations (so a trainer
-    /// restored from a checkpoint continues where it stopped); `on_event` sees every logged
-    /// record and every checkpoint.
+    /// Runs what remains of the phases, in order (so a trainer restored from a checkpoint
+    /// continues where it stopped); `on_event` sees every logged record and every checkpoint.
     pub fn run<L: Loss<T>>(
         &mut self,
         loss: &mut L,
         config: &TrainConfig,
         mut on_event: impl FnMut(Event<'_, T>),
     ) -> Result<TrainReport, TrainError> {
-        let start = Instant::now();
-        let wall0 = self.history.last().map_or(0.0, |r| r.wall_s);
-        let mut last_good = self.params.clone();
+        let clock = Clock {
+            start: Instant::now(),
+            wall0: self.history.last().map_or(0.0, |r| r.wall_s),
+        };
         if let Some(c) = &config.causal {
             loss.set_causal_eps(c.eps[self.eps_index.min(c.eps.len() - 1)]);
         }
-        let due = |every: usize, step: usize| every > 0 && step > 0 && step.is_multiple_of(every);
-        while self.step < config.adam_steps {
+        // The optimizer of the last step taken, for the final record.
+        let mut last_kind = match self
+            .phase
+            .checked_sub((self.step == self.phase_start) as usize)
+        {
+            Some(k) if k < config.phases.len() => config.phases[k].optimizer.kind(),
+            _ => Phase::Adam,
+        };
+        let mut lbfgs_report = None;
+        while let Some(phase) = config.phases.get(self.phase) {
+            let end = self.phase_start + phase.steps;
+            let before = self.step;
+            match phase.optimizer {
+                OptimizerConfig::Adam(adam) => {
+                    // A resumed trainer holds the phase's moments; its settings are the phase's.
+                    self.adam.config = adam;
+                    self.run_adam(loss, config, end, &clock, &mut on_event)?;
+                }
+                OptimizerConfig::Lbfgs(lbfgs) => {
+                    let remaining = end.saturating_sub(self.step);
+                    if remaining > 0 {
+                        let report =
+                            self.run_lbfgs(loss, config, lbfgs, remaining, &clock, &mut on_event);
+                        lbfgs_report = Some(report);
+                    }
+                }
+            }
+            if self.step > before {
+                last_kind = phase.optimizer.kind();
+            }
+            self.phase += 1;
+            self.phase_start = self.step;
+            if let Some(OptimizerConfig::Adam(adam)) =
+                config.phases.get(self.phase).map(|p| p.optimizer)
+            {
+                self.adam = Adam::new(adam, self.params.len());
+            }
+        }
+        // The last Adam step moved the parameters after the last evaluation: evaluate once more
+        // so the final record (and a loss's state, such as the experts' coefficients) belongs
+        // to the final parameters.
+        let value = loss.value_and_grad(&self.params, &mut self.grad);
+        if !value.is_finite() {
+            return Err(self.non_finite(loss));
+        }
+        self.loss_state = loss.state();
+        let r = self.record(last_kind, value, loss, config, clock.now());
+        on_event(Event::Log(&r));
+        // The final record replaces one logged at the same step (it also carries every term).
+        if self.history.last().is_some_and(|last| last.step == r.step) {
+            self.history.pop();
+        }
+        self.history.push(r);
+        Ok(TrainReport {
+            steps: self.step,
+            loss: value,
+            wall_s: clock.now(),
+            lbfgs: lbfgs_report,
+        })
+    }
+
+    /// Adam steps up to step `end`, with resampling, refinement and the causal schedule.
+    fn run_adam<L: Loss<T>>(
+        &mut self,
+        loss: &mut L,
+        config: &TrainConfig,
+        end: usize,
+        clock: &Clock,
+        on_event: &mut impl FnMut(Event<'_, T>),
+    ) -> Result<(), TrainError> {
+        let mut last_good = self.params.clone();
+        while self.step < end {
             if due(config.resample_every, self.step) {
                 loss.resample(&mut self.rng);
             }
@@ -265,13 +409,7 @@ impl<T: Real> Trainer<T> {
             }
             if self.step.is_multiple_of(config.log_every) {
                 last_good.copy_from_slice(&self.params);
-                let r = self.record(
-                    Phase::Adam,
-                    value,
-                    loss,
-                    config,
-                    wall0 + start.elapsed().as_secs_f64(),
-                );
+                let r = self.record(Phase::Adam, value, loss, config, clock.now());
                 on_event(Event::Log(&r));
                 self.history.push(r);
             }
@@ -291,86 +429,64 @@ impl<T: Real> Trainer<T> {
             self.adam.step(&mut self.params, &self.grad);
             self.step += 1;
         }
-        let mut lbfgs_report = None;
-        let remaining = config
-            .lbfgs_steps
-            .saturating_sub(self.step - config.adam_steps.min(self.step));
-        if remaining > 0 {
-            let mut opt = Lbfgs::new(config.lbfgs, self.params.len());
-            let base = self.step;
-            let mut params = std::mem::take(&mut self.params);
-            let (adam, rng, eps_index, history, loss_state) = (
-                &self.adam,
-                &self.rng,
-                self.eps_index,
-                &mut self.history,
-                &self.loss_state,
-            );
-            loss.hold_causal_weights(true);
-            let report = opt.minimize(loss, &mut params, remaining, |it, f, x| {
-                let step = base + it;
-                if step.is_multiple_of(config.log_every) {
-                    let r = Record {
-                        step,
-                        phase: Phase::Lbfgs,
-                        loss: f,
-                        terms: vec![],
-                        lr: 0.0,
-                        eps: None,
-                        wall_s: wall0 + start.elapsed().as_secs_f64(),
-                    };
-                    on_event(Event::Log(&r));
-                    history.push(r);
-                }
-                if due(config.checkpoint_every, step) {
-                    on_event(Event::Checkpoint(Snapshot {
-                        params: x,
-                        adam,
-                        rng,
-                        step,
-                        eps_index,
-                        history,
-                        loss_state,
-                    }));
-                }
-            });
-            loss.hold_causal_weights(false);
-            self.params = params;
-            self.step += report.iterations;
-            lbfgs_report = Some(report);
-        }
-        // The last Adam step moved the parameters after the last evaluation: evaluate once more
-        // so the final record (and a loss's state, such as the experts' coefficients) belongs
-        // to the final parameters.
-        let value = loss.value_and_grad(&self.params, &mut self.grad);
-        if !value.is_finite() {
-            return Err(self.non_finite(loss));
-        }
-        self.loss_state = loss.state();
-        let phase = if self.step > config.adam_steps {
-            Phase::Lbfgs
-        } else {
-            Phase::Adam
-        };
-        let r = self.record(
-            phase,
-            value,
-            loss,
-            config,
-            wall0 + start.elapsed().as_secs_f64(),
+        Ok(())
+    }
+
+    /// At most `iterations` L-BFGS iterations, the causal weights held.
+    fn run_lbfgs<L: Loss<T>>(
+        &mut self,
+        loss: &mut L,
+        config: &TrainConfig,
+        lbfgs: LbfgsConfig,
+        iterations: usize,
+        clock: &Clock,
+        on_event: &mut impl FnMut(Event<'_, T>),
+    ) -> LbfgsReport {
+        let mut opt = Lbfgs::new(lbfgs, self.params.len());
+        let base = self.step;
+        let mut params = std::mem::take(&mut self.params);
+        let (adam, rng, eps_index, history, loss_state) = (
+            &self.adam,
+            &self.rng,
+            self.eps_index,
+            &mut self.history,
+            &self.loss_state,
         );
-        on_event(Event::Log(&r));
-        // The final record replaces one logged at the same step (it also carries every term).
-        if self.history.last().is_some_and(|last| last.step == r.step) {
-            self.history.pop();
-        }
-        self.history.push(r);
-        Ok(TrainReport {
-            steps: self.step,
-            loss: value,
-            wall_s: wall0 + start.elapsed().as_secs_f64(),
-            lbfgs: lbfgs_report,
-        })
+        let (phase, phase_start) = (self.phase, self.phase_start);
+        loss.hold_causal_weights(true);
+        let report = opt.minimize(loss, &mut params, iterations, |it, f, x| {
+            let step = base + it;
+            if step.is_multiple_of(config.log_every) {
+                let r = Record {
+                    step,
+                    phase: Phase::Lbfgs,
+                    loss: f,
+                    terms: vec![],
+                    lr: 0.0,
+                    eps: None,
+                    wall_s: clock.now(),
+                };
+                on_event(Event::Log(&r));
+                history.push(r);
+            }
+            if due(config.checkpoint_every, step) {
+                on_event(Event::Checkpoint(Snapshot {
+                    params: x,
+                    adam,
+                    rng,
+                    step,
+                    eps_index,
+                    phase,
+                    phase_start,
+                    history,
+                    loss_state,
+                }));
+            }
+        });
+        loss.hold_causal_weights(false);
+        self.params = params;
+        self.step += report.iterations;
+        report
     }
 
     fn record<L: Loss<T>>(
@@ -408,5 +524,23 @@ impl<T: Real> Trainer<T> {
             step: self.step,
             term,
         }
+    }
+}
+
+/// Whether a periodic action is due at `step` (never at step 0, never with `every` 0).
+fn due(every: usize, step: usize) -> bool {
+    every > 0 && step > 0 && step.is_multiple_of(every)
+}
+
+/// Wall time of a training run, resumed ones included.
+struct Clock {
+    start: Instant,
+    /// Wall time before this call (from the history of a resumed run).
+    wall0: f64,
+}
+
+impl Clock {
+    fn now(&self) -> f64 {
+        self.wall0 + self.start.elapsed().as_secs_f64()
     }
 }

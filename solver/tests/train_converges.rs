@@ -6,9 +6,9 @@ use operators::model::Field;
 use operators::{Mlp, MlpConfig, Points, Rng};
 use problems::{BoxDomain, Face, Sampling};
 use solver::march::{MarchedField, TimeMarching};
-use solver::optim::{AdamConfig, Objective, Schedule};
+use solver::optim::{AdamConfig, LbfgsConfig, Objective, Schedule};
 use solver::pinn::{Causal, PinnLoss, PointSource, Reduction, Target, TermSpec};
-use solver::train::{CausalSchedule, Loss, TrainConfig, Trainer};
+use solver::train::{CausalSchedule, Loss, PhaseConfig, TrainConfig, Trainer};
 use solver::{predict, relative_l2};
 
 /// u = 0 on both faces of the first axis.
@@ -79,14 +79,13 @@ fn poisson_1d_reaches_1e_3() {
         zero_on_x_faces(&sym, &domain, 2, Sampling::Uniform),
     ];
     let mut loss = PinnLoss::<f64, _>::new(net, specs, 0, 64, &mut rng);
+    let adam = AdamConfig {
+        lr: 1e-2,
+        schedule: Schedule::Constant,
+        ..Default::default()
+    };
     let config = TrainConfig {
-        adam_steps: 1000,
-        adam: AdamConfig {
-            lr: 1e-2,
-            schedule: Schedule::Constant,
-            ..Default::default()
-        },
-        lbfgs_steps: 500,
+        phases: PhaseConfig::adam_then_lbfgs(1000, adam, 500, LbfgsConfig::default()),
         ..Default::default()
     };
     let mut trainer = Trainer::new(loss.field.init_params(&mut rng), &config, rng);
@@ -173,17 +172,17 @@ fn causal_heat_equation_reaches_1e_2_and_opens_every_weight() {
         zero_on_x_faces(&sym, &domain, 64, Sampling::Sobol),
     ];
     let mut loss = PinnLoss::<f64, _>::new(net, specs, 0, 128, &mut rng);
-    let config = TrainConfig {
-        adam_steps: 4000,
-        adam: AdamConfig {
-            lr: 2e-2,
-            schedule: Schedule::Exponential {
-                rate: 0.4,
-                every: 1000,
-                staircase: false,
-            },
-            ..Default::default()
+    let adam = AdamConfig {
+        lr: 2e-2,
+        schedule: Schedule::Exponential {
+            rate: 0.4,
+            every: 1000,
+            staircase: false,
         },
+        ..Default::default()
+    };
+    let config = TrainConfig {
+        phases: PhaseConfig::adam_then_lbfgs(4000, adam, 0, LbfgsConfig::default()),
         resample_every: 100,
         causal: Some(CausalSchedule {
             eps: vec![0.1, 1.0, 10.0],
@@ -288,14 +287,13 @@ fn time_marching_hands_the_solution_to_the_next_window() {
             },
         ];
         let mut loss = PinnLoss::<f64, _>::new(net, specs, 0, 128, &mut rng);
+        let adam = AdamConfig {
+            lr: 1e-2,
+            schedule: Schedule::Constant,
+            ..Default::default()
+        };
         let config = TrainConfig {
-            adam_steps: 1000,
-            adam: AdamConfig {
-                lr: 1e-2,
-                schedule: Schedule::Constant,
-                ..Default::default()
-            },
-            lbfgs_steps: 300,
+            phases: PhaseConfig::adam_then_lbfgs(1000, adam, 300, LbfgsConfig::default()),
             ..Default::default()
         };
         let mut trainer = Trainer::new(loss.field.init_params(&mut rng), &config, rng);

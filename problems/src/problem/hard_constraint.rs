@@ -2,7 +2,7 @@
 
 use super::{Condition, Resolver};
 use crate::error::ProblemError;
-use crate::spec::{ConditionKind, MethodKind, ProblemSpec};
+use crate::spec::{ConditionKind, MethodKind, OptimizerKind, ProblemSpec};
 
 impl Resolver<'_> {
     /// Every restriction of the hard-constraint method, with the key at fault.
@@ -49,9 +49,18 @@ impl Resolver<'_> {
                 "adaptive refinement is for PINNs; hard constraints draw fresh points instead (resample_every = 1)",
             ));
         }
-        if spec.training.lbfgs_steps > 0 {
+        let lbfgs = spec
+            .training
+            .phases()
+            .iter()
+            .position(|p| p.optimizer == OptimizerKind::Lbfgs);
+        if let Some(i) = lbfgs {
+            let key = match spec.training.phases.is_empty() {
+                true => "training.lbfgs_steps".to_string(),
+                false => format!("training.phases[{i}].optimizer"),
+            };
             return Err(self.key(
-                "training.lbfgs_steps",
+                key,
                 "hard constraints train with Adam only (lbfgs_steps = 0): the loss depends on the experts' last solutions (warm starts, neighbour rows), which a line search's trial points would move",
             ));
         }

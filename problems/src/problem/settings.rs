@@ -2,7 +2,7 @@
 
 use super::Resolver;
 use crate::error::ProblemError;
-use crate::spec::{MethodKind, ModelKind, ProblemSpec};
+use crate::spec::{MethodKind, ModelKind, OptimizerKind, ProblemSpec};
 
 impl Resolver<'_> {
     /// `kind = "pig"` has no embedding and no characteristic branch; `[model.gaussians]` needs
@@ -86,6 +86,49 @@ impl Resolver<'_> {
                 "training.collocation",
                 "expected a positive number of points",
             ));
+        }
+        if !t.phases.is_empty() && (t.adam_steps.is_some() || t.lbfgs_steps.is_some()) {
+            return Err(self.key(
+                "training.phases",
+                "give the optimizers either as [[training.phases]] or as adam_steps and lbfgs_steps, not both",
+            ));
+        }
+        for (i, phase) in t.phases.iter().enumerate() {
+            let key = |k: &str| format!("training.phases[{i}].{k}");
+            if phase.steps == 0 {
+                return Err(self.key(key("steps"), "expected a positive number of steps"));
+            }
+            let misplaced = match phase.optimizer {
+                OptimizerKind::Adam => phase.history.is_some().then_some("history"),
+                OptimizerKind::Lbfgs => [
+                    ("learning_rate", phase.learning_rate.is_some()),
+                    ("decay_rate", phase.decay_rate.is_some()),
+                    ("decay_every", phase.decay_every.is_some()),
+                ]
+                .into_iter()
+                .find_map(|(k, given)| given.then_some(k)),
+            };
+            if let Some(k) = misplaced {
+                let optimizer = match phase.optimizer {
+                    OptimizerKind::Adam => "adam",
+                    OptimizerKind::Lbfgs => "lbfgs",
+                };
+                return Err(self.key(key(k), format!("not a setting of optimizer {optimizer}")));
+            }
+            if phase
+                .learning_rate
+                .is_some_and(|r| !(r > 0.0 && r.is_finite()))
+            {
+                return Err(self.key(key("learning_rate"), "expected a positive number"));
+            }
+            if phase.history == Some(0) || phase.decay_every == Some(0) {
+                let k = if phase.history == Some(0) {
+                    "history"
+                } else {
+                    "decay_every"
+                };
+                return Err(self.key(key(k), "expected a positive number"));
+            }
         }
         if let Some(g) = &spec.output.grid {
             if g.len() != axes.len() || g.iter().any(|&n| n < 2) {

@@ -14,7 +14,7 @@ pub use method::{
     LagrangianSpec, MethodKind, MethodSpec,
 };
 pub use model::{ActivationKind, EmbeddingSpec, GaussianSpec, ModelKind, ModelSpec};
-pub use training::{Precision, TrainingSpec};
+pub use training::{OptimizerKind, PhaseSpec, Precision, TrainingSpec};
 
 /// `Display` for the file's choices, as the file writes them (`modified_mlp`, `f64`).
 macro_rules! display_as_written {

@@ -37,9 +37,9 @@ pub struct TrainingSpec {
     /// Fresh points the residual is evaluated on at each refinement (default 4096).
     #[serde(default = "default_adaptive_candidates")]
     pub adaptive_candidates: usize,
-    /// Adam steps (default 5000).
-    #[serde(default = "default_adam_steps")]
-    pub adam_steps: usize,
+    /// Adam steps (default 5000): with `lbfgs_steps`, the shorthand for two phases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adam_steps: Option<usize>,
     /// Adam's initial learning rate (default 1e-3).
     #[serde(default = "default_lr")]
     pub learning_rate: f64,
@@ -50,8 +50,12 @@ pub struct TrainingSpec {
     #[serde(default = "default_decay_every")]
     pub decay_every: usize,
     /// L-BFGS iterations after Adam (default 0).
-    #[serde(default)]
-    pub lbfgs_steps: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lbfgs_steps: Option<usize>,
+    /// `[[training.phases]]`: the optimizers, run one after the other (instead of
+    /// `adam_steps` and `lbfgs_steps`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<PhaseSpec>,
     /// Weight of the PDE residuals' loss term (default 1).
     #[serde(default = "default_residual_weight")]
     pub residual_weight: f64,
@@ -67,6 +71,65 @@ pub struct TrainingSpec {
     /// Steps between logged records (default 100).
     #[serde(default = "default_log_every")]
     pub log_every: usize,
+}
+
+impl TrainingSpec {
+    /// The phases to run: `[[training.phases]]`, or else Adam for `adam_steps` (default 5000)
+    /// then L-BFGS for `lbfgs_steps` if any.
+    pub fn phases(&self) -> Vec<PhaseSpec> {
+        if !self.phases.is_empty() {
+            return self.phases.clone();
+        }
+        let phase = |optimizer, steps| PhaseSpec {
+            optimizer,
+            steps,
+            learning_rate: None,
+            decay_rate: None,
+            decay_every: None,
+            history: None,
+        };
+        let mut phases = vec![phase(
+            OptimizerKind::Adam,
+            self.adam_steps.unwrap_or(default_adam_steps()),
+        )];
+        match self.lbfgs_steps.unwrap_or(0) {
+            0 => {}
+            n => phases.push(phase(OptimizerKind::Lbfgs, n)),
+        }
+        phases
+    }
+}
+
+/// The optimizer of a training phase.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OptimizerKind {
+    /// Adam (Kingma & Ba), with the exponential learning-rate decay.
+    Adam,
+    /// L-BFGS with a strong-Wolfe line search.
+    Lbfgs,
+}
+
+/// One `[[training.phases]]` entry: an optimizer for some steps, after the phases before it.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PhaseSpec {
+    /// `"adam"` or `"lbfgs"`.
+    pub optimizer: OptimizerKind,
+    /// Steps (L-BFGS: iterations) of the phase.
+    pub steps: usize,
+    /// Adam: the initial learning rate (default `training.learning_rate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learning_rate: Option<f64>,
+    /// Adam: the decay factor (default `training.decay_rate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decay_rate: Option<f64>,
+    /// Adam: steps per decay (default `training.decay_every`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decay_every: Option<usize>,
+    /// L-BFGS: (s, y) pairs kept (default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<usize>,
 }
 
 fn default_collocation() -> usize {

@@ -67,11 +67,7 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
         .append(true)
         .open(&metrics_path)
         .map_err(|e| out_err(&metrics_path, e))?;
-    let progress = Progress::new(
-        config.adam_steps + config.lbfgs_steps,
-        trainer.step,
-        opts.quiet,
-    );
+    let progress = Progress::new(config.total_steps(), trainer.step, opts.quiet);
     let mut io_error = None;
     let result = trainer.run(&mut loss, &config, |e| match e {
         Event::Log(r) => {

@@ -227,6 +227,8 @@ pub fn write_checkpoint<T: Real>(
             ("step", t.step as u64),
             ("adam_step", t.adam.step),
             ("eps_index", t.eps_index as u64),
+            ("phase", t.phase as u64),
+            ("phase_start", t.phase_start as u64),
         ] {
             f.new_attr::<u64>().create(name)?.write_scalar(&v)?;
         }
@@ -268,6 +270,14 @@ pub fn read_checkpoint<T: Real>(path: &Path, t: &mut Trainer<T>) -> hdf5::Result
     t.step = f.attr("step")?.read_scalar::<u64>()? as usize;
     t.adam.step = f.attr("adam_step")?.read_scalar::<u64>()?;
     t.eps_index = f.attr("eps_index")?.read_scalar::<u64>()? as usize;
+    // Checkpoints from before phases resume in the first phase; a later one starts afresh.
+    let optional = |name: &str| {
+        f.attr(name)
+            .and_then(|a| a.read_scalar::<u64>())
+            .unwrap_or(0)
+    };
+    t.phase = optional("phase") as usize;
+    t.phase_start = optional("phase_start") as usize;
     let h = f.group("history")?;
     let col = |name: &str| -> hdf5::Result<Vec<f64>> { h.dataset(name)?.read_raw::<f64>() };
     let (step, loss, lr, wall, lbfgs) = (

@@ -1,5 +1,6 @@
 //! `ansatz check`: what a problem file resolves to, without training.
 
+use problems::spec::OptimizerKind;
 use solver::app::overrides::load_with_overrides as load;
 use std::path::Path;
 
@@ -157,10 +158,19 @@ pub(crate) fn check(file: &Path, sets: &[String]) -> Result<(), String> {
         method.network_params()
     );
     let t = &p.spec.training;
-    println!(
-        "  training    Adam {} steps (lr {}), L-BFGS {} iterations, {}",
-        t.adam_steps, t.learning_rate, t.lbfgs_steps, t.precision
-    );
+    let phases: Vec<String> = t
+        .phases()
+        .iter()
+        .map(|phase| match phase.optimizer {
+            OptimizerKind::Adam => format!(
+                "Adam {} steps (lr {})",
+                phase.steps,
+                phase.learning_rate.unwrap_or(t.learning_rate)
+            ),
+            OptimizerKind::Lbfgs => format!("L-BFGS {} iterations", phase.steps),
+        })
+        .collect();
+    println!("  training    {}, {}", phases.join(", then "), t.precision);
     match solver::app::run::output_grid(&p) {
         Ok((grid, reference)) => {
             println!(
