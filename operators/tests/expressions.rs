@@ -268,3 +268,27 @@ fn errors_name_the_column_and_what_was_expected() {
         "in `u_xxxxx` at column 1: `u_xxxxx`: derivatives of order 1 to 4 are supported"
     );
 }
+
+/// A tree compiled directly is the program of its text: same instructions, its printed form
+/// as the source (so LPINN's rewritten residuals need no print-and-parse round trip).
+#[test]
+fn a_compiled_tree_is_the_program_of_its_text() {
+    let sym = symbols();
+    for text in [
+        "u_t + u*u_x - nu*u_xx",
+        "-(u - 2.5e-3)^3 / (1 + exp(-k*x))",
+        "sin(lam*x)*v_xt - 0.1",
+    ] {
+        let ast = operators::expr::parse(text).unwrap();
+        let tree = Program::from_ast(&ast, &sym).unwrap();
+        let printed = Program::compile(&ast.to_string(), &sym).unwrap();
+        assert_eq!(tree, printed, "{text}");
+        assert_eq!(
+            tree.ops(),
+            Program::compile(text, &sym).unwrap().ops(),
+            "{text}"
+        );
+    }
+    let unknown = operators::expr::parse("w + 1").unwrap();
+    assert!(Program::from_ast(&unknown, &sym).is_err());
+}

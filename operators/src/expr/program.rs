@@ -168,13 +168,22 @@ pub struct Program {
 impl Program {
     /// Parses and resolves `source` against `symbols`.
     pub fn compile(source: &str, symbols: &Symbols) -> Result<Program, ExprError> {
-        let ast = parse(source)?;
+        Self::compile_tree(&parse(source)?, source, symbols)
+    }
+
+    /// Compiles a syntax tree, such as one rewritten from a parsed expression (a Lagrangian
+    /// residual), without printing and parsing it again; its printed form is the source.
+    pub fn from_ast(ast: &Ast, symbols: &Symbols) -> Result<Program, ExprError> {
+        Self::compile_tree(ast, &ast.to_string(), symbols)
+    }
+
+    fn compile_tree(ast: &Ast, source: &str, symbols: &Symbols) -> Result<Program, ExprError> {
         let mut c = Compiler {
             src: source,
             symbols,
             ops: Vec::new(),
         };
-        c.emit(&ast)?;
+        c.emit(ast)?;
         Ok(Program {
             source: source.to_string(),
             ops: c.ops,

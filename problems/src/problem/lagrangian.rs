@@ -372,7 +372,7 @@ impl Resolver<'_> {
             .trainable
             .extend(DRIFT.iter().map(|d| d.to_string()));
         let compile = |ast: &Ast| {
-            Program::compile(&ast.to_string(), &lagrangian_symbols)
+            Program::from_ast(ast, &lagrangian_symbols)
                 .expect("a rewritten expression compiles in the Lagrangian frame")
         };
         Ok(Some(Lagrangian {
