@@ -14,8 +14,8 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use operators::Rng;
 use problems::Problem;
+use solver::methods::moe_hc;
 use solver::optim::{Adam, AdamConfig, Objective};
-use solver::setup;
 use solver::train::Loss;
 use std::path::Path;
 
@@ -34,7 +34,8 @@ fn step(c: &mut Criterion, experts: usize, threads: usize) {
     };
     h.splits = Some(vec![experts, 1]);
     h.constraint_points = 1024 / experts;
-    let (mut loss, mut params, _) = setup::build::<f64>(&p, 0);
+    let h = h.clone();
+    let (mut loss, mut params, _) = moe_hc::build::<f64>(&p, &h, 0);
     let mut rng = Rng::new(1);
     let mut grad = vec![0.0; params.len()];
     let mut adam = Adam::new(AdamConfig::default(), params.len());

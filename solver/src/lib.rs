@@ -10,9 +10,8 @@
 
 mod grid;
 pub mod insr;
-pub mod lagrangian;
 pub mod march;
-pub mod method;
+pub mod methods;
 pub mod moe;
 pub mod network;
 pub mod optim;

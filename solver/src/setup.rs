@@ -1,16 +1,11 @@
-//! From a validated problem to what training needs: the network, the loss terms, the schedule.
+//! From a validated problem to what every method's training shares: the loss terms and the
+//! optimizer schedule (each method builds its network in [`crate::methods`]).
 
-use crate::lagrangian;
-use crate::method::Method;
-use crate::moe::least_squares::LmSettings;
-use crate::moe::{Blocks, ExpertPoints, HardConstraintLoss, InitialAnsatz};
-use crate::network::{model, sampling, Network};
+use crate::network::sampling;
 use crate::optim::{AdamConfig, LbfgsConfig, Schedule};
-use crate::pinn::{Causal, PinnLoss, PointSource, Reduction, Target, TermSpec};
-use crate::train::{Adaptive, CausalSchedule, Loss, OptimizerConfig, PhaseConfig, TrainConfig};
-use operators::model::{Branches, Field};
-use operators::{Real, Rng};
-use problems::spec::{ConditionRows, HardConstraintSpec, OptimizerKind};
+use crate::pinn::{Causal, PointSource, Reduction, Target, TermSpec};
+use crate::train::{Adaptive, CausalSchedule, OptimizerConfig, PhaseConfig, TrainConfig};
+use problems::spec::OptimizerKind;
 use problems::{Problem, Region};
 
 /// The loss terms: one for the PDE residuals, one per condition.
@@ -174,102 +169,4 @@ pub fn train_config(p: &Problem) -> TrainConfig {
             add: t.adaptive_points,
         }),
     }
-}
-
-/// Network and loss of the problem's method, seeded: the same seed always gives the same
-/// points and weights.
-pub fn build<T: Real>(p: &Problem, seed: u64) -> (Method<T>, Vec<T>, Rng) {
-    if let problems::Method::MoeHc(h) = &p.method {
-        let (loss, params, rng) = build_hard_constraint(p, h, seed);
-        return (Method::HardConstraint(Box::new(loss)), params, rng);
-    }
-    let (loss, params, rng) = build_pinn(p, seed);
-    (Method::Pinn(loss), params, rng)
-}
-
-/// The basis network and the experts of `[method.hard_constraint]`.
-fn build_hard_constraint<T: Real>(
-    p: &Problem,
-    h: &HardConstraintSpec,
-    seed: u64,
-) -> (HardConstraintLoss<T>, Vec<T>, Rng) {
-    let mut rng = Rng::new(seed);
-    let field = model(p, h.basis, &mut rng);
-    let params = field.init_params(&mut rng);
-    let splits = h.splits.clone().unwrap_or_else(|| vec![1; p.dims()]);
-    let settings = LmSettings {
-        max_iterations: h.max_iterations,
-        tolerance: h.tolerance,
-        ridge: h.ridge,
-    };
-    let mut loss = HardConstraintLoss::new(
-        field,
-        Blocks::new(p.domain.clone(), splits),
-        settings,
-        term_specs(p),
-        ExpertPoints {
-            constraint: h.constraint_points,
-            global_conditions: h.conditions == ConditionRows::Global,
-            interface: h.interface_points,
-            interface_weight: h.interface_weight,
-            neighbour_rows: h.neighbour_rows,
-            sampling: sampling(p),
-        },
-        h.initial_ansatz.then(|| initial_ansatz(p)),
-        &p.symbols,
-    );
-    loss.resample(&mut rng);
-    (loss, params, rng)
-}
-
-/// u = u0(x) + (t − t0)·Φw, with u0 from the problem's initial values (whose loss term, one
-/// after the residual's, it replaces).
-fn initial_ansatz(p: &Problem) -> InitialAnsatz {
-    let c = p.conditions.iter().position(|c| c.is_initial_value());
-    let c = c.expect("problems check that the ansatz has initial values");
-    let time_axis = p.time_axis.expect("initial conditions have a time axis");
-    InitialAnsatz {
-        term: 1 + c,
-        time_axis,
-        t0: p.domain.lo[time_axis],
-        value: p.conditions[c].target.clone(),
-    }
-}
-
-/// The PINN loss (plain or Lagrangian) and its starting parameters.
-pub fn build_pinn<T: Real>(p: &Problem, seed: u64) -> (PinnLoss<T, Network<T>>, Vec<T>, Rng) {
-    let mut rng = Rng::new(seed);
-    let (net, specs) = match p.method.lagrangian() {
-        None => {
-            let name = p.symbols.fields.join(",");
-            let outputs = p.symbols.fields.len();
-            let net = Branches::new(vec![(name, model(p, outputs, &mut rng))]);
-            (net, term_specs(p))
-        }
-        Some(l) => (
-            lagrangian::network(p, l, &mut rng),
-            lagrangian::term_specs(p, l),
-        ),
-    };
-    // Trainable scalars after the network: the problem's unknowns (and a Lagrangian drift).
-    let extra = p
-        .method
-        .lagrangian()
-        .map_or(&p.symbols, |l| &l.symbols)
-        .trainable
-        .len();
-    let loss = PinnLoss::new(
-        net,
-        specs,
-        extra,
-        operators::Batched::<T, Network<T>>::DEFAULT_CHUNK,
-        &mut rng,
-    );
-    let mut params = Field::init_params(&loss.field, &mut rng);
-    params.extend(p.unknown_initial.iter().map(|&v| T::from_f64(v)));
-    params.resize(loss.n_params(), T::zero());
-    if p.method.lagrangian().is_some() {
-        lagrangian::start_at_rest(&loss.field, &mut params);
-    }
-    (loss, params, rng)
 }

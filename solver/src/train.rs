@@ -311,7 +311,7 @@ impl<T: Real> Trainer<T> {
 
     /// Runs what remains of the phases, in order (so a trainer restored from a checkpoint
     /// continues where it stopped); `on_event` sees every logged record and every checkpoint.
-    pub fn run<L: Loss<T>>(
+    pub fn run<L: Loss<T> + ?Sized>(
         &mut self,
         loss: &mut L,
         config: &TrainConfig,
@@ -386,7 +386,7 @@ impl<T: Real> Trainer<T> {
     }
 
     /// Adam steps up to step `end`, with resampling, refinement and the causal schedule.
-    fn run_adam<L: Loss<T>>(
+    fn run_adam<L: Loss<T> + ?Sized>(
         &mut self,
         loss: &mut L,
         config: &TrainConfig,
@@ -433,7 +433,7 @@ impl<T: Real> Trainer<T> {
     }
 
     /// At most `iterations` L-BFGS iterations, the causal weights held.
-    fn run_lbfgs<L: Loss<T>>(
+    fn run_lbfgs<L: Loss<T> + ?Sized>(
         &mut self,
         loss: &mut L,
         config: &TrainConfig,
@@ -489,7 +489,7 @@ impl<T: Real> Trainer<T> {
         report
     }
 
-    fn record<L: Loss<T>>(
+    fn record<L: Loss<T> + ?Sized>(
         &self,
         phase: Phase,
         loss_value: f64,
@@ -511,7 +511,7 @@ impl<T: Real> Trainer<T> {
         }
     }
 
-    fn non_finite<L: Loss<T>>(&self, loss: &L) -> TrainError {
+    fn non_finite<L: Loss<T> + ?Sized>(&self, loss: &L) -> TrainError {
         let names = loss.term_names();
         let values = loss.term_values();
         let term = names

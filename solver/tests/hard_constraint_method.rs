@@ -8,9 +8,9 @@ mod common;
 use operators::Rng;
 use problems::Problem;
 use solver::app::run::evaluate;
-use solver::method::Method;
+use solver::methods::moe_hc;
+use solver::moe::HardConstraintLoss;
 use solver::optim::Objective;
-use solver::setup;
 use solver::train::Loss;
 use std::path::Path;
 
@@ -50,10 +50,12 @@ collocation = 40
     Problem::from_str(&text, Path::new("burgers_moe.toml")).unwrap()
 }
 
-fn loss_and_params(p: &Problem) -> (Method<f64>, Vec<f64>) {
-    let (method, params, _) = setup::build::<f64>(p, 1);
-    assert!(matches!(method, Method::HardConstraint(_)));
-    (method, params)
+fn loss_and_params(p: &Problem) -> (HardConstraintLoss<f64>, Vec<f64>) {
+    let problems::Method::MoeHc(h) = &p.method else {
+        panic!("a hard-constraint problem");
+    };
+    let (loss, params, _) = moe_hc::build::<f64>(p, h, 1);
+    (loss, params)
 }
 
 #[test]
@@ -70,12 +72,9 @@ fn gradient_with_the_initial_ansatz_matches_finite_differences() {
 #[test]
 fn initial_ansatz_meets_the_initial_values_exactly() {
     let p = burgers("[2, 2]", "initial_ansatz = true");
-    let (mut method, params) = loss_and_params(&p);
+    let (mut loss, params) = loss_and_params(&p);
     let mut grad = vec![0.0; params.len()];
-    method.value_and_grad(&params, &mut grad);
-    let Method::HardConstraint(loss) = method else {
-        unreachable!()
-    };
+    loss.value_and_grad(&params, &mut grad);
     assert!(!loss.term_names().is_empty());
     let initial = loss.term_values()[1];
     assert_eq!(initial, 0.0, "the initial term leaves the loss");
@@ -99,10 +98,7 @@ fn initial_ansatz_meets_the_initial_values_exactly() {
 }
 
 fn check_gradient(p: &Problem) {
-    let (method, params) = loss_and_params(p);
-    let Method::HardConstraint(mut loss) = method else {
-        unreachable!()
-    };
+    let (mut loss, params) = loss_and_params(p);
     // The neighbour rows ask for the solutions of the step before (a step at other
     // parameters): every evaluation starts from the same ones.
     let mut grad = vec![0.0; params.len()];

@@ -3,8 +3,9 @@
 
 use crate::app::output::{h5, write_atomic};
 use crate::app::progress::Progress;
-use crate::method::Method;
-use crate::train::{Event, Loss, Trainer};
+use crate::methods::Built;
+use crate::methods::{self, Method};
+use crate::train::{Event, Trainer};
 use crate::Grid;
 use crate::{relative_l2, setup};
 use operators::Real;
@@ -36,19 +37,23 @@ pub fn run(problem: &Problem, opts: &RunOptions) -> Result<serde_json::Value, Ru
 }
 
 fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Value, RunError> {
-    if let problems::Method::Insr(insr) = &p.method {
-        return insr::run::<T>(p, insr, opts);
-    }
+    let Some(Built {
+        method: mut loss,
+        params,
+        rng,
+    }) = methods::build::<T>(p, opts.seed(p))
+    else {
+        return insr::run::<T>(p, opts);
+    };
     let out = &opts.out;
     let (_lock, grid, reference, seed) = prepare(p, opts)?;
-    let (mut loss, params, rng) = setup::build::<T>(p, seed);
     let config = setup::train_config(p);
     let mut trainer = Trainer::new(params, &config, rng);
     let checkpoint = out.join("checkpoint.h5");
     let metrics_path = out.join("metrics.jsonl");
     if opts.resume && checkpoint.exists() {
         h5::read_checkpoint(&checkpoint, &mut trainer).map_err(|e| out_err(&checkpoint, e))?;
-        loss.set_state(&trainer.loss_state);
+        loss.loss_mut().set_state(&trainer.loss_state);
         trim_metrics(&metrics_path, trainer.step).map_err(|e| out_err(&metrics_path, e))?;
         if !opts.quiet {
             eprintln!(
@@ -60,7 +65,12 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
     } else {
         let _ = std::fs::remove_file(&metrics_path);
     }
-    let names: Vec<String> = loss.term_names().iter().map(|s| s.to_string()).collect();
+    let names: Vec<String> = loss
+        .loss()
+        .term_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let term_names: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut metrics = std::fs::OpenOptions::new()
         .create(true)
@@ -69,7 +79,7 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
         .map_err(|e| out_err(&metrics_path, e))?;
     let progress = Progress::new(config.total_steps(), trainer.step, opts.quiet);
     let mut io_error = None;
-    let result = trainer.run(&mut loss, &config, |e| match e {
+    let result = trainer.run(loss.loss_mut(), &config, |e| match e {
         Event::Log(r) => {
             let terms: serde_json::Map<String, serde_json::Value> = term_names.iter().zip(&r.terms).map(|(n, v)| (n.to_string(), json!(v))).collect();
             let line = json!({ "step": r.step, "phase": format!("{:?}", r.phase).to_lowercase(), "loss": r.loss, "terms": terms, "lr": r.lr, "eps": r.eps, "wall_s": r.wall_s });
@@ -138,7 +148,7 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
         .collect();
     let final_terms: serde_json::Map<String, serde_json::Value> = term_names
         .iter()
-        .zip(loss.term_values())
+        .zip(loss.loss().term_values())
         .map(|(n, v)| (n.to_string(), json!(v)))
         .collect();
     let summary = json!({
@@ -154,7 +164,7 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
         "unknown_parameters": unknowns,
         "parameters": trainer.params.len(),
         "lbfgs_stop": report.lbfgs.as_ref().map(|l| l.reason.to_string()),
-        "experts": experts_summary(&loss),
+        "experts": loss.experts().map(|e| experts_summary(&e)),
         "seed": seed,
         "precision": T::NAME,
         "threads": rayon::current_num_threads(),
@@ -194,29 +204,34 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
         &term_names,
         opts.quiet,
     );
-    if let (Some(l), Method::Pinn(pinn)) = (p.method.lagrangian(), &loss) {
-        write_characteristics(out, p, l, &pinn.field, &trainer.params, opts.quiet);
-    }
+    write_characteristics(out, p, loss.as_ref(), &trainer.params, opts.quiet);
     // The summary comes last: its presence marks a finished run.
     write_atomic(&out.join("summary.json"), summary_text.as_bytes())
         .map_err(|e| out_err(out, e))?;
     Ok(summary)
 }
 
+/// A trained run: its problem, method and parameters.
+pub type Trained = (Problem, Box<dyn Method<f64>>, Vec<f64>);
+
 /// A finished (or checkpointed) run: its problem, network and trained parameters (f64).
-pub fn load_trained(run_dir: &Path) -> Result<(Problem, Method<f64>, Vec<f64>), RunError> {
+pub fn load_trained(run_dir: &Path) -> Result<Trained, RunError> {
     let problem = Problem::load(run_dir.join("problem.toml"))?;
-    if problem.method.insr().is_some() {
+    let Some(Built {
+        mut method,
+        params,
+        rng,
+    }) = methods::build::<f64>(&problem, problem.spec.training.seed)
+    else {
         return Err(RunError::Usage(format!(
             "{}: an INSR run holds one network per output frame; its fields are in results.h5 and fields/, its error in summary.json",
             run_dir.display()
         )));
-    }
-    let (mut method, params, rng) = setup::build::<f64>(&problem, problem.spec.training.seed);
+    };
     let mut trainer = Trainer::new(params, &setup::train_config(&problem), rng);
     let checkpoint = run_dir.join("checkpoint.h5");
     h5::read_checkpoint(&checkpoint, &mut trainer).map_err(|e| out_err(&checkpoint, e))?;
-    method.set_state(&trainer.loss_state);
+    method.loss_mut().set_state(&trainer.loss_state);
     Ok((problem, method, trainer.params))
 }
 
@@ -361,18 +376,14 @@ fn trim_metrics(path: &Path, step: usize) -> std::io::Result<()> {
 }
 
 /// How each expert's last constraint solve went (hard constraints only).
-fn experts_summary<T: Real>(method: &Method<T>) -> Option<serde_json::Value> {
-    let Method::HardConstraint(l) = method else {
-        return None;
-    };
-    let solves: Vec<serde_json::Value> = l
-        .reports()
+fn experts_summary(experts: &methods::Experts) -> serde_json::Value {
+    let solves: Vec<serde_json::Value> = experts
+        .solves
         .iter()
-        .enumerate()
-        .map(|(e, r)| {
-            let b = l.blocks.bounds(e);
-            json!({ "lo": b.lo, "hi": b.hi, "iterations": r.iterations, "cost": r.cost, "stop": format!("{:?}", r.stop) })
+        .map(|s| {
+            let r = &s.report;
+            json!({ "lo": s.block.lo, "hi": s.block.hi, "iterations": r.iterations, "cost": r.cost, "stop": format!("{:?}", r.stop) })
         })
         .collect();
-    Some(json!({ "splits": l.blocks.splits, "solves": solves }))
+    json!({ "splits": experts.splits, "solves": solves })
 }

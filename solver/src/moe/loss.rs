@@ -151,6 +151,11 @@ impl<T: Real> HardConstraintLoss<T> {
         self.field.n_params()
     }
 
+    /// The terms, the PDE residual first, with the points of each in the outer loss.
+    pub fn terms(&self) -> impl Iterator<Item = (&TermSpec, usize)> {
+        self.terms.iter().zip(self.outer_points.iter().copied())
+    }
+
     /// How each expert's last solve went.
     pub fn reports(&self) -> &[SolveReport] {
         &self.reports

@@ -115,7 +115,7 @@ impl<T: Real> Lbfgs<T> {
     /// `on_iteration(iteration, loss, x)` is called after each.
     pub fn minimize(
         &mut self,
-        obj: &mut impl Objective<T>,
+        obj: &mut (impl Objective<T> + ?Sized),
         x: &mut [T],
         iterations: usize,
         mut on_iteration: impl FnMut(usize, f64, &[T]),
@@ -225,7 +225,7 @@ impl<T: Real> Lbfgs<T> {
     }
 
     /// Evaluates φ(a) = f(x + a·d) into the trial buffers.
-    fn eval(&mut self, obj: &mut impl Objective<T>, x: &[T], a: f64) -> Trial {
+    fn eval(&mut self, obj: &mut (impl Objective<T> + ?Sized), x: &[T], a: f64) -> Trial {
         let at = T::from_f64(a);
         self.x_trial
             .iter_mut()
@@ -242,7 +242,7 @@ impl<T: Real> Lbfgs<T> {
     /// Strong-Wolfe line search; on success the trial buffers hold the accepted point.
     fn line_search(
         &mut self,
-        obj: &mut impl Objective<T>,
+        obj: &mut (impl Objective<T> + ?Sized),
         x: &[T],
         f0: f64,
         dphi0: f64,
@@ -282,7 +282,7 @@ impl<T: Real> Lbfgs<T> {
     #[allow(clippy::too_many_arguments)]
     fn zoom(
         &mut self,
-        obj: &mut impl Objective<T>,
+        obj: &mut (impl Objective<T> + ?Sized),
         x: &[T],
         f0: f64,
         dphi0: f64,

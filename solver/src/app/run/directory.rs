@@ -21,6 +21,13 @@ pub struct RunOptions {
     pub quiet: bool,
 }
 
+impl RunOptions {
+    /// The seed the run uses: `seed` if given, else the problem's `training.seed`.
+    pub fn seed(&self, p: &Problem) -> u64 {
+        self.seed.unwrap_or(p.spec.training.seed)
+    }
+}
+
 /// The grid fields are written on, and the reference (on its own grid) if any.
 pub fn output_grid(p: &Problem) -> Result<(Grid, Option<ReferenceData>), RunError> {
     let default_n = match p.dims() {
@@ -61,7 +68,7 @@ pub(crate) fn prepare(
     let fields_dir = out.join("fields");
     std::fs::create_dir_all(&fields_dir).map_err(|e| out_err(&fields_dir, e))?;
     let _ = std::fs::remove_file(out.join("FAILED"));
-    let seed = opts.seed.unwrap_or(p.spec.training.seed);
+    let seed = opts.seed(p);
     let resolved = toml::to_string_pretty(&resolved_spec(p, seed)).map_err(|e| out_err(out, e))?;
     write_atomic(
         &out.join("problem.toml"),

@@ -2,8 +2,7 @@
 
 use super::error::{out_err, RunError};
 use crate::app::output::{plot, vtk};
-use crate::lagrangian;
-use crate::network::Network;
+use crate::methods::Method;
 use crate::train::Record;
 use crate::Grid;
 use operators::Real;
@@ -86,23 +85,29 @@ pub(crate) fn write_vtk(
         .map_err(|e| out_err(&out.join("solution.pvd"), e))
 }
 
-/// characteristics.png: where 24 evenly spaced labels travel (a Lagrangian PINN's X).
+/// characteristics.png: where 24 evenly spaced labels travel, for a method that trains
+/// along characteristics (a Lagrangian PINN's X); nothing for the others.
 pub(super) fn write_characteristics<T: Real>(
     out: &Path,
     p: &Problem,
-    l: &problems::Lagrangian,
-    field: &Network<T>,
+    method: &dyn Method<T>,
     params: &[T],
     quiet: bool,
 ) {
+    // Characteristics are curves in (x, t).
+    if p.dims() != 2 {
+        return;
+    }
     let (lo, hi) = (p.domain.lo.clone(), p.domain.hi.clone());
     let labels: Vec<f64> = (0..24)
-        .map(|j| lo[0] + l.period * j as f64 / 24.0)
+        .map(|j| lo[0] + (hi[0] - lo[0]) * j as f64 / 24.0)
         .collect();
     let times: Vec<f64> = (0..=400)
         .map(|k| lo[1] + (hi[1] - lo[1]) * k as f64 / 400.0)
         .collect();
-    let curves = lagrangian::characteristics(field, params, p, l, &labels, &times);
+    let Some(curves) = method.characteristics(p, params, &labels, &times) else {
+        return;
+    };
     let result = plot::fonts_available()
         .map_err(|e| e.into())
         .and_then(|()| {

@@ -11,18 +11,18 @@ use crate::insr::{compared_l2, reference_at, stepper, SolveRecord, State, Steppe
 use crate::train::{Phase, Record};
 use crate::{relative_l2, Grid, TrainError};
 use operators::{Points, Real, Rng};
-use problems::{Insr, Problem};
+use problems::Problem;
 use serde_json::json;
 use std::path::Path;
 use std::time::Instant;
 
 /// Runs an INSR problem into `opts.out`; returns the summary written to `summary.json`,
 /// whose `relative_l2` is the error at the final time.
-pub fn run<T: Real>(
-    p: &Problem,
-    insr: &Insr,
-    opts: &RunOptions,
-) -> Result<serde_json::Value, RunError> {
+pub fn run<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Value, RunError> {
+    let insr = p
+        .method
+        .insr()
+        .expect("INSR is the method not trained over the whole domain");
     let out = &opts.out;
     let (_lock, grid, _, seed) = prepare(p, opts)?;
     let s = &insr.settings;

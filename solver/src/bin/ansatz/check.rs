@@ -78,38 +78,20 @@ pub(crate) fn check(file: &Path, sets: &[String]) -> Result<(), String> {
     for r in &p.residuals {
         println!("  residual    {}", r.source());
     }
-    if let Some(insr) = p.method.insr() {
-        describe_insr(&p, insr);
+    let Some(solver::methods::Built { method, params, .. }) =
+        solver::methods::build::<f64>(&p, p.spec.training.seed)
+    else {
+        if let Some(insr) = p.method.insr() {
+            describe_insr(&p, insr);
+        }
         return Ok(());
-    }
-    let (method, params, _) = solver::setup::build::<f64>(&p, p.spec.training.seed);
-    // The loss terms as a PINN states them (hard constraints use the same terms outside).
-    let (loss, _, _) = solver::setup::build_pinn::<f64>(&p, p.spec.training.seed);
-    let mut fields = &p.symbols.fields;
-    if let Some(l) = p.method.lagrangian() {
-        fields = &l.symbols.fields;
-        println!(
-            "  method      Lagrangian PINN: x is the label x0, the characteristic X = x0 + D(t) + xi, D = {}*(drift1*tau + drift2*tau^2 + drift3*tau^3)",
-            l.drift_scale
-        );
-        println!("  on X        {}", l.state.source());
-        println!("  dX/dt - c   {}", l.characteristic.source());
-    }
-    if let solver::method::Method::HardConstraint(h) = &method {
-        let c = p
-            .method
-            .hard_constraint()
-            .expect("a hard-constraint problem");
-        println!(
-            "  method      hard constraints: u = sum of {} basis functions times w_e; {} experts ({:?} blocks along {}), each solving for w_e on {} PDE points of its block plus every condition's points (Levenberg-Marquardt, at most {} iterations, ridge {})",
-            c.basis,
-            h.blocks.len(),
-            h.blocks.splits,
-            p.axes.join(", "),
-            c.constraint_points,
-            c.max_iterations,
-            c.ridge
-        );
+    };
+    let fields = match p.method.lagrangian() {
+        Some(l) => &l.symbols.fields,
+        None => &p.symbols.fields,
+    };
+    for line in method.describe(&p) {
+        println!("  {line}");
     }
     let names = p
         .symbols
@@ -117,8 +99,7 @@ pub(crate) fn check(file: &Path, sets: &[String]) -> Result<(), String> {
         .iter()
         .map(String::as_str)
         .collect::<Vec<_>>();
-    for t in &loss.terms {
-        let spec = t.spec();
+    for (spec, points) in method.terms() {
         let partials: Vec<String> = spec
             .equations
             .iter()
@@ -138,7 +119,7 @@ pub(crate) fn check(file: &Path, sets: &[String]) -> Result<(), String> {
         println!(
             "  term        {:<28} {:>6} points, weight {}{reduction}, needs {}",
             spec.name,
-            t.len(),
+            points,
             spec.weight,
             partials.join(" ")
         );

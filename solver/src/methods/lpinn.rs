@@ -3,18 +3,95 @@
 //! trained drift D), trained on the PDE along characteristics (problems::Lagrangian); the
 //! Eulerian field is read off by following each characteristic back to its label.
 
+use super::method::Method;
+use super::pinn;
 use crate::network::{model_config, sampling, Network};
-use crate::pinn::{PointSource, Reduction, Target, TermSpec};
+use crate::pinn::{PinnLoss, PointSource, Reduction, Target, TermSpec};
 use crate::predict::predict_partials;
+use crate::train::Loss;
 use crate::Grid;
 use operators::model::{Branches, Field};
 use operators::{Embedding, Mlp, MlpConfig, Partial, Points, Real, Rng};
 use problems::spec::{ConditionKind, LagrangianLoss};
 use problems::{Lagrangian, Problem, DISPLACEMENT};
 
+/// A Lagrangian PINN: the PINN loss of its two networks on the characteristics' problem.
+pub struct Lpinn<T: Real> {
+    /// The loss of the state and characteristic networks.
+    pub loss: PinnLoss<T, Network<T>>,
+    /// The characteristics' problem it was built from.
+    lagrangian: Lagrangian,
+}
+
+/// The Lagrangian PINN of the problem and its starting parameters: every characteristic
+/// at rest.
+pub fn build<T: Real>(p: &Problem, l: &Lagrangian, seed: u64) -> (Lpinn<T>, Vec<T>, Rng) {
+    let mut rng = Rng::new(seed);
+    let net = network(p, l, &mut rng);
+    // Trainable scalars after the network: the problem's unknowns, then the drift.
+    let extra = l.symbols.trainable.len();
+    let (loss, mut params) = pinn::with_network(p, net, term_specs(p, l), extra, &mut rng);
+    start_at_rest(&loss.field, &mut params);
+    let lagrangian = l.clone();
+    (Lpinn { loss, lagrangian }, params, rng)
+}
+
+impl<T: Real> Method<T> for Lpinn<T> {
+    fn loss(&self) -> &dyn Loss<T> {
+        &self.loss
+    }
+
+    fn loss_mut(&mut self) -> &mut dyn Loss<T> {
+        &mut self.loss
+    }
+
+    fn network_params(&self) -> usize {
+        self.loss.field.n_params()
+    }
+
+    fn solution(&self, p: &Problem, params: &[T], grid: &Grid) -> Vec<Vec<f64>> {
+        eulerian(&self.loss.field, params, p, &self.lagrangian, grid)
+    }
+
+    fn terms(&self) -> Vec<(&TermSpec, usize)> {
+        self.loss
+            .terms
+            .iter()
+            .map(|t| (t.spec(), t.len()))
+            .collect()
+    }
+
+    fn describe(&self, _p: &Problem) -> Vec<String> {
+        let l = &self.lagrangian;
+        vec![
+            format!("method      Lagrangian PINN: x is the label x0, the characteristic X = x0 + D(t) + xi, D = {}*(drift1*tau + drift2*tau^2 + drift3*tau^3)", l.drift_scale),
+            format!("on X        {}", l.state.source()),
+            format!("dX/dt - c   {}", l.characteristic.source()),
+        ]
+    }
+
+    fn characteristics(
+        &self,
+        p: &Problem,
+        params: &[T],
+        labels: &[f64],
+        times: &[f64],
+    ) -> Option<Vec<Vec<(f64, f64)>>> {
+        let l = &self.lagrangian;
+        Some(characteristics(
+            &self.loss.field,
+            params,
+            p,
+            l,
+            labels,
+            times,
+        ))
+    }
+}
+
 /// The two branches: [model] for the state, `characteristic_hidden` for the displacement;
 /// both exactly periodic in the label.
-pub fn network<T: Real>(p: &Problem, l: &Lagrangian, rng: &mut Rng) -> Network<T> {
+fn network<T: Real>(p: &Problem, l: &Lagrangian, rng: &mut Rng) -> Network<T> {
     let mut state = MlpConfig {
         outputs: 1,
         ..model_config(p)
@@ -40,7 +117,7 @@ pub fn network<T: Real>(p: &Problem, l: &Lagrangian, rng: &mut Rng) -> Network<T
 
 /// Zeroes the output layer of ξ: every characteristic starts at rest (X = x0 + D with D = 0),
 /// where the chain rule's Jacobian X_x0 = 1 is far from its singularity at 0.
-pub fn start_at_rest<T: Real>(field: &Network<T>, params: &mut [T]) {
+fn start_at_rest<T: Real>(field: &Network<T>, params: &mut [T]) {
     let prefix = format!("{DISPLACEMENT}/output.");
     for v in field
         .param_views()
@@ -146,7 +223,7 @@ pub fn term_specs(p: &Problem, l: &Lagrangian) -> Vec<TermSpec> {
 }
 
 /// The characteristics X(x0, t) of `labels` at `times`: one curve of (X, t) per label.
-pub fn characteristics<T: Real>(
+fn characteristics<T: Real>(
     field: &Network<T>,
     params: &[T],
     p: &Problem,
@@ -192,7 +269,7 @@ fn drift_coefficients<T: Real>(field: &Network<T>, params: &[T], p: &Problem) ->
 /// passes through x at t (X(x0, t) ≡ x modulo the period), then u(x0, t). Labels are found by
 /// inverting X on a fine label grid, then polished by Newton steps on X(x0, t) = x, so the
 /// result is the network's own field, not an interpolation of it.
-pub fn eulerian<T: Real>(
+fn eulerian<T: Real>(
     field: &Network<T>,
     params: &[T],
     p: &Problem,
