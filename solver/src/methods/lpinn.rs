@@ -54,11 +54,11 @@ impl<T: Real> Method<T> for Lpinn<T> {
     }
 
     fn terms(&self) -> Vec<(&TermSpec, usize)> {
-        self.loss
-            .terms
-            .iter()
-            .map(|t| (t.spec(), t.len()))
-            .collect()
+        Method::terms(&self.loss)
+    }
+
+    fn fields<'a>(&'a self, _p: &'a Problem) -> &'a [String] {
+        &self.lagrangian.symbols.fields
     }
 
     fn describe(&self, _p: &Problem) -> Vec<String> {
@@ -77,12 +77,11 @@ impl<T: Real> Method<T> for Lpinn<T> {
         labels: &[f64],
         times: &[f64],
     ) -> Option<Vec<Vec<(f64, f64)>>> {
-        let l = &self.lagrangian;
         Some(characteristics(
             &self.loss.field,
             params,
             p,
-            l,
+            &self.lagrangian,
             labels,
             times,
         ))

@@ -20,6 +20,11 @@ pub trait Method<T: Real> {
     fn solution(&self, p: &Problem, params: &[T], grid: &Grid) -> Vec<Vec<f64>>;
     /// The loss terms, the PDE residual first, each with its number of points.
     fn terms(&self) -> Vec<(&TermSpec, usize)>;
+    /// The fields the terms' equations are written in (the problem's, unless the method
+    /// rewrites it).
+    fn fields<'a>(&'a self, p: &'a Problem) -> &'a [String] {
+        &p.symbols.fields
+    }
     /// Lines for `ansatz check` that say what the method does with the problem.
     fn describe(&self, _p: &Problem) -> Vec<String> {
         Vec::new()

@@ -86,10 +86,7 @@ pub(crate) fn check(file: &Path, sets: &[String]) -> Result<(), String> {
         }
         return Ok(());
     };
-    let fields = match p.method.lagrangian() {
-        Some(l) => &l.symbols.fields,
-        None => &p.symbols.fields,
-    };
+    let fields = method.fields(&p);
     for line in method.describe(&p) {
         println!("  {line}");
     }
