@@ -322,18 +322,17 @@ fn three_panels(
 fn figure_of_results(run_dir: &Path, png: &Path) -> Result<(), Box<dyn std::error::Error>> {
     plot::fonts_available()?;
     let problem = Problem::load(run_dir.join("problem.toml"))?;
-    let f = hdf5::File::open(run_dir.join("results.h5"))?;
     let name = &problem.symbols.fields[0];
-    let read = |path: &str| -> Result<Vec<f64>, hdf5::Error> { f.dataset(path)?.read_raw() };
-    let axes = &problem.axes;
-    let coords = axes
-        .iter()
-        .map(|a| read(&format!("coords/{a}")))
-        .collect::<Result<Vec<_>, _>>()?;
-    let (u, r, e) = (
-        read(&format!("fields/{name}"))?,
-        read(&format!("reference/{name}"))?,
-        read(&format!("error/{name}"))?,
+    let stored = h5::read_results(
+        &run_dir.join("results.h5"),
+        &problem.axes,
+        problem.time_axis,
+        std::slice::from_ref(name),
+    )?;
+    let (u, r) = (
+        &stored.fields[0],
+        &stored.reference.ok_or("results.h5 holds no reference")?[0],
     );
-    three_panels(png, name, (axes, &coords), [&r, &u, &e])
+    let e: Vec<f64> = u.iter().zip(r).map(|(a, b)| (a - b).abs()).collect();
+    three_panels(png, name, (&problem.axes, &stored.grid.coords), [r, u, &e])
 }

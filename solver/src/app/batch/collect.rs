@@ -7,108 +7,10 @@ use super::manifest::display;
 use super::manifest::Manifest;
 use super::status::Status;
 use crate::app::output::h5::{write_table, TableColumn};
+use crate::app::output::table::{Column, Table};
 use crate::app::output::{plot, write_atomic};
 use serde_json::Value;
 use std::path::Path;
-
-/// One column of the sweep's table.
-pub enum Column {
-    /// Numbers, NaN where a run has none.
-    Numbers(Vec<f64>),
-    /// Text.
-    Text(Vec<String>),
-}
-
-/// Columns in order; every column has one value per run.
-pub struct Table {
-    /// Name and values of each column.
-    pub columns: Vec<(String, Column)>,
-}
-
-impl Table {
-    /// The column called `name`, if any.
-    pub fn column(&self, name: &str) -> Option<&Column> {
-        self.columns.iter().find(|(n, _)| n == name).map(|(_, c)| c)
-    }
-
-    fn rows(&self) -> usize {
-        match self.columns.first() {
-            Some((_, Column::Numbers(v))) => v.len(),
-            Some((_, Column::Text(v))) => v.len(),
-            None => 0,
-        }
-    }
-
-    fn cell(&self, column: usize, row: usize, readable: bool) -> String {
-        match &self.columns[column].1 {
-            Column::Text(v) => v[row].clone(),
-            Column::Numbers(v) => number(v[row], readable),
-        }
-    }
-
-    /// CSV with a header row; missing numbers are empty cells, numbers round-trip exactly.
-    pub fn csv(&self) -> String {
-        let quote = |s: String| {
-            if s.contains([',', '"', '\n']) {
-                format!("\"{}\"", s.replace('"', "\"\""))
-            } else {
-                s
-            }
-        };
-        let header: Vec<String> = self.columns.iter().map(|(n, _)| quote(n.clone())).collect();
-        let mut lines = vec![header.join(",")];
-        for r in 0..self.rows() {
-            let row: Vec<String> = (0..self.columns.len())
-                .map(|c| quote(self.cell(c, r, false)))
-                .collect();
-            lines.push(row.join(","));
-        }
-        lines.join("\n") + "\n"
-    }
-
-    /// Aligned columns for the terminal.
-    pub fn pretty(&self) -> String {
-        let cells: Vec<Vec<String>> = (0..self.columns.len())
-            .map(|c| {
-                std::iter::once(self.columns[c].0.clone())
-                    .chain((0..self.rows()).map(|r| self.cell(c, r, true)))
-                    .collect()
-            })
-            .collect();
-        let widths: Vec<usize> = cells
-            .iter()
-            .map(|col| col.iter().map(|s| s.chars().count()).max().unwrap_or(0))
-            .collect();
-        (0..=self.rows())
-            .map(|r| {
-                let line: Vec<String> = cells
-                    .iter()
-                    .zip(&widths)
-                    .map(|(col, w)| format!("{:<w$}", col[r]))
-                    .collect();
-                line.join("  ").trim_end().to_string()
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-}
-
-/// A cell: exact (shortest round-trip) for files, four significant digits for reading.
-fn number(v: f64, readable: bool) -> String {
-    let exact = format!("{v}");
-    if v.is_nan() {
-        String::new()
-    } else if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else if !readable || exact.len() <= 6 {
-        exact
-    } else if (1e-2..1e5).contains(&v.abs()) {
-        let decimals = (3 - v.abs().log10().floor() as i32).max(0) as usize;
-        format!("{v:.decimals$}")
-    } else {
-        format!("{v:.3e}")
-    }
-}
 
 /// Gathers the sweep in `dir` into a table, and writes `collect.csv`, `collect.h5` and
 /// `collect.png` beside the manifest.
@@ -270,21 +172,4 @@ fn plot_errors(path: &Path, manifest: &Manifest, table: &Table) -> Result<(), St
         &series,
     )
     .map_err(|e| e.to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::number;
-
-    #[test]
-    fn cells_are_exact_in_files_and_short_on_screen() {
-        let v = 0.009797999258010968;
-        assert_eq!(number(v, false).parse::<f64>().unwrap(), v);
-        assert_eq!(number(v, true), "9.798e-3");
-        assert_eq!(number(7.033262, true), "7.033");
-        assert_eq!(number(123.4567, true), "123.5");
-        assert_eq!(number(0.05, true), "0.05");
-        assert_eq!(number(3000.0, true), "3000");
-        assert_eq!(number(f64::NAN, true), "");
-    }
 }

@@ -14,7 +14,8 @@ mod slurm;
 mod status;
 mod task;
 
-pub use collect::{collect, Column, Table};
+pub use crate::app::output::table::{Column, Table};
+pub use collect::collect;
 pub use error::BatchError;
 pub use local::{run_local, LocalOptions};
 pub use manifest::{sweep, Entry, Manifest, SweepOptions, Vary};

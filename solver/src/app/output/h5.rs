@@ -120,6 +120,52 @@ pub fn write_results(path: &Path, r: &Results<'_>) -> hdf5::Result<()> {
     })
 }
 
+/// Fields read back from a `results.h5`: its grid, each field, and the reference where
+/// the file holds one.
+pub struct StoredFields {
+    /// The grid the fields are on.
+    pub grid: Grid,
+    /// Each field, x fastest.
+    pub fields: Vec<Vec<f64>>,
+    /// The reference on the same grid, if the file holds one.
+    pub reference: Option<Vec<Vec<f64>>>,
+}
+
+/// Reads the fields `names` on the axes `axes` (with `time_axis`) from a `results.h5`.
+pub fn read_results(
+    path: &Path,
+    axes: &[String],
+    time_axis: Option<usize>,
+    names: &[String],
+) -> hdf5::Result<StoredFields> {
+    let f = hdf5::File::open(path)?;
+    let coords = f.group("coords")?;
+    let coords = axes
+        .iter()
+        .map(|a| coords.dataset(a)?.read_raw::<f64>())
+        .collect::<hdf5::Result<_>>()?;
+    let read = |group: &hdf5::Group| {
+        names
+            .iter()
+            .map(|n| group.dataset(n)?.read_raw::<f64>())
+            .collect::<hdf5::Result<Vec<_>>>()
+    };
+    let fields = read(&f.group("fields")?)?;
+    let reference = match f.group("reference") {
+        Ok(g) => Some(read(&g)?),
+        Err(_) => None,
+    };
+    Ok(StoredFields {
+        grid: Grid {
+            axes: axes.to_vec(),
+            coords,
+            time_axis,
+        },
+        fields,
+        reference,
+    })
+}
+
 /// A column of a table: numbers (NaN where missing) or text.
 pub enum TableColumn<'a> {
     /// Numbers.

@@ -4,6 +4,7 @@
 pub mod h5;
 pub mod plot;
 mod reference;
+pub mod table;
 pub mod vtk;
 
 pub use reference::{load_reference, ReferenceData, ReferenceError};

@@ -105,10 +105,48 @@ pub fn heat_maps(
     horizontal: (&str, &[f64]),
     vertical: (&str, &[f64]),
 ) -> PlotResult {
-    let root = BitMapBackend::new(path, (620 * panels.len() as u32, 480)).into_drawing_area();
+    let row = panels
+        .iter()
+        .map(|&(title, values)| Panel {
+            title: title.to_string(),
+            horizontal,
+            vertical,
+            values,
+        })
+        .collect();
+    heat_map_grid(path, &[row])
+}
+
+/// One panel of a figure of heat maps.
+pub struct Panel<'a> {
+    /// The panel's title.
+    pub title: String,
+    /// The horizontal axis: name and coordinates.
+    pub horizontal: (&'a str, &'a [f64]),
+    /// The vertical axis: name and coordinates.
+    pub vertical: (&'a str, &'a [f64]),
+    /// The values, indexed [row, column] as in [`heat_map`].
+    pub values: &'a [f64],
+}
+
+/// Heat maps in rows (for instance one method a row: its solution and its error); every
+/// row is split into as many columns as the longest has.
+pub fn heat_map_grid(path: &Path, rows: &[Vec<Panel<'_>>]) -> PlotResult {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(1).max(1);
+    let size = (620 * columns as u32, 440 * rows.len().max(1) as u32);
+    let root = BitMapBackend::new(path, size).into_drawing_area();
     root.fill(&WHITE)?;
-    for (area, (title, values)) in root.split_evenly((1, panels.len())).iter().zip(panels) {
-        heat_map_on(area, title, horizontal, vertical, values)?;
+    let areas = root.split_evenly((rows.len().max(1), columns));
+    for (r, row) in rows.iter().enumerate() {
+        for (c, panel) in row.iter().enumerate() {
+            heat_map_on(
+                &areas[r * columns + c],
+                &panel.title,
+                panel.horizontal,
+                panel.vertical,
+                panel.values,
+            )?;
+        }
     }
     root.present()?;
     Ok(())

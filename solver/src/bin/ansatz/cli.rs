@@ -1,6 +1,7 @@
 //! The command line: every subcommand, its options and its help.
 
 use clap::{Parser, Subcommand};
+use solver::app::compare::Contender;
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -24,7 +25,8 @@ Examples:
   ansatz run problems/advection_insr.toml     # INSR: one optimization per time step, a frame per step
   ansatz sweep problems/heat.toml --vary parameters.k=[0.05,0.1] --seeds 2 --out sweeps/heat
   ansatz batch sweeps/heat --local -j 2         # or: --slurm --submit (a SLURM job array)
-  ansatz collect sweeps/heat                    # one table of all runs: CSV, HDF5, PNG"
+  ansatz collect sweeps/heat                    # one table of all runs: CSV, HDF5, PNG
+  ansatz compare problems/convection_diffusion.toml   # all five methods on one problem"
 )]
 pub(crate) struct Cli {
     #[command(subcommand)]
@@ -180,6 +182,53 @@ Examples:
         /// After submitting, wait for the array to finish, reporting runs as they end.
         #[arg(long, requires = "submit")]
         wait: bool,
+    },
+    /// Solve one problem by every method that applies and put them side by side.
+    #[command(
+        long_about = "Solve one problem by every method that applies and put them side by side.
+
+Each method runs into DIR/<method> on the problem file as written (after --set), adapted where the
+method needs it: pinn, lpinn and moe_hc train the file's network (an MLP where the file asks for
+Gaussians); moe_hc keeps only Adam phases; pig replaces the network by Gaussians (a periodic
+embedding becomes a periodic condition); insr steps from one output frame to the next, with the
+file's [method.insr] if it has one, else quick settings (the midpoint rule, 1000 samples, 200 iterations a step).
+A method the problem does not suit gets the checker's reason instead of a run. Finished runs
+are reused and interrupted ones resume, so calling compare again completes a comparison.
+
+Writes DIR/compare.csv and DIR/compare.md (relative L2 over space-time and at the final time,
+wall time, parameters, steps), DIR/compare.png (reference, each solution and its error) and
+DIR/error_over_time.png.
+
+Examples:
+  ansatz compare problems/convection_diffusion.toml --threads 2
+  ansatz compare problems/convection_diffusion.toml --methods pinn,lpinn --out compare/cd
+  ansatz compare problems/burgers.toml --set training.lbfgs_steps=0 --methods pinn,pig,moe_hc"
+    )]
+    Compare {
+        /// The problem file.
+        file: PathBuf,
+        /// The methods to run, in the table's order.
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "pinn,lpinn,insr,pig,moe_hc"
+        )]
+        methods: Vec<Contender>,
+        /// Override a setting for every method, e.g. --set training.adam_steps=500 (repeatable).
+        #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
+        sets: Vec<String>,
+        /// The comparison's directory (default: compare/<problem name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Random seed of every method (overrides training.seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// No progress output.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Gather a sweep's runs into one table: DIR/collect.csv, collect.h5 and collect.png.
     Collect {

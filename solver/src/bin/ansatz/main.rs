@@ -7,6 +7,7 @@ use check::check;
 use clap::Parser;
 use cli::{Cli, Command};
 use solver::app::batch::{self, LocalOptions, SlurmOptions, SweepOptions};
+use solver::app::compare::{compare, CompareOptions};
 use solver::app::overrides::load_with_overrides as load;
 use solver::app::run::{run, RunError, RunOptions, BUSY_EXIT};
 use std::path::PathBuf;
@@ -164,6 +165,39 @@ fn main() -> ExitCode {
             println!(
                 "wrote {0}/collect.csv, {0}/collect.h5, {0}/collect.png",
                 dir.display()
+            );
+            Ok(())
+        })(),
+        Command::Compare {
+            file,
+            methods,
+            sets,
+            out,
+            threads,
+            seed,
+            quiet,
+        } => (|| {
+            if let Some(n) = threads {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(n)
+                    .build_global()
+                    .map_err(|e| e.to_string())?;
+            }
+            let name = load(&file, &sets)?.spec.name;
+            let out = out.unwrap_or_else(|| PathBuf::from("compare").join(name));
+            let opts = CompareOptions {
+                file,
+                sets,
+                methods,
+                out: out.clone(),
+                seed,
+                quiet,
+            };
+            let (_, table) = compare(&opts).map_err(exit_if_busy)?;
+            println!("{}", table.pretty());
+            println!(
+                "wrote {0}/compare.csv, {0}/compare.md, {0}/compare.png, {0}/error_over_time.png",
+                out.display()
             );
             Ok(())
         })(),
