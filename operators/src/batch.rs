@@ -1,6 +1,8 @@
 //! A batch of points split into fixed chunks that rayon evaluates in parallel.
 //!
-//! Each chunk owns its output adjoint and gradient buffer, allocated once. A chunk's tape
+//! Each chunk owns its output adjoint, its gradient buffer and the caller's scratch `S`
+//! (expression registers, partial sums), allocated once; a loss gets its chunk's scratch
+//! with the chunk, so nothing is locked or shared between threads. A chunk's tape
 //! is its own where a forward pass must outlive the call (`forward`, then `backward`); the
 //! fused `value_and_grad` borrows one from a few spare tapes instead. Gradients are reduced
 //! in chunk order, so the result is bitwise identical for any number of threads.
@@ -95,7 +97,7 @@ pub struct ChunkView<'a, T> {
     pub jets: &'a [T],
 }
 
-struct Chunk<T, Tape> {
+struct Chunk<T, Tape, S> {
     offset: usize,
     x: Vec<T>,
     /// Made by the first `forward`.
@@ -103,14 +105,15 @@ struct Chunk<T, Tape> {
     bar: Vec<T>,
     grad: Vec<T>,
     value: f64,
+    scratch: S,
 }
 
 /// Fixed chunks of a point set, with everything a forward and backward pass needs.
-pub struct Batched<T: Real, F: Field<T>> {
+pub struct Batched<T: Real, F: Field<T>, S = ()> {
     layout: JetLayout,
     dims: usize,
     n: usize,
-    chunks: Vec<Chunk<T, F::Tape>>,
+    chunks: Vec<Chunk<T, F::Tape, S>>,
     /// Tapes for `value_and_grad`, tagged with their point counts. A chunk needs one only
     /// while it is in flight, so a few serve the whole batch and stay in cache; a tape per
     /// chunk would stream every chunk's tape through main memory at every step.
@@ -123,6 +126,19 @@ impl<T: Real, F: Field<T>> Batched<T, F> {
 
     /// `points` split into chunks of at most `chunk` for `field`'s jets of `layout`.
     pub fn new(field: &F, layout: JetLayout, points: &Points<T>, chunk: usize) -> Self {
+        Batched::with_scratch(field, layout, points, chunk, |_| ())
+    }
+}
+
+impl<T: Real, F: Field<T>, S: Send + Sync> Batched<T, F, S> {
+    /// As [`new`](Batched::new), with `scratch(n)` made for each chunk of `n` points.
+    pub fn with_scratch(
+        field: &F,
+        layout: JetLayout,
+        points: &Points<T>,
+        chunk: usize,
+        mut scratch: impl FnMut(usize) -> S,
+    ) -> Self {
         assert_eq!(
             points.dims(),
             field.inputs(),
@@ -141,6 +157,7 @@ impl<T: Real, F: Field<T>> Batched<T, F> {
                     bar: vec![T::zero(); outputs * len],
                     grad: vec![T::zero(); field.n_params()],
                     value: 0.0,
+                    scratch: scratch(len),
                 }
             })
             .collect();
@@ -208,17 +225,21 @@ impl<T: Real, F: Field<T>> Batched<T, F> {
         field.output(self.chunks[index].own_tape())
     }
 
-    /// Maps every chunk's outputs after [`forward`](Self::forward), in parallel; results in chunk order.
+    /// Maps every chunk's outputs (and its scratch) after [`forward`](Self::forward), in
+    /// parallel; results in chunk order.
     pub fn map_chunks<R: Send>(
-        &self,
+        &mut self,
         field: &F,
-        f: impl Fn(ChunkView<'_, T>) -> R + Sync,
+        f: impl Fn(ChunkView<'_, T>, &mut S) -> R + Sync,
     ) -> Vec<R> {
         let dims = self.dims;
         self.chunks
-            .par_iter()
+            .par_iter_mut()
             .enumerate()
-            .map(|(i, c)| f(view(field, i, c, c.own_tape(), dims)))
+            .map(|(i, c)| {
+                let tape = c.tape.as_ref().expect("outputs are read after forward");
+                f(view(field, i, c.offset, &c.x, tape, dims), &mut c.scratch)
+            })
             .collect()
     }
 
@@ -228,17 +249,16 @@ impl<T: Real, F: Field<T>> Batched<T, F> {
         &mut self,
         field: &F,
         params: &[T],
-        adjoint: impl Fn(ChunkView<'_, T>, &mut [T]) + Sync,
+        adjoint: impl Fn(ChunkView<'_, T>, &mut S, &mut [T]) + Sync,
         grad: &mut [T],
     ) {
         let dims = self.dims;
         self.chunks.par_iter_mut().enumerate().for_each(|(i, c)| {
-            let mut bar = std::mem::take(&mut c.bar);
-            let mut tape = c.tape.take().expect("backward follows forward");
-            adjoint(view(field, i, c, &tape, dims), &mut bar);
+            let tape = c.tape.as_mut().expect("backward follows forward");
+            let chunk = view(field, i, c.offset, &c.x, tape, dims);
+            adjoint(chunk, &mut c.scratch, &mut c.bar);
             c.grad.fill(T::zero());
-            field.backward(params, &bar, &mut tape, &mut c.grad);
-            (c.bar, c.tape) = (bar, Some(tape));
+            field.backward(params, &c.bar, tape, &mut c.grad);
         });
         self.reduce(grad);
     }
@@ -249,7 +269,7 @@ impl<T: Real, F: Field<T>> Batched<T, F> {
         &mut self,
         field: &F,
         params: &[T],
-        loss: impl Fn(ChunkView<'_, T>, &mut [T]) -> f64 + Sync,
+        loss: impl Fn(ChunkView<'_, T>, &mut S, &mut [T]) -> f64 + Sync,
         grad: &mut [T],
     ) -> f64 {
         let (layout, dims, spare) = (&self.layout, self.dims, &self.spare);
@@ -257,15 +277,24 @@ impl<T: Real, F: Field<T>> Batched<T, F> {
             let n = c.x.len() / dims;
             let mut tape = take_spare(spare, n).unwrap_or_else(|| field.tape(layout, n));
             field.forward(params, &c.x, &mut tape);
-            let mut bar = std::mem::take(&mut c.bar);
-            c.value = loss(view(field, i, c, &tape, dims), &mut bar);
+            let chunk = view(field, i, c.offset, &c.x, &tape, dims);
+            c.value = loss(chunk, &mut c.scratch, &mut c.bar);
             c.grad.fill(T::zero());
-            field.backward(params, &bar, &mut tape, &mut c.grad);
-            c.bar = bar;
+            field.backward(params, &c.bar, &mut tape, &mut c.grad);
             spare.lock().expect("a chunk panicked").push((n, tape));
         });
         self.reduce(grad);
         self.chunks.iter().map(|c| c.value).sum()
+    }
+
+    /// Every chunk's scratch, in chunk order (for reductions after a pass).
+    pub fn scratch(&self) -> impl Iterator<Item = &S> {
+        self.chunks.iter().map(|c| &c.scratch)
+    }
+
+    /// Every chunk's scratch, in chunk order, to change.
+    pub fn scratch_mut(&mut self) -> impl Iterator<Item = &mut S> {
+        self.chunks.iter_mut().map(|c| &mut c.scratch)
     }
 
     fn reduce(&self, grad: &mut [T]) {
@@ -275,7 +304,7 @@ impl<T: Real, F: Field<T>> Batched<T, F> {
     }
 }
 
-impl<T, Tape> Chunk<T, Tape> {
+impl<T, Tape, S> Chunk<T, Tape, S> {
     fn own_tape(&self) -> &Tape {
         self.tape.as_ref().expect("outputs are read after forward")
     }
@@ -291,15 +320,16 @@ fn take_spare<Tape>(spare: &Mutex<Vec<(usize, Tape)>>, n: usize) -> Option<Tape>
 fn view<'a, T: Real, F: Field<T>>(
     field: &F,
     index: usize,
-    c: &'a Chunk<T, F::Tape>,
+    offset: usize,
+    x: &'a [T],
     tape: &'a F::Tape,
     dims: usize,
 ) -> ChunkView<'a, T> {
     ChunkView {
         index,
-        offset: c.offset,
-        n: c.x.len() / dims,
-        x: &c.x,
+        offset,
+        n: x.len() / dims,
+        x,
         jets: field.output(tape),
     }
 }

@@ -1,11 +1,12 @@
 //! The fused `value_and_grad` borrows spare tapes that other chunks used before; its loss
 //! and gradient must be those of `forward` + `backward` on each chunk's own tape, bitwise.
+//! Each chunk's scratch is its own.
 
 use operators::model::Field;
 use operators::{Batched, ChunkView, JetLayout, Mlp, MlpConfig, Partial, Points, Rng};
 
 /// ½ Σ (u_xx + u·u_x)² over a chunk, and its output adjoint.
-fn loss(chunk: ChunkView<'_, f64>, bar: &mut [f64]) -> f64 {
+fn loss(chunk: ChunkView<'_, f64>, _: &mut (), bar: &mut [f64]) -> f64 {
     let n = chunk.n;
     let slot = |s: usize| &chunk.jets[s * n..(s + 1) * n];
     // Slots of the layout below: value, x, y, xx.
@@ -43,15 +44,15 @@ fn spare_tapes_give_the_same_gradient_as_each_chunks_own() {
 
     let mut own = vec![0.0; params.len()];
     batch.forward(&net, &params);
-    let values = batch.map_chunks(&net, |c| {
+    let values = batch.map_chunks(&net, |c, scratch| {
         let mut bar = vec![0.0; c.jets.len()];
-        loss(c, &mut bar)
+        loss(c, scratch, &mut bar)
     });
     batch.backward(
         &net,
         &params,
-        |c, bar| {
-            loss(c, bar);
+        |c, scratch, bar| {
+            loss(c, scratch, bar);
         },
         &mut own,
     );
@@ -75,4 +76,38 @@ fn spare_tapes_give_the_same_gradient_as_each_chunks_own() {
             assert!(own.iter().any(|&g| g != 0.0));
         });
     }
+}
+
+/// Each chunk's scratch is made for its own points and handed to that chunk alone; the
+/// scratch read back after a pass is in chunk order.
+#[test]
+fn each_chunk_gets_its_own_scratch() {
+    let mut rng = Rng::new(0);
+    let config = MlpConfig {
+        inputs: 1,
+        outputs: 1,
+        hidden: vec![4],
+        ..Default::default()
+    };
+    let net = Mlp::<f64>::new(config, &mut rng);
+    let params = net.init_params(&mut rng);
+    let points = Points::new(1, (0..1100).map(|i| f64::from(i) / 1100.0).collect());
+    let layout = JetLayout::new(1, &[Partial::VALUE]);
+    let mut batch = Batched::with_scratch(&net, layout, &points, 512, |n| (n, 0.0));
+    let mut grad = vec![0.0; net.n_params()];
+    let total = batch.value_and_grad(
+        &net,
+        &params,
+        |chunk, scratch, bar| {
+            assert_eq!(chunk.n, scratch.0, "scratch of another chunk");
+            bar.fill(0.0);
+            scratch.1 = chunk.jets.iter().sum();
+            scratch.1
+        },
+        &mut grad,
+    );
+    let sizes: Vec<usize> = batch.scratch().map(|s| s.0).collect();
+    assert_eq!(sizes, [512, 512, 76]);
+    assert_eq!(batch.scratch().map(|s| s.1).sum::<f64>(), total);
+    assert!(total != 0.0);
 }

@@ -28,7 +28,7 @@ pub fn predict_partials<T: Real, F: Field<T>>(
     let mut batch = Batched::new(field, layout, points, Batched::<T, F>::DEFAULT_CHUNK);
     batch.forward(field, &params[..field.n_params()]);
     let mut out = vec![vec![Vec::with_capacity(points.len()); field.outputs()]; partials.len()];
-    for chunk in batch.map_chunks(field, |c| {
+    for chunk in batch.map_chunks(field, |c, ()| {
         c.jets.iter().map(|v| v.to_f64()).collect::<Vec<_>>()
     }) {
         // Output o, slot s of the chunk's n points: [(o·len + s)·n ..].

@@ -14,7 +14,6 @@ use operators::expr::{Inputs, Program};
 use operators::{Batched, Field, JetLayout, Model, Partial, Points, Real, Rng};
 use problems::spec::{ConditionKind, InsrSpec};
 use problems::{BoxDomain, Face, Problem, Sampling};
-use std::sync::Mutex;
 
 /// A fixed boundary: displacement values on some faces, as a penalty.
 struct Fixed<T: Real> {
@@ -58,13 +57,12 @@ pub struct Elastic<T: Real> {
     frozen: Vec<T>,
     frozen_before: Vec<T>,
     interior: Points<T>,
-    batch: Batched<T, Model<T>>,
+    batch: Batched<T, Model<T>, Scratch<T>>,
     previous: Batched<T, Model<T>>,
     before: Batched<T, Model<T>>,
     /// Per point and component: the inertial target 2φ_n − φ_{n−1}, or the initial values.
     target: Vec<T>,
     fixed: Vec<Fixed<T>>,
-    scratch: Vec<Mutex<Scratch<T>>>,
 }
 
 impl<T: Real> Elastic<T> {
@@ -101,25 +99,21 @@ impl<T: Real> Elastic<T> {
             })
             .collect();
         let registers = energy.registers();
-        let scratch = (0..n.div_ceil(chunk))
-            .map(|_| {
-                Mutex::new(Scratch {
-                    x: vec![T::zero(); 3 * chunk],
-                    jets: vec![T::zero(); full.len() * chunk * 2],
-                    jets_bar: vec![T::zero(); full.len() * chunk * 2],
-                    regs: vec![T::zero(); registers * chunk],
-                    bars: vec![T::zero(); registers * chunk],
-                    seed: vec![T::zero(); chunk],
-                    spread: vec![T::zero(); layout.len() * chunk * 2],
-                })
-            })
-            .collect();
+        let scratch = |m: usize| Scratch {
+            x: vec![T::zero(); 3 * m],
+            jets: vec![T::zero(); full.len() * m * 2],
+            jets_bar: vec![T::zero(); full.len() * m * 2],
+            regs: vec![T::zero(); registers * m],
+            bars: vec![T::zero(); registers * m],
+            seed: vec![T::zero(); m],
+            spread: vec![T::zero(); layout.len() * m * 2],
+        };
         let gravity = match s.gravity.as_slice() {
             [gx, gy] => [*gx, *gy],
             _ => [0.0, 0.0],
         };
         let mut elastic = Elastic {
-            batch: Batched::new(&net, layout.clone(), &interior, chunk),
+            batch: Batched::with_scratch(&net, layout.clone(), &interior, chunk, scratch),
             previous: Batched::new(&net, values.clone(), &interior, chunk),
             before: Batched::new(&net, values, &interior, chunk),
             frozen: vec![T::zero(); net.n_params()],
@@ -140,7 +134,6 @@ impl<T: Real> Elastic<T> {
             fitting: true,
             interior,
             fixed,
-            scratch,
         };
         elastic.draw(rng);
         elastic
@@ -149,7 +142,8 @@ impl<T: Real> Elastic<T> {
     fn draw(&mut self, rng: &mut Rng) {
         let n = self.interior.len();
         self.interior = self.space.sample(n, Sampling::Uniform, rng);
-        for b in [&mut self.batch, &mut self.previous, &mut self.before] {
+        self.batch.set_points(&self.interior);
+        for b in [&mut self.previous, &mut self.before] {
             b.set_points(&self.interior);
         }
         for f in &mut self.fixed {
@@ -213,7 +207,7 @@ impl<T: Real> Objective<T> for Elastic<T> {
     fn value_and_grad(&mut self, params: &[T], grad: &mut [T]) -> f64 {
         grad.iter_mut().for_each(|g| *g = T::zero());
         let n = self.interior.len();
-        let (target, fitting, scratch) = (&self.target, self.fitting, &self.scratch);
+        let (target, fitting) = (&self.target, self.fitting);
         let (full, layout, slots, energy) = (&self.full, &self.layout, &self.slots, &self.energy);
         let (interior, time) = (&self.interior, self.t0);
         let mass = self.density / (self.dt * self.dt);
@@ -221,7 +215,7 @@ impl<T: Real> Objective<T> for Elastic<T> {
         let value = self.batch.value_and_grad(
             &self.net,
             params,
-            |view, bar| {
+            |view, sc, bar| {
                 bar.fill(T::zero());
                 let m = view.n;
                 let mut loss = 0.0;
@@ -248,7 +242,6 @@ impl<T: Real> Objective<T> for Elastic<T> {
                     }
                 }
                 // The stored energy through the expression's adjoint.
-                let sc = &mut *scratch[view.index].lock().expect("no poisoned scratch");
                 let jets_len = full.len() * m * 2;
                 fill_coords(&mut sc.x, interior, view.offset, m, time);
                 fill_jets(
@@ -314,7 +307,7 @@ impl<T: Real> Objective<T> for Elastic<T> {
             total += f.batch.value_and_grad(
                 &self.net,
                 params,
-                |view, bar| {
+                |view, (), bar| {
                     bar.fill(T::zero());
                     let mut loss = 0.0;
                     for i in 0..view.n {

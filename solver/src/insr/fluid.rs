@@ -253,7 +253,7 @@ impl<T: Real> Objective<T> for Fluid<T> {
                 let interior = self.velocity_at.value_and_grad(
                     &self.velocity,
                     params,
-                    |view, bar| {
+                    |view, (), bar| {
                         let mut loss = 0.0;
                         for c in 0..2 {
                             for i in 0..view.n {
@@ -273,7 +273,7 @@ impl<T: Real> Objective<T> for Fluid<T> {
                     + self.velocity_walls.value_and_grad(
                         &self.velocity,
                         params,
-                        |view, bar| {
+                        |view, (), bar| {
                             bar.fill(T::zero());
                             let mut loss = 0.0;
                             for i in 0..view.n {
@@ -297,7 +297,7 @@ impl<T: Real> Objective<T> for Fluid<T> {
                 let interior = self.pressure_at.value_and_grad(
                     &self.pressure,
                     params,
-                    |view, bar| {
+                    |view, (), bar| {
                         bar.fill(T::zero());
                         let mut loss = 0.0;
                         for i in 0..view.n {
@@ -318,7 +318,7 @@ impl<T: Real> Objective<T> for Fluid<T> {
                     + self.pressure_walls.value_and_grad(
                         &self.pressure,
                         params,
-                        |view, bar| {
+                        |view, (), bar| {
                             bar.fill(T::zero());
                             let mut loss = 0.0;
                             for i in 0..view.n {

@@ -16,7 +16,6 @@ use operators::{Batched, Field, JetLayout, Model, Points, Real, Rng};
 use problems::spec::ConditionKind;
 use problems::spec::InsrSpec;
 use problems::{BoxDomain, Face, Insr, Problem, Sampling};
-use std::sync::Mutex;
 
 /// What a solve fits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,8 +44,7 @@ struct Term<T: Real> {
     equations: Vec<Program>,
     targets: Vec<Option<Program>>,
     points: Points<T>,
-    batch: Batched<T, Model<T>>,
-    scratch: Vec<Mutex<Scratch<T>>>,
+    batch: Batched<T, Model<T>, Scratch<T>>,
     value: f64,
 }
 
@@ -118,20 +116,15 @@ impl<T: Real> InsrObjective<T> {
         let chunk = Batched::<T, Model<T>>::DEFAULT_CHUNK;
         let term = |name: String, weight, faces: Vec<Face>, n: usize, equations, targets| {
             let points = Points::new(dims, vec![T::zero(); n * dims]);
-            let batch = Batched::new(&net, layout.clone(), &points, chunk);
-            let scratch = (0..batch.chunks())
-                .map(|_| {
-                    Mutex::new(Scratch {
-                        x: vec![T::zero(); chunk * (dims + 1)],
-                        jets: vec![T::zero(); full.len() * chunk * fields],
-                        jets_bar: vec![T::zero(); full.len() * chunk * fields],
-                        regs: vec![T::zero(); registers * chunk],
-                        bars: vec![T::zero(); registers * chunk],
-                        residual: vec![T::zero(); chunk],
-                        seed: vec![T::zero(); chunk],
-                    })
-                })
-                .collect();
+            let batch = Batched::with_scratch(&net, layout.clone(), &points, chunk, |n| Scratch {
+                x: vec![T::zero(); n * (dims + 1)],
+                jets: vec![T::zero(); full.len() * n * fields],
+                jets_bar: vec![T::zero(); full.len() * n * fields],
+                regs: vec![T::zero(); registers * n],
+                bars: vec![T::zero(); registers * n],
+                residual: vec![T::zero(); n],
+                seed: vec![T::zero(); n],
+            });
             Term {
                 name,
                 weight,
@@ -140,7 +133,6 @@ impl<T: Real> InsrObjective<T> {
                 targets,
                 points,
                 batch,
-                scratch,
                 value: 0.0,
             }
         };
@@ -257,14 +249,14 @@ impl<T: Real> InsrObjective<T> {
             .expect("departures come with a speed");
         let (lo, hi) = (self.space.lo[0], self.space.hi[0]);
         let dt = self.insr.settings.dt;
-        let interior = &self.terms[0];
-        let n_all = interior.points.len();
+        let interior = &mut self.terms[0];
+        let (interior_points, scratch) = (&interior.points, interior.batch.scratch_mut());
+        let n_all = interior_points.len();
         let chunk = Batched::<T, Model<T>>::DEFAULT_CHUNK;
-        for c in 0..self.previous.chunks() {
-            let sc = &mut *interior.scratch[c].lock().expect("no poisoned scratch");
+        for (c, sc) in (0..self.previous.chunks()).zip(scratch) {
             let (offset, n) = (c * chunk, chunk.min(n_all - c * chunk));
             let prev = self.previous.chunk_output(&self.net, c);
-            fill_coords(&mut sc.x, &interior.points, offset, n, self.time);
+            fill_coords(&mut sc.x, interior_points, offset, n, self.time);
             fill_jets(
                 &mut sc.jets,
                 &self.slots,
@@ -284,7 +276,7 @@ impl<T: Real> InsrObjective<T> {
                 params: &[],
             };
             let c_values = speed.eval(&inp, &mut sc.regs[..speed.registers() * n]);
-            let x = &interior.points.axis(0)[offset..offset + n];
+            let x = &interior_points.axis(0)[offset..offset + n];
             for ((d, &x), &c) in points.axis_mut(0)[offset..offset + n]
                 .iter_mut()
                 .zip(x)
@@ -341,12 +333,11 @@ impl<T: Real> crate::optim::Objective<T> for InsrObjective<T> {
                 ),
             };
             let scale = term.weight / term.points.len() as f64;
-            let (points, scratch) = (&term.points, &term.scratch);
+            let points = &term.points;
             let value = term.batch.value_and_grad(
                 net,
                 params,
-                |chunk, bar| {
-                    let sc = &mut *scratch[chunk.index].lock().expect("no poisoned scratch");
+                |chunk, sc, bar| {
                     let n = chunk.n;
                     let (jets_len, x_len) = (full.len() * n * fields, (layout.dims() + 1) * n);
                     fill_coords(&mut sc.x, points, chunk.offset, n, time);

@@ -6,7 +6,6 @@ use super::{Causal, PointSource};
 use operators::expr::{Inputs, Program};
 use operators::model::Field;
 use operators::{Batched, JetLayout, Partial, Points, Real, Rng};
-use std::sync::Mutex;
 
 mod two_pass;
 
@@ -109,13 +108,15 @@ fn sums(spec: &TermSpec) -> usize {
     }
 }
 
-/// Scratch for every chunk of a term's batch.
-fn make_scratch<T: Real>(
+/// A term's batch over `points`, with each chunk's scratch.
+fn batch_with_scratch<T: Real, F: Field<T>>(
+    field: &F,
     spec: &TermSpec,
-    chunks: usize,
+    layout: &JetLayout,
+    points: &Points<T>,
     chunk: usize,
     n_extra: usize,
-) -> Vec<Mutex<Scratch<T>>> {
+) -> Batched<T, F, Scratch<T>> {
     let regs = spec
         .equations
         .iter()
@@ -124,24 +125,20 @@ fn make_scratch<T: Real>(
         .unwrap_or(1);
     let bins = sums(spec);
     let vals = if spec.source.is_pairs() {
-        spec.equations.len() * chunk
+        spec.equations.len()
     } else {
         0
     };
-    (0..chunks)
-        .map(|_| {
-            Mutex::new(Scratch {
-                combined: vec![T::zero(); chunk],
-                vals: vec![T::zero(); vals],
-                regs: vec![T::zero(); regs * chunk],
-                bars: vec![T::zero(); regs * chunk],
-                seed: vec![T::zero(); chunk],
-                pbar: vec![T::zero(); n_extra],
-                bin_sum: vec![0.0; bins],
-                bin_count: vec![0.0; bins],
-            })
-        })
-        .collect()
+    Batched::with_scratch(field, layout.clone(), points, chunk, |n| Scratch {
+        combined: vec![T::zero(); n],
+        vals: vec![T::zero(); vals * n],
+        regs: vec![T::zero(); regs * n],
+        bars: vec![T::zero(); regs * n],
+        seed: vec![T::zero(); n],
+        pbar: vec![T::zero(); n_extra],
+        bin_sum: vec![0.0; bins],
+        bin_count: vec![0.0; bins],
+    })
 }
 
 /// Per-chunk scratch: expression registers, adjoints, PDE-parameter gradients, causal bins.
@@ -171,9 +168,8 @@ enum WeightHold {
 pub struct Term<T: Real, F: Field<T>> {
     spec: TermSpec,
     layout: JetLayout,
-    batch: Batched<T, F>,
+    batch: Batched<T, F, Scratch<T>>,
     targets: Vec<T>,
-    scratch: Vec<Mutex<Scratch<T>>>,
     /// Mean residual per time bin (causal), or the norm per equation (norms).
     bin_loss: Vec<f64>,
     bin_weight: Vec<f64>,
@@ -197,7 +193,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
     pub fn new(field: &F, spec: TermSpec, n_extra: usize, chunk: usize, rng: &mut Rng) -> Self {
         let layout = spec.layout(field.inputs());
         let (points, normals) = spec.source.draw_with_normals::<T>(rng);
-        let batch = Batched::new(field, layout.clone(), &points, chunk);
+        let batch = batch_with_scratch(field, &spec, &layout, &points, chunk, n_extra);
         let bins = sums(&spec);
         let paired = spec.source.is_pairs();
         let n_eq = spec.equations.len();
@@ -212,13 +208,11 @@ impl<T: Real, F: Field<T>> Term<T, F> {
             );
             assert_eq!(scales.len(), n_eq, "one norm scale per equation");
         }
-        let scratch = make_scratch(&spec, batch.chunks(), chunk, n_extra);
         let mut term = Term {
             spec,
             layout,
             batch,
             targets: Vec::new(),
-            scratch,
             bin_loss: vec![0.0; bins],
             bin_weight: vec![1.0; bins],
             bin_count: vec![0.0; bins],
@@ -330,7 +324,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         let (equations, layout) = (&self.spec.equations, &self.layout);
         let extra = &params[n_net..];
         let squared: Vec<f64> = batch
-            .map_chunks(field, |chunk| {
+            .map_chunks(field, |chunk, ()| {
                 let inp = Inputs::of_chunk(&chunk, layout, extra);
                 let mut regs = vec![
                     T::zero();
@@ -372,13 +366,14 @@ impl<T: Real, F: Field<T>> Term<T, F> {
             coords.extend_from_slice(self.points.axis(a));
             coords.extend(self.added.iter().map(|r| T::from_f64(r[a])));
         }
-        self.batch = Batched::new(
+        self.batch = batch_with_scratch(
             field,
-            self.layout.clone(),
+            &self.spec,
+            &self.layout,
             &Points::new(dims, coords),
             self.chunk,
+            self.n_extra,
         );
-        self.scratch = make_scratch(&self.spec, self.batch.chunks(), self.chunk, self.n_extra);
     }
 
     fn set_normals(&mut self, normals: Option<Vec<Vec<f64>>>) {
@@ -420,19 +415,13 @@ impl<T: Real, F: Field<T>> Term<T, F> {
             self.paired_value_and_grad(field, net, extra, gnet)
         } else {
             let scale = self.spec.weight / self.batch.len() as f64;
-            let (equations, targets, scratch, layout) = (
-                &self.spec.equations,
-                &self.targets,
-                &self.scratch,
-                &self.layout,
-            );
+            let (equations, targets, layout) = (&self.spec.equations, &self.targets, &self.layout);
             let (normals, total) = (&self.normals, self.batch.len());
             self.batch.value_and_grad(
                 field,
                 net,
-                |chunk, bar| {
+                |chunk, sc, bar| {
                     bar.fill(T::zero());
-                    let sc = &mut *scratch[chunk.index].lock().unwrap();
                     let inp = Inputs::of_chunk(&chunk, layout, extra);
                     let target =
                         |p: usize| targets.get(chunk.offset + p).copied().unwrap_or(T::zero());
@@ -485,9 +474,8 @@ impl<T: Real, F: Field<T>> Term<T, F> {
     }
 
     /// Sums the per-chunk gradients of trainable PDE parameters, in chunk order.
-    fn collect_parameter_gradients(&self, gextra: &mut [T]) {
-        for sc in &self.scratch {
-            let mut sc = sc.lock().unwrap();
+    fn collect_parameter_gradients(&mut self, gextra: &mut [T]) {
+        for sc in self.batch.scratch_mut() {
             for (g, pb) in gextra.iter_mut().zip(sc.pbar.iter_mut()) {
                 *g += *pb;
                 *pb = T::zero();

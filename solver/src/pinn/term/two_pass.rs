@@ -7,12 +7,10 @@ use super::{Reduction, Scratch, Term, WeightHold};
 use operators::expr::{Inputs, Program};
 use operators::model::Field;
 use operators::{Batched, ChunkView, JetLayout, Real};
-use std::sync::Mutex;
 
 /// What a backward pass reads of a term.
 struct Parts<'a, T> {
     equations: &'a [Program],
-    scratch: &'a [Mutex<Scratch<T>>],
     layout: &'a JetLayout,
     /// Values of the trainable PDE parameters.
     extra: &'a [T],
@@ -23,7 +21,7 @@ impl<T: Real> Parts<'_, T> {
     /// `seed(e, chunk, p, r)` = ∂loss/∂r.
     fn backward<F: Field<T>>(
         &self,
-        batch: &mut Batched<T, F>,
+        batch: &mut Batched<T, F, Scratch<T>>,
         field: &F,
         net: &[T],
         gnet: &mut [T],
@@ -32,9 +30,8 @@ impl<T: Real> Parts<'_, T> {
         batch.backward(
             field,
             net,
-            |chunk, bar| {
+            |chunk, sc, bar| {
                 bar.fill(T::zero());
-                let sc = &mut *self.scratch[chunk.index].lock().unwrap();
                 let inp = Inputs::of_chunk(&chunk, self.layout, self.extra);
                 for (e, eq) in self.equations.iter().enumerate() {
                     sc.backprop(eq, &inp, bar, |p, r| seed(e, &chunk, p, r));
@@ -55,16 +52,10 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         gnet: &mut [T],
     ) -> f64 {
         let causal = self.spec.causal.as_ref().expect("causal term");
-        let (equations, targets, scratch, layout) = (
-            &self.spec.equations,
-            &self.targets,
-            &self.scratch,
-            &self.layout,
-        );
+        let (equations, targets, layout) = (&self.spec.equations, &self.targets, &self.layout);
         self.batch.forward(field, net);
         let t_axis = causal.axis;
-        self.batch.map_chunks(field, |chunk| {
-            let sc = &mut *scratch[chunk.index].lock().unwrap();
+        self.batch.map_chunks(field, |chunk, sc| {
             sc.bin_sum.fill(0.0);
             sc.bin_count.fill(0.0);
             let Scratch {
@@ -86,8 +77,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         });
         self.bin_loss.fill(0.0);
         self.bin_count.fill(0.0);
-        for sc in &self.scratch {
-            let sc = sc.lock().unwrap();
+        for sc in self.batch.scratch() {
             for k in 0..causal.bins {
                 self.bin_loss[k] += sc.bin_sum[k];
                 self.bin_count[k] += sc.bin_count[k] / equations.len() as f64;
@@ -116,7 +106,6 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         let (weights, counts) = (&self.bin_weight, &self.bin_count);
         let parts = Parts {
             equations,
-            scratch,
             layout,
             extra,
         };
@@ -140,16 +129,10 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         let Reduction::Norm { scales } = &self.spec.reduction else {
             unreachable!("a norm term")
         };
-        let (equations, targets, scratch, layout) = (
-            &self.spec.equations,
-            &self.targets,
-            &self.scratch,
-            &self.layout,
-        );
+        let (equations, targets, layout) = (&self.spec.equations, &self.targets, &self.layout);
         let target = |offset: usize| targets.get(offset).copied().unwrap_or(T::zero());
         self.batch.forward(field, net);
-        self.batch.map_chunks(field, |chunk| {
-            let sc = &mut *scratch[chunk.index].lock().unwrap();
+        self.batch.map_chunks(field, |chunk, sc| {
             let inp = Inputs::of_chunk(&chunk, layout, extra);
             for (e, eq) in equations.iter().enumerate() {
                 sc.bin_sum[e] = eq
@@ -163,8 +146,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         // Chunk order, so the sums do not depend on the thread count.
         let norms = &mut self.bin_loss;
         norms.fill(0.0);
-        for sc in scratch {
-            let sc = sc.lock().unwrap();
+        for sc in self.batch.scratch() {
             norms.iter_mut().zip(&sc.bin_sum).for_each(|(n, s)| *n += s);
         }
         norms.iter_mut().for_each(|n| *n = n.sqrt());
@@ -179,7 +161,6 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         };
         let parts = Parts {
             equations,
-            scratch,
             layout,
             extra,
         };
@@ -198,12 +179,11 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         extra: &[T],
         gnet: &mut [T],
     ) -> f64 {
-        let (equations, scratch, layout) = (&self.spec.equations, &self.scratch, &self.layout);
+        let (equations, layout) = (&self.spec.equations, &self.layout);
         let total = self.batch.len();
         let half = total / 2;
         self.batch.forward(field, net);
-        self.batch.map_chunks(field, |chunk| {
-            let sc = &mut *scratch[chunk.index].lock().unwrap();
+        self.batch.map_chunks(field, |chunk, sc| {
             let inp = Inputs::of_chunk(&chunk, layout, extra);
             for (e, eq) in equations.iter().enumerate() {
                 let r = eq.eval(&inp, &mut sc.regs);
@@ -211,8 +191,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
             }
         });
         let mut offset = 0;
-        for sc in scratch {
-            let sc = sc.lock().unwrap();
+        for sc in self.batch.scratch() {
             let n = sc.vals.len().min((total - offset) * equations.len()) / equations.len().max(1);
             for e in 0..equations.len() {
                 self.values[e * total + offset..e * total + offset + n]
@@ -229,7 +208,6 @@ impl<T: Real, F: Field<T>> Term<T, F> {
                 .sum::<f64>();
         let parts = Parts {
             equations,
-            scratch,
             layout,
             extra,
         };
