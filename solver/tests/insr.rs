@@ -282,3 +282,32 @@ fn the_elastic_bar_swings_about_its_beam_theory_deflection() {
         "mean tip deflection {mean:.3}, beam theory −0.30"
     );
 }
+
+#[test]
+fn semi_lagrangian_departure_points_wrap_around_a_periodic_domain() {
+    // Convection-diffusion at beta = 50 with a periodic embedding in x: each step moves the
+    // wave by beta·dt = 0.5. Departure points x − 0.5 near x = 0 used to be clamped to the
+    // boundary, so the step fitted the wrong values there (12% error after five steps);
+    // wrapped, five steps stay near 2% (measured 2.4e-2).
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../problems/convection_diffusion.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let sets: Vec<String> = [
+        "method.kind=insr",
+        "method.insr.integrator=semi_lagrangian",
+        "method.insr.dt=0.01",
+        "method.insr.samples=1000",
+        "method.insr.iterations=200",
+        "method.insr.initial_iterations=2000",
+        "method.insr.learning_rate=1e-3",
+        "domain.t=[0.0, 0.05]",
+        "output.grid=[256, 6]",
+    ]
+    .map(String::from)
+    .to_vec();
+    let text = solver::app::overrides::apply_overrides(&text, &sets).unwrap();
+    let p = Problem::from_str(&text, &file).unwrap();
+    let summary = run_quietly(&p, &scratch("insr-periodic").join("run"));
+    let error = summary["relative_l2"]["u"].as_f64().unwrap();
+    println!("semi-Lagrangian, periodic x, after 5 steps: {error:.2e}");
+    assert!(error < 5e-2, "{error:.2e}");
+}

@@ -13,8 +13,8 @@ use super::Stepper;
 use crate::predict;
 use operators::expr::{Inputs, Program};
 use operators::{Batched, Field, JetLayout, Model, Points, Real, Rng};
-use problems::spec::ConditionKind;
 use problems::spec::InsrSpec;
+use problems::spec::{ConditionKind, EmbeddingSpec};
 use problems::{BoxDomain, Face, Insr, Problem, Sampling};
 
 /// What a solve fits.
@@ -52,6 +52,9 @@ struct Term<T: Real> {
 struct Departures<T: Real> {
     points: Points<T>,
     batch: Batched<T, Model<T>>,
+    /// Whether x is periodic (a periodic embedding): a departure point that leaves the
+    /// domain wraps around it instead of stopping at the boundary.
+    periodic: bool,
 }
 
 /// Everything one INSR solve minimizes; [`set_step`](Self::set_step) moves it to the next step.
@@ -161,6 +164,8 @@ impl<T: Real> InsrObjective<T> {
             Departures {
                 points: interior.clone(),
                 batch: Batched::new(&net, value, &interior, chunk),
+                periodic: matches!(&p.spec.model.embedding,
+                    Some(EmbeddingSpec::Periodic { axes, .. }) if axes.contains(&p.axes[0])),
             }
         });
         let t0 = p.domain.lo[t_axis];
@@ -236,10 +241,16 @@ impl<T: Real> InsrObjective<T> {
     }
 
     /// The previous field at the interior points, and for the semi-Lagrangian integrator at
-    /// their departure points x − c(x, u_prev(x))·dt, clamped to the domain.
+    /// their departure points x − c(x, u_prev(x))·dt, wrapped into a periodic domain or
+    /// clamped to a bounded one.
     fn evaluate_previous(&mut self) {
         self.previous.forward(&self.net, &self.prev_params);
-        let Some(Departures { points, batch }) = &mut self.departures else {
+        let Some(Departures {
+            points,
+            batch,
+            periodic,
+        }) = &mut self.departures
+        else {
             return;
         };
         let speed = self
@@ -283,7 +294,10 @@ impl<T: Real> InsrObjective<T> {
                 .zip(c_values)
             {
                 let back = x.to_f64() - c.to_f64() * dt;
-                *d = T::from_f64(back.clamp(lo, hi));
+                *d = T::from_f64(match periodic {
+                    true => lo + (back - lo).rem_euclid(hi - lo),
+                    false => back.clamp(lo, hi),
+                });
             }
         }
         batch.set_points(points);

@@ -191,7 +191,8 @@ Each method runs into DIR/<method> on the problem file as written (after --set),
 method needs it: pinn, lpinn and moe_hc train the file's network (an MLP where the file asks for
 Gaussians); moe_hc keeps only Adam phases; pig replaces the network by Gaussians (a periodic
 embedding becomes a periodic condition); insr steps from one output frame to the next, with the
-file's [method.insr] if it has one, else quick settings (the midpoint rule, 1000 samples, 200 iterations a step).
+file's [method.insr] if it has one, else quick settings (semi-Lagrangian where the file gives a
+speed for one field in 1-D, else the midpoint rule; 1000 samples, 200 iterations a step).
 A method the problem does not suit gets the checker's reason instead of a run. Finished runs
 are reused and interrupted ones resume, so calling compare again completes a comparison.
 
