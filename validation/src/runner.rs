@@ -272,34 +272,19 @@ fn figure_of(run_dir: &Path, png: &Path) -> Result<(), Box<dyn std::error::Error
         .map(|(a, b)| (a - b).abs())
         .collect();
     let name = &problem.symbols.fields[0];
-    three_panels(
-        png,
-        name,
-        (&r.grid.axes, &r.grid.coords),
-        [reference, &prediction, &error],
-    )
+    three_panels(png, name, &r.grid, [reference, &prediction, &error])
 }
 
 /// Reference, prediction and |error| of field `name` side by side: over the first two axes,
-/// for three axes at the last value of the third.
+/// at the last value of any further axis.
 fn three_panels(
     png: &Path,
     name: &str,
-    (axes, coords): (&[String], &[Vec<f64>]),
+    grid: &Grid,
     [reference, prediction, error]: [&[f64]; 3],
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let plane = coords[0].len() * coords[1].len();
-    let (slice, when) = match coords.len() {
-        2 => (0..plane, String::new()),
-        3 => {
-            let last = coords[2].len() - 1;
-            (
-                last * plane..(last + 1) * plane,
-                format!(" at {} = {}", axes[2], coords[2][last]),
-            )
-        }
-        n => return Err(format!("{n} axes: no figure").into()),
-    };
+    let (slice, when) =
+        plot::drawn_plane(grid).ok_or_else(|| format!("{} axis: no figure", grid.axes.len()))?;
     let titles = [
         format!("{name} reference{when}"),
         format!("{name} prediction{when}"),
@@ -312,8 +297,8 @@ fn three_panels(
             (titles[1].as_str(), &prediction[slice.clone()]),
             (titles[2].as_str(), &error[slice]),
         ],
-        (axes[0].as_str(), &coords[0]),
-        (axes[1].as_str(), &coords[1]),
+        (grid.axes[0].as_str(), &grid.coords[0]),
+        (grid.axes[1].as_str(), &grid.coords[1]),
     )
 }
 
@@ -334,5 +319,5 @@ fn figure_of_results(run_dir: &Path, png: &Path) -> Result<(), Box<dyn std::erro
         &stored.reference.ok_or("results.h5 holds no reference")?[0],
     );
     let e: Vec<f64> = u.iter().zip(r).map(|(a, b)| (a - b).abs()).collect();
-    three_panels(png, name, (&problem.axes, &stored.grid.coords), [r, u, &e])
+    three_panels(png, name, &stored.grid, [r, u, &e])
 }

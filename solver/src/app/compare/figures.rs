@@ -5,7 +5,6 @@ use super::entry::{error_over_time, Entry};
 use crate::app::output::h5::StoredFields;
 use crate::app::output::plot::{self, Panel};
 use problems::Problem;
-use std::ops::Range;
 use std::path::Path;
 
 /// Writes both figures of the first field into `out`. Never leaves a half-written
@@ -97,21 +96,9 @@ fn panel<'a>(
     }
 }
 
-/// The points of the first two axes' plane to draw, and the caption's "at t = …".
-fn plane(s: &StoredFields) -> (Range<usize>, String) {
-    let c = &s.grid.coords;
-    let n = c[0].len() * c[1].len();
-    match c.len() {
-        2 => (0..n, String::new()),
-        _ => {
-            let last = s.grid.len() / n - 1;
-            let at = match s.grid.time_axis {
-                Some(t) => format!(" at {} = {}", s.grid.axes[t], c[t][c[t].len() - 1]),
-                None => " (last slice)".to_string(),
-            };
-            (last * n..(last + 1) * n, at)
-        }
-    }
+/// The plane of `s`'s grid a heat map draws, and its caption (two axes or more).
+fn plane(s: &StoredFields) -> (std::ops::Range<usize>, String) {
+    plot::drawn_plane(&s.grid).expect("a heat map is drawn of two axes or more")
 }
 
 /// The relative L2 error of each method at every output time, on a log axis.

@@ -1,7 +1,9 @@
 //! PNG plots: the loss history, fields over two axes as heat maps, characteristics.
 
 use crate::train::Record;
+use crate::Grid;
 use plotters::prelude::*;
+use std::ops::Range;
 use std::path::Path;
 
 /// The font plots use (Debian's fonts-dejavu-core, installed by scripts/setup.sh).
@@ -115,6 +117,25 @@ pub fn heat_maps(
         })
         .collect();
     heat_map_grid(path, &[row])
+}
+
+/// The points of `grid` a heat map draws: the plane of its first two axes, at the last value
+/// of every further axis, and the caption for that (" at t = 1"); None below two axes.
+pub fn drawn_plane(grid: &Grid) -> Option<(Range<usize>, String)> {
+    let c = &grid.coords;
+    if c.len() < 2 {
+        return None;
+    }
+    let n = c[0].len() * c[1].len();
+    let last = grid.len() / n - 1;
+    let at: Vec<String> = (2..c.len())
+        .map(|a| format!("{} = {}", grid.axes[a], c[a][c[a].len() - 1]))
+        .collect();
+    let caption = match at.is_empty() {
+        true => String::new(),
+        false => format!(" at {}", at.join(", ")),
+    };
+    Some((last * n..(last + 1) * n, caption))
 }
 
 /// One panel of a figure of heat maps.
