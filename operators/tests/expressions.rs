@@ -1,6 +1,6 @@
 //! The expression engine against hand-computed values, derivatives and error messages.
 
-use operators::expr::{Inputs, Program, Symbols};
+use operators::expr::{Backprop, Inputs, Program, Symbols};
 use operators::{JetLayout, Partial};
 
 fn symbols() -> Symbols {
@@ -81,6 +81,41 @@ impl Case {
         p.adjoint(&inp, &regs, &[1.0], &mut bars, &mut jb, &mut pb);
         (jb, pb)
     }
+}
+
+/// The kernel seeds with ∂loss/∂r (here the mean square's 2·r), adds the adjoint to the jets'
+/// and sums the parameters' gradient over runs until it is taken, then starts again.
+#[test]
+fn backprop_seeds_the_adjoint_and_sums_parameter_gradients_until_taken() {
+    let c = Case::new();
+    let src = "lam*u*u_x - u_t";
+    let p = Program::compile(src, &symbols()).unwrap();
+    let inp = Inputs {
+        n: 1,
+        layout: &c.layout,
+        jets: &c.jets,
+        x: &c.x,
+        params: &c.params,
+    };
+    let (jets_bar, params_bar) = c.adjoint(src);
+    let r = c.eval(src);
+    let mut kernel = Backprop::new([&p], 1, 1);
+    assert_eq!(kernel.eval(&p, &inp), &[r]);
+    let mut bar = vec![0.0; c.jets.len()];
+    for _ in 0..2 {
+        kernel.run(&p, &inp, &mut bar, |point, value| {
+            assert_eq!((point, value), (0, r));
+            2.0 * value
+        });
+    }
+    for (b, j) in bar.iter().zip(&jets_bar) {
+        assert!((b - 4.0 * r * j).abs() < 1e-13, "{b} vs {}", 4.0 * r * j);
+    }
+    let mut grad = vec![1.0];
+    kernel.take_params_bar(&mut grad);
+    assert!((grad[0] - (1.0 + 4.0 * r * params_bar[0])).abs() < 1e-13);
+    kernel.take_params_bar(&mut grad);
+    assert!((grad[0] - (1.0 + 4.0 * r * params_bar[0])).abs() < 1e-13);
 }
 
 #[test]

@@ -38,9 +38,7 @@ pub fn term_specs(p: &Problem) -> Vec<TermSpec> {
             },
         },
         resample: t.resample_every > 0,
-        causal,
-        normal_derivative: false,
-        reduction: Reduction::MeanSquare,
+        reduction: causal.map_or(Reduction::MeanSquare, Reduction::Causal),
     }];
     for c in &p.conditions {
         // Points on a region (or, for a predicate boundary, on the box as a region).
@@ -99,6 +97,13 @@ pub fn term_specs(p: &Problem) -> Vec<TermSpec> {
                 t.resample_every > 0,
             ),
         };
+        let reduction = if source.is_pairs() {
+            Reduction::Paired
+        } else if c.normal_derivative {
+            Reduction::NormalDerivative
+        } else {
+            Reduction::MeanSquare
+        };
         specs.push(TermSpec {
             name: c.name.clone(),
             weight: c.weight,
@@ -106,9 +111,7 @@ pub fn term_specs(p: &Problem) -> Vec<TermSpec> {
             target,
             source,
             resample,
-            causal: None,
-            normal_derivative: c.normal_derivative,
-            reduction: Reduction::MeanSquare,
+            reduction,
         });
     }
     specs

@@ -23,7 +23,6 @@ enum Kind {
 }
 
 fn loss(kind: Kind, chunk: usize) -> PinnLoss<f64, Mlp<f64>> {
-    let causal = kind == Kind::Causal;
     let norm = |scales: Vec<f64>| match kind {
         Kind::Norm => Reduction::Norm { scales },
         _ => Reduction::MeanSquare,
@@ -58,15 +57,16 @@ fn loss(kind: Kind, chunk: usize) -> PinnLoss<f64, Mlp<f64>> {
                 sampling: Sampling::Sobol,
             },
             resample: true,
-            causal: causal.then_some(Causal {
-                axis: 1,
-                t0: 0.0,
-                t1: 1.0,
-                bins: 5,
-                eps: 3.0,
-            }),
-            normal_derivative: false,
-            reduction: norm(vec![1.0, 10.0]),
+            reduction: match kind {
+                Kind::Causal => Reduction::Causal(Causal {
+                    axis: 1,
+                    t0: 0.0,
+                    t1: 1.0,
+                    bins: 5,
+                    eps: 3.0,
+                }),
+                _ => norm(vec![1.0, 10.0]),
+            },
         },
         TermSpec {
             name: "initial".into(),
@@ -85,8 +85,6 @@ fn loss(kind: Kind, chunk: usize) -> PinnLoss<f64, Mlp<f64>> {
                 sampling: Sampling::Uniform,
             },
             resample: false,
-            causal: None,
-            normal_derivative: false,
             reduction: norm(vec![1.0]),
         },
         TermSpec {
@@ -101,8 +99,6 @@ fn loss(kind: Kind, chunk: usize) -> PinnLoss<f64, Mlp<f64>> {
                 sampling: Sampling::Uniform,
             },
             resample: false,
-            causal: None,
-            normal_derivative: false,
             reduction: Reduction::MeanSquare,
         },
     ];
@@ -243,9 +239,7 @@ fn normal_derivative_term_gradient_matches_finite_differences() {
             keep: None,
         },
         resample: false,
-        causal: None,
-        normal_derivative: true,
-        reduction: Reduction::MeanSquare,
+        reduction: Reduction::NormalDerivative,
     };
     let mut l = PinnLoss::<f64, _>::new(net, vec![spec], 0, 16, &mut rng);
     let x = l.field.init_params(&mut Rng::new(6));

@@ -32,8 +32,6 @@ fn poisson(rng: &mut Rng) -> PinnLoss<f64, Mlp<f64>> {
         target: None,
         source,
         resample: false,
-        causal: None,
-        normal_derivative: false,
         reduction: Reduction::MeanSquare,
     };
     let specs = vec![

@@ -25,8 +25,6 @@ fn zero_on_x_faces(sym: &Symbols, domain: &BoxDomain, n: usize, sampling: Sampli
             sampling,
         },
         resample: false,
-        causal: None,
-        normal_derivative: false,
         reduction: Reduction::MeanSquare,
     }
 }
@@ -72,8 +70,6 @@ fn poisson_1d_reaches_1e_3() {
                 sampling: Sampling::Sobol,
             },
             resample: false,
-            causal: None,
-            normal_derivative: false,
             reduction: Reduction::MeanSquare,
         },
         zero_on_x_faces(&sym, &domain, 2, Sampling::Uniform),
@@ -138,15 +134,13 @@ fn causal_heat_equation_reaches_1e_2_and_opens_every_weight() {
                 sampling: Sampling::Sobol,
             },
             resample: true,
-            causal: Some(Causal {
+            reduction: Reduction::Causal(Causal {
                 axis: 1,
                 t0: 0.0,
                 t1: 1.0,
                 bins: 8,
                 eps: 1.0,
             }),
-            normal_derivative: false,
-            reduction: Reduction::MeanSquare,
         },
         TermSpec {
             name: "initial".into(),
@@ -165,8 +159,6 @@ fn causal_heat_equation_reaches_1e_2_and_opens_every_weight() {
                 sampling: Sampling::Sobol,
             },
             resample: false,
-            causal: None,
-            normal_derivative: false,
             reduction: Reduction::MeanSquare,
         },
         zero_on_x_faces(&sym, &domain, 64, Sampling::Sobol),
@@ -254,8 +246,6 @@ fn time_marching_hands_the_solution_to_the_next_window() {
                     sampling: Sampling::Sobol,
                 },
                 resample: false,
-                causal: None,
-                normal_derivative: false,
                 reduction: Reduction::MeanSquare,
             },
             TermSpec {
@@ -265,8 +255,6 @@ fn time_marching_hands_the_solution_to_the_next_window() {
                 target: Some(target),
                 source: PointSource::Fixed(initial_points),
                 resample: false,
-                causal: None,
-                normal_derivative: false,
                 reduction: Reduction::MeanSquare,
             },
             TermSpec {
@@ -281,8 +269,6 @@ fn time_marching_hands_the_solution_to_the_next_window() {
                     sampling: Sampling::Sobol,
                 },
                 resample: false,
-                causal: None,
-                normal_derivative: false,
                 reduction: Reduction::MeanSquare,
             },
         ];
@@ -349,8 +335,6 @@ fn adaptive_refinement_adds_high_residual_points() {
             sampling: Sampling::Sobol,
         },
         resample: true,
-        causal: None,
-        normal_derivative: false,
         reduction: Reduction::MeanSquare,
     };
     let mut loss = PinnLoss::<f64, _>::new(net, vec![spec], 0, 64, &mut rng);

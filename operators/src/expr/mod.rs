@@ -2,12 +2,14 @@
 //! program evaluated over a chunk of jets, with reverse-mode adjoints that feed the
 //! network's backward pass.
 
+mod backprop;
 mod parse;
 mod print;
 mod program;
 mod tangent;
 mod taylor;
 
+pub use backprop::Backprop;
 pub use parse::{parse, Ast, BinOp};
 pub use program::{Func, Inputs, Op, Program};
 

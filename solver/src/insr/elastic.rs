@@ -10,7 +10,7 @@ use super::solve::{solve, Fresh, SolveReport};
 use super::Stepper;
 use crate::optim::Objective;
 use crate::{predict, predict_partials};
-use operators::expr::{Inputs, Program};
+use operators::expr::{Backprop, Inputs, Program};
 use operators::{Batched, Field, JetLayout, Model, Partial, Points, Real, Rng};
 use problems::spec::{ConditionKind, InsrSpec};
 use problems::{BoxDomain, Face, Problem, Sampling};
@@ -31,9 +31,7 @@ struct Scratch<T> {
     x: Vec<T>,
     jets: Vec<T>,
     jets_bar: Vec<T>,
-    regs: Vec<T>,
-    bars: Vec<T>,
-    seed: Vec<T>,
+    kernel: Backprop<T>,
     /// The energy's adjoint on the network's outputs.
     spread: Vec<T>,
 }
@@ -98,14 +96,11 @@ impl<T: Real> Elastic<T> {
                 }
             })
             .collect();
-        let registers = energy.registers();
         let scratch = |m: usize| Scratch {
             x: vec![T::zero(); 3 * m],
             jets: vec![T::zero(); full.len() * m * 2],
             jets_bar: vec![T::zero(); full.len() * m * 2],
-            regs: vec![T::zero(); registers * m],
-            bars: vec![T::zero(); registers * m],
-            seed: vec![T::zero(); m],
+            kernel: Backprop::new([&energy], m, 0),
             spread: vec![T::zero(); layout.len() * m * 2],
         };
         let gravity = match s.gravity.as_slice() {
@@ -263,22 +258,13 @@ impl<T: Real> Objective<T> for Elastic<T> {
                     x: &sc.x[..3 * m],
                     params: &[],
                 };
-                let regs = &mut sc.regs[..energy.registers() * m];
-                loss += scale
-                    * energy
-                        .eval(&inp, regs)
-                        .iter()
-                        .map(|v| v.to_f64())
-                        .sum::<f64>();
-                sc.seed[..m].fill(T::from_f64(scale));
-                energy.adjoint(
-                    &inp,
-                    regs,
-                    &sc.seed[..m],
-                    &mut sc.bars[..energy.registers() * m],
-                    &mut sc.jets_bar[..jets_len],
-                    &mut [],
-                );
+                let mut stored = 0.0;
+                sc.kernel
+                    .run(energy, &inp, &mut sc.jets_bar[..jets_len], |_, e| {
+                        stored += e.to_f64();
+                        T::from_f64(scale)
+                    });
+                loss += scale * stored;
                 // The energy's adjoint on the outputs adds to inertia's.
                 let spread = &mut sc.spread[..layout.len() * m * 2];
                 spread_adjoint(

@@ -11,7 +11,7 @@ use super::jets::{concat, fill_coords, fill_jets, space_time, spread_adjoint, Sl
 use super::solve::{solve, Fresh, SolveReport};
 use super::Stepper;
 use crate::predict;
-use operators::expr::{Inputs, Program};
+use operators::expr::{Backprop, Inputs, Program};
 use operators::{Batched, Field, JetLayout, Model, Points, Real, Rng};
 use problems::spec::InsrSpec;
 use problems::spec::{ConditionKind, EmbeddingSpec};
@@ -30,10 +30,9 @@ struct Scratch<T> {
     x: Vec<T>,
     jets: Vec<T>,
     jets_bar: Vec<T>,
-    regs: Vec<T>,
-    bars: Vec<T>,
-    residual: Vec<T>,
-    seed: Vec<T>,
+    kernel: Backprop<T>,
+    /// The target's values at the chunk's points.
+    target: Vec<T>,
 }
 
 /// Equations (less their targets) on points of the interior or of faces.
@@ -105,17 +104,12 @@ impl<T: Real> InsrObjective<T> {
         programs.extend(insr.speed.iter().cloned());
         programs.extend(boundary.iter().flat_map(|c| c.equations.iter().cloned()));
         let (full, layout, slots) = space_time(&programs, p.dims(), t_axis);
-        // Targets (initial and boundary values) are evaluated in the same registers.
+        // Targets (initial and boundary values) are evaluated by the same kernel.
         let targets = insr
             .initial
             .iter()
             .chain(boundary.iter().filter_map(|c| c.target.as_ref()));
-        let registers = programs
-            .iter()
-            .chain(targets)
-            .map(Program::registers)
-            .max()
-            .unwrap_or(1);
+        let read: Vec<&Program> = programs.iter().chain(targets).collect();
         let chunk = Batched::<T, Model<T>>::DEFAULT_CHUNK;
         let term = |name: String, weight, faces: Vec<Face>, n: usize, equations, targets| {
             let points = Points::new(dims, vec![T::zero(); n * dims]);
@@ -123,10 +117,8 @@ impl<T: Real> InsrObjective<T> {
                 x: vec![T::zero(); n * (dims + 1)],
                 jets: vec![T::zero(); full.len() * n * fields],
                 jets_bar: vec![T::zero(); full.len() * n * fields],
-                regs: vec![T::zero(); registers * n],
-                bars: vec![T::zero(); registers * n],
-                residual: vec![T::zero(); n],
-                seed: vec![T::zero(); n],
+                kernel: Backprop::new(read.iter().copied(), n, 0),
+                target: vec![T::zero(); n],
             });
             Term {
                 name,
@@ -286,7 +278,7 @@ impl<T: Real> InsrObjective<T> {
                 x: &sc.x[..2 * n],
                 params: &[],
             };
-            let c_values = speed.eval(&inp, &mut sc.regs[..speed.registers() * n]);
+            let c_values = sc.kernel.eval(speed, &inp);
             let x = &interior_points.axis(0)[offset..offset + n];
             for ((d, &x), &c) in points.axis_mut(0)[offset..offset + n]
                 .iter_mut()
@@ -386,28 +378,20 @@ impl<T: Real> crate::optim::Objective<T> for InsrObjective<T> {
                             x: &sc.x[..x_len],
                             params: &[],
                         };
-                        let regs = &mut sc.regs[..e.registers() * n];
-                        sc.residual[..n].copy_from_slice(e.eval(&inp, regs));
-                        if let Some(target) = target {
-                            // Targets read coordinates only; their registers are the adjoint's.
-                            let v = target.eval(&inp, &mut sc.bars[..target.registers() * n]);
-                            sc.residual[..n]
-                                .iter_mut()
-                                .zip(v)
-                                .for_each(|(r, &v)| *r -= v);
-                        }
-                        for (s, &r) in sc.seed[..n].iter_mut().zip(&sc.residual[..n]) {
+                        let target = match target {
+                            Some(target) => {
+                                let v = sc.kernel.eval(target, &inp);
+                                sc.target[..n].copy_from_slice(v);
+                                &sc.target[..n]
+                            }
+                            None => &[],
+                        };
+                        let jets_bar = &mut sc.jets_bar[..jets_len];
+                        sc.kernel.run(e, &inp, jets_bar, |p, r| {
+                            let r = r - target.get(p).copied().unwrap_or(T::zero());
                             loss += scale * r.to_f64().powi(2);
-                            *s = T::from_f64(2.0 * scale) * r;
-                        }
-                        e.adjoint(
-                            &inp,
-                            regs,
-                            &sc.seed[..n],
-                            &mut sc.bars[..e.registers() * n],
-                            &mut sc.jets_bar[..jets_len],
-                            &mut [],
-                        );
+                            T::from_f64(2.0 * scale) * r
+                        });
                     }
                     spread_adjoint(
                         bar,

@@ -152,8 +152,6 @@ pub fn term_specs(p: &Problem, l: &Lagrangian) -> Vec<TermSpec> {
         target,
         source,
         resample,
-        causal: None,
-        normal_derivative: false,
         reduction: reduction(vec![1.0]),
     };
     let resample = t.resample_every > 0;

@@ -21,7 +21,7 @@ use crate::pinn::TermSpec;
 use crate::train::Loss;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
-use operators::expr::{Inputs, Program, Symbols};
+use operators::expr::{Backprop, Inputs, Symbols};
 use operators::model::Field;
 use operators::{JetLayout, Model, Points, Real, Rng};
 use rayon::prelude::*;
@@ -315,20 +315,15 @@ impl<T: Real> HardConstraintLoss<T> {
                 x: &set.x,
                 params: &[],
             };
-            let registers = term.equations.iter().map(Program::registers).max();
-            let mut regs = vec![0.0; registers.unwrap_or(1) * n];
-            let mut bars = regs.clone();
+            let mut kernel = Backprop::new(&term.equations, n, 0);
             let mut u_bar = vec![0.0; u.len()];
             let scale = term.weight / self.outer_points[set.term] as f64;
-            let mut seed = vec![0.0; n];
             for program in &term.equations {
-                let r = program.eval(&inp, &mut regs);
-                for (i, (s, &r)) in seed.iter_mut().zip(r).enumerate() {
+                kernel.run(program, &inp, &mut u_bar, |i, r| {
                     let d = r - set.target.as_ref().map_or(0.0, |t| t[i]);
                     values[set.term] += scale * d * d;
-                    *s = 2.0 * scale * d;
-                }
-                program.adjoint(&inp, &regs, &seed, &mut bars, &mut u_bar, &mut []);
+                    2.0 * scale * d
+                });
             }
             self.pull_back(
                 params,

@@ -1,12 +1,14 @@
 //! One loss term: equations (residual expressions) on a set of points, optionally minus a
-//! target expression of the coordinates; mean squares, or (two_pass.rs) causal, paired or
-//! norms.
+//! target expression of the coordinates, reduced over the points as its [`Reduction`] says:
+//! in one pass (one_pass.rs: mean squares, normal derivatives) or in two, after totals over
+//! every point (two_pass.rs: causal, norms, pairs).
 
 use super::{Causal, PointSource};
-use operators::expr::{Inputs, Program};
+use operators::expr::{Backprop, Inputs, Program};
 use operators::model::Field;
 use operators::{Batched, JetLayout, Partial, Points, Real, Rng};
 
+mod one_pass;
 mod two_pass;
 
 /// What a term computes.
@@ -25,11 +27,6 @@ pub struct TermSpec {
     pub source: PointSource,
     /// Whether its points are drawn afresh when the trainer resamples.
     pub resample: bool,
-    /// Causal weights over time (PDE residual terms only).
-    pub causal: Option<Causal>,
-    /// The equations are the spatial gradient of a field; the residual is its component along
-    /// the boundary's outward normal (Neumann conditions on curved boundaries).
-    pub normal_derivative: bool,
     /// How residuals become the term's value.
     pub reduction: Reduction,
 }
@@ -51,11 +48,14 @@ pub fn layout_read_by(programs: &[Program], dims: usize) -> JetLayout {
     JetLayout::new(dims, &partials)
 }
 
-/// How a term reduces its residuals over points.
+/// How a term reduces its residuals r_e = equation_e − target over points; each is one
+/// seed of the residual kernel ([`Backprop`]).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Reduction {
     /// weight · mean over points of Σ_e r_e².
     MeanSquare,
+    /// The mean square per time bin, weighted by causal weights (PDE residual terms only).
+    Causal(Causal),
     /// weight · Σ_e scale_e · ‖r_e‖₂: Euclidean norms over the points, one per equation (the
     /// loss of Lagrangian PINNs, Mojgani et al.). Not a mean, so it does not shrink as
     /// points are added, and its gradient has the same size whatever the residual's.
@@ -63,6 +63,13 @@ pub enum Reduction {
         /// The scale of each equation's norm.
         scales: Vec<f64>,
     },
+    /// weight · mean over pairs of Σ_e (r_e(lower) − r_e(upper))², on points that come in
+    /// (lower, upper) pairs (periodic conditions); no target.
+    Paired,
+    /// The equations are the spatial gradient of a field; the residual is its component along
+    /// the boundary's outward normal, minus the target (Neumann conditions on curved
+    /// boundaries), and the term is its mean square.
+    NormalDerivative,
 }
 
 /// The right-hand side of a condition.
@@ -74,37 +81,12 @@ pub enum Target {
     Values(Vec<f64>),
 }
 
-impl<T: Real> Scratch<T> {
-    /// Evaluates `eq` on a chunk, seeds each point with `seed(p, r_p)` (∂loss/∂r_p) and adds
-    /// the adjoint to the chunk's output adjoint `bar` and to the PDE-parameter gradient.
-    fn backprop(
-        &mut self,
-        eq: &Program,
-        inp: &Inputs<'_, T>,
-        bar: &mut [T],
-        mut seed: impl FnMut(usize, T) -> T,
-    ) {
-        let Scratch {
-            regs,
-            seed: seeds,
-            bars,
-            pbar,
-            ..
-        } = self;
-        let r = eq.eval(inp, regs);
-        for (p, (s, &r)) in seeds[..inp.n].iter_mut().zip(r).enumerate() {
-            *s = seed(p, r);
-        }
-        eq.adjoint(inp, regs, &seeds[..inp.n], bars, bar, pbar);
-    }
-}
-
 /// How many sums of squares a term keeps: one per time bin (causal) or per equation (norms).
 fn sums(spec: &TermSpec) -> usize {
-    match (&spec.causal, &spec.reduction) {
-        (Some(c), _) => c.bins,
-        (None, Reduction::Norm { .. }) => spec.equations.len(),
-        (None, Reduction::MeanSquare) => 0,
+    match &spec.reduction {
+        Reduction::Causal(c) => c.bins,
+        Reduction::Norm { .. } => spec.equations.len(),
+        Reduction::MeanSquare | Reduction::Paired | Reduction::NormalDerivative => 0,
     }
 }
 
@@ -117,40 +99,28 @@ fn batch_with_scratch<T: Real, F: Field<T>>(
     chunk: usize,
     n_extra: usize,
 ) -> Batched<T, F, Scratch<T>> {
-    let regs = spec
-        .equations
-        .iter()
-        .map(Program::registers)
-        .max()
-        .unwrap_or(1);
     let bins = sums(spec);
-    let vals = if spec.source.is_pairs() {
+    let vals = if spec.reduction == Reduction::Paired {
         spec.equations.len()
     } else {
         0
     };
     Batched::with_scratch(field, layout.clone(), points, chunk, |n| Scratch {
+        kernel: Backprop::new(&spec.equations, n, n_extra),
         combined: vec![T::zero(); n],
         vals: vec![T::zero(); vals * n],
-        regs: vec![T::zero(); regs * n],
-        bars: vec![T::zero(); regs * n],
-        seed: vec![T::zero(); n],
-        pbar: vec![T::zero(); n_extra],
         bin_sum: vec![0.0; bins],
         bin_count: vec![0.0; bins],
     })
 }
 
-/// Per-chunk scratch: expression registers, adjoints, PDE-parameter gradients, causal bins.
+/// Per-chunk scratch: the residual kernel's, and what the reductions keep.
 struct Scratch<T> {
+    kernel: Backprop<T>,
     /// The combined residual of a normal-derivative term.
     combined: Vec<T>,
     /// Equation values of the chunk (paired terms).
     vals: Vec<T>,
-    regs: Vec<T>,
-    bars: Vec<T>,
-    seed: Vec<T>,
-    pbar: Vec<T>,
     /// Sums of squares per time bin (causal) or per equation (norms).
     bin_sum: Vec<f64>,
     bin_count: Vec<f64>,
@@ -195,17 +165,18 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         let (points, normals) = spec.source.draw_with_normals::<T>(rng);
         let batch = batch_with_scratch(field, &spec, &layout, &points, chunk, n_extra);
         let bins = sums(&spec);
-        let paired = spec.source.is_pairs();
+        let paired = spec.reduction == Reduction::Paired;
         let n_eq = spec.equations.len();
+        assert_eq!(
+            paired,
+            spec.source.is_pairs(),
+            "paired terms, and only they, draw points in pairs"
+        );
         assert!(
-            !(paired && (spec.causal.is_some() || spec.target.is_some())),
-            "paired terms take no target and no causal weights"
+            !(paired && spec.target.is_some()),
+            "paired terms take no target"
         );
         if let Reduction::Norm { scales } = &spec.reduction {
-            assert!(
-                !paired && spec.causal.is_none() && !spec.normal_derivative,
-                "norm terms are plain residuals or conditions"
-            );
             assert_eq!(scales.len(), n_eq, "one norm scale per equation");
         }
         let mut term = Term {
@@ -256,7 +227,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
 
     /// Sets ε of the term's causal weights.
     pub fn set_causal_eps(&mut self, eps: f64) {
-        if let Some(c) = &mut self.spec.causal {
+        if let Reduction::Causal(c) = &mut self.spec.reduction {
             c.eps = eps;
         }
     }
@@ -298,8 +269,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
 
     /// Whether adaptive refinement applies: a plain residual on interior points.
     pub fn refinable(&self) -> bool {
-        self.spec.causal.is_none()
-            && !self.spec.normal_derivative
+        self.spec.reduction == Reduction::MeanSquare
             && self.spec.target.is_none()
             && self.spec.source.is_interior()
     }
@@ -326,14 +296,10 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         let squared: Vec<f64> = batch
             .map_chunks(field, |chunk, ()| {
                 let inp = Inputs::of_chunk(&chunk, layout, extra);
-                let mut regs = vec![
-                    T::zero();
-                    equations.iter().map(Program::registers).max().unwrap_or(1)
-                        * chunk.n
-                ];
+                let mut kernel = Backprop::new(equations, chunk.n, 0);
                 let mut sq = vec![0.0; chunk.n];
                 for eq in equations {
-                    for (s, r) in sq.iter_mut().zip(eq.eval(&inp, &mut regs)) {
+                    for (s, r) in sq.iter_mut().zip(kernel.eval(eq, &inp)) {
                         *s += r.to_f64() * r.to_f64();
                     }
                 }
@@ -377,7 +343,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
     }
 
     fn set_normals(&mut self, normals: Option<Vec<Vec<f64>>>) {
-        if !self.spec.normal_derivative {
+        if self.spec.reduction != Reduction::NormalDerivative {
             return;
         }
         let rows = normals.expect("a normal-derivative term draws boundary points");
@@ -407,66 +373,12 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         let n_net = field.n_params();
         let (net, extra) = params.split_at(n_net);
         let (gnet, gextra) = grad.split_at_mut(n_net);
-        let value = if self.spec.causal.is_some() {
-            self.causal_value_and_grad(field, net, extra, gnet)
-        } else if let Reduction::Norm { .. } = self.spec.reduction {
-            self.norm_value_and_grad(field, net, extra, gnet)
-        } else if self.spec.source.is_pairs() {
-            self.paired_value_and_grad(field, net, extra, gnet)
-        } else {
-            let scale = self.spec.weight / self.batch.len() as f64;
-            let (equations, targets, layout) = (&self.spec.equations, &self.targets, &self.layout);
-            let (normals, total) = (&self.normals, self.batch.len());
-            self.batch.value_and_grad(
-                field,
-                net,
-                |chunk, sc, bar| {
-                    bar.fill(T::zero());
-                    let inp = Inputs::of_chunk(&chunk, layout, extra);
-                    let target =
-                        |p: usize| targets.get(chunk.offset + p).copied().unwrap_or(T::zero());
-                    let mut sum = 0.0;
-                    if !normals.is_empty() {
-                        // r = Σ_a n_a ∂_a u − target; each equation's seed is 2·scale·r·n_a.
-                        let normal = |a: usize, p: usize| normals[a * total + chunk.offset + p];
-                        let Scratch {
-                            combined,
-                            regs,
-                            seed,
-                            bars,
-                            pbar,
-                            ..
-                        } = sc;
-                        combined[..chunk.n].fill(T::zero());
-                        for (a, eq) in equations.iter().enumerate() {
-                            for (p, &r) in eq.eval(&inp, regs).iter().enumerate() {
-                                combined[p] += normal(a, p) * r;
-                            }
-                        }
-                        for (p, c) in combined[..chunk.n].iter_mut().enumerate() {
-                            *c -= target(p);
-                            sum += c.to_f64() * c.to_f64();
-                        }
-                        for (a, eq) in equations.iter().enumerate() {
-                            eq.eval(&inp, regs);
-                            for (p, s) in seed[..chunk.n].iter_mut().enumerate() {
-                                *s = T::from_f64(2.0 * scale) * combined[p] * normal(a, p);
-                            }
-                            eq.adjoint(&inp, regs, &seed[..chunk.n], bars, bar, pbar);
-                        }
-                        return scale * sum;
-                    }
-                    for eq in equations {
-                        sc.backprop(eq, &inp, bar, |p, r| {
-                            let d = r - target(p);
-                            sum += d.to_f64() * d.to_f64();
-                            T::from_f64(2.0 * scale) * d
-                        });
-                    }
-                    scale * sum
-                },
-                gnet,
-            )
+        let value = match self.spec.reduction {
+            Reduction::MeanSquare => self.mean_square_value_and_grad(field, net, extra, gnet),
+            Reduction::Causal(_) => self.causal_value_and_grad(field, net, extra, gnet),
+            Reduction::Norm { .. } => self.norm_value_and_grad(field, net, extra, gnet),
+            Reduction::Paired => self.paired_value_and_grad(field, net, extra, gnet),
+            Reduction::NormalDerivative => self.normal_value_and_grad(field, net, extra, gnet),
         };
         self.collect_parameter_gradients(gextra);
         self.value = value;
@@ -476,10 +388,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
     /// Sums the per-chunk gradients of trainable PDE parameters, in chunk order.
     fn collect_parameter_gradients(&mut self, gextra: &mut [T]) {
         for sc in self.batch.scratch_mut() {
-            for (g, pb) in gextra.iter_mut().zip(sc.pbar.iter_mut()) {
-                *g += *pb;
-                *pb = T::zero();
-            }
+            sc.kernel.take_params_bar(gextra);
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use problems::spec::OptimizerKind;
 use solver::app::overrides::load_with_overrides as load;
+use solver::pinn::Reduction;
 use std::path::Path;
 
 /// What `check` says of an INSR problem: the stepping, its networks and each solve.
@@ -110,8 +111,11 @@ pub(crate) fn check(file: &Path, sets: &[String]) -> Result<(), String> {
             })
             .collect();
         let reduction = match &spec.reduction {
-            solver::pinn::Reduction::MeanSquare => String::new(),
-            solver::pinn::Reduction::Norm { scales } => format!(" x norms {scales:?}"),
+            Reduction::MeanSquare => String::new(),
+            Reduction::Causal(c) => format!(" x causal weights ({} bins)", c.bins),
+            Reduction::Norm { scales } => format!(" x norms {scales:?}"),
+            Reduction::Paired => " on pairs".into(),
+            Reduction::NormalDerivative => " along the normal".into(),
         };
         println!(
             "  term        {:<28} {:>6} points, weight {}{reduction}, needs {}",

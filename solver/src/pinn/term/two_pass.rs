@@ -34,7 +34,7 @@ impl<T: Real> Parts<'_, T> {
                 bar.fill(T::zero());
                 let inp = Inputs::of_chunk(&chunk, self.layout, self.extra);
                 for (e, eq) in self.equations.iter().enumerate() {
-                    sc.backprop(eq, &inp, bar, |p, r| seed(e, &chunk, p, r));
+                    sc.kernel.run(eq, &inp, bar, |p, r| seed(e, &chunk, p, r));
                 }
             },
             gnet,
@@ -51,7 +51,9 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         extra: &[T],
         gnet: &mut [T],
     ) -> f64 {
-        let causal = self.spec.causal.as_ref().expect("causal term");
+        let Reduction::Causal(causal) = &self.spec.reduction else {
+            unreachable!("a causal term")
+        };
         let (equations, targets, layout) = (&self.spec.equations, &self.targets, &self.layout);
         self.batch.forward(field, net);
         let t_axis = causal.axis;
@@ -59,14 +61,14 @@ impl<T: Real, F: Field<T>> Term<T, F> {
             sc.bin_sum.fill(0.0);
             sc.bin_count.fill(0.0);
             let Scratch {
-                regs,
+                kernel,
                 bin_sum,
                 bin_count,
                 ..
             } = sc;
             let inp = Inputs::of_chunk(&chunk, layout, extra);
             for eq in equations {
-                for (p, &r) in eq.eval(&inp, regs).iter().enumerate() {
+                for (p, &r) in kernel.eval(eq, &inp).iter().enumerate() {
                     let d =
                         (r - targets.get(chunk.offset + p).copied().unwrap_or(T::zero())).to_f64();
                     let k = causal.bin(chunk.x[t_axis * chunk.n + p].to_f64());
@@ -135,8 +137,9 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         self.batch.map_chunks(field, |chunk, sc| {
             let inp = Inputs::of_chunk(&chunk, layout, extra);
             for (e, eq) in equations.iter().enumerate() {
-                sc.bin_sum[e] = eq
-                    .eval(&inp, &mut sc.regs)
+                sc.bin_sum[e] = sc
+                    .kernel
+                    .eval(eq, &inp)
                     .iter()
                     .enumerate()
                     .map(|(p, &r)| (r - target(chunk.offset + p)).to_f64().powi(2))
@@ -186,7 +189,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         self.batch.map_chunks(field, |chunk, sc| {
             let inp = Inputs::of_chunk(&chunk, layout, extra);
             for (e, eq) in equations.iter().enumerate() {
-                let r = eq.eval(&inp, &mut sc.regs);
+                let r = sc.kernel.eval(eq, &inp);
                 sc.vals[e * chunk.n..(e + 1) * chunk.n].copy_from_slice(r);
             }
         });
