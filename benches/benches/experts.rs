@@ -64,8 +64,6 @@ fn step(c: &mut Criterion, experts: usize, threads: usize) {
 }
 
 fn benches(c: &mut Criterion) {
-    // As `ansatz` does: otherwise every step's tapes fault in afresh.
-    solver::app::memory::keep_freed_memory();
     for experts in [1, 4, 8] {
         for threads in [1, 2] {
             step(c, experts, threads);

@@ -259,3 +259,40 @@ fn siren_initialization_follows_the_paper() {
     assert!(p[v[2].range()].iter().any(|w| w.abs() > 0.5 * bound));
     assert_eq!(net.config().init, Init::Siren { w0: 30.0 });
 }
+
+/// A tape reshaped by `retape` after a batch of another size and layout (to fourth order,
+/// so the chain rule's scratch is used too) computes bitwise what a fresh tape computes.
+#[test]
+fn a_retaped_tape_computes_what_a_fresh_one_does() {
+    let big = JetLayout::new(
+        2,
+        &[Partial::from_axes(&[0, 0, 0, 0]), Partial::from_axes(&[1])],
+    );
+    let small = JetLayout::new(2, &[Partial::from_axes(&[0, 0]), Partial::from_axes(&[1])]);
+    for (name, cfg) in configs(2) {
+        let mut rng = Rng::new(5);
+        let net = Mlp::<f64>::new(cfg, &mut rng);
+        let params = net.init_params(&mut rng);
+        let run = |tape: &mut <Mlp<f64> as Field<f64>>::Tape, layout: &JetLayout, n: usize| {
+            let x = random_points(&mut Rng::new(n as u64), n, 2);
+            net.forward(&params, &x, tape);
+            let out = net.output(tape).to_vec();
+            let bar: Vec<f64> = (0..out.len()).map(|i| (i as f64).sin()).collect();
+            let mut grad = vec![0.0; params.len()];
+            net.backward(&params, &bar, tape, &mut grad);
+            assert_eq!(out.len(), layout.len() * n * 2, "{name}");
+            (out, grad)
+        };
+        let mut reused = net.tape(&big, 9);
+        run(&mut reused, &big, 9);
+        for (layout, n) in [(&small, 4), (&big, 7), (&small, 12)] {
+            net.retape(&mut reused, layout, n);
+            let mut fresh = net.tape(layout, n);
+            assert_eq!(
+                run(&mut reused, layout, n),
+                run(&mut fresh, layout, n),
+                "{name}"
+            );
+        }
+    }
+}

@@ -38,7 +38,6 @@ struct Cli {
 }
 
 fn main() {
-    solver::app::memory::keep_freed_memory();
     let cli = Cli::parse();
     let mode = if cli.full { Mode::Full } else { Mode::Quick };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

@@ -19,14 +19,22 @@ pub struct ChainScratch<T> {
 impl<T: Real> ChainScratch<T> {
     /// Scratch for `n` points of `layout`.
     pub fn new(layout: &JetLayout, n: usize) -> Self {
+        let mut scratch = ChainScratch {
+            derivatives: Vec::new(),
+        };
+        scratch.reshape(layout, n);
+        scratch
+    }
+
+    /// Makes it scratch for `n` points of `layout`, zeroed, in the memory it has.
+    pub fn reshape(&mut self, layout: &JetLayout, n: usize) {
         let rows = if layout.max_order() <= 2 {
             0
         } else {
             layout.max_order() + 1
         };
-        ChainScratch {
-            derivatives: vec![T::zero(); rows * n],
-        }
+        self.derivatives.clear();
+        self.derivatives.resize(rows * n, T::zero());
     }
 
     /// Fills σ⁽¹⁾..σ⁽ᵏ⁾ at the value slot; row i of the result holds σ⁽ⁱ⁺¹⁾.

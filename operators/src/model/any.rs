@@ -68,6 +68,14 @@ impl<T: Real> Field<T> for Model<T> {
         }
     }
 
+    fn retape(&self, tape: &mut ModelTape<T>, layout: &JetLayout, n: usize) {
+        match (self, tape) {
+            (Model::Mlp(m), ModelTape::Mlp(t)) => m.retape(t, layout, n),
+            (Model::Pig(m), ModelTape::Pig(t)) => m.retape(t, layout, n),
+            _ => unreachable!("a tape comes from its own model"),
+        }
+    }
+
     fn forward(&self, params: &[T], x: &[T], tape: &mut ModelTape<T>) {
         match (self, tape) {
             (Model::Mlp(m), ModelTape::Mlp(t)) => m.forward(params, x, t),

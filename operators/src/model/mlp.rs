@@ -254,6 +254,15 @@ impl<T: Real> Field<T> for Mlp<T> {
         self.feature_tape(layout, n)
     }
 
+    fn retape(&self, tape: &mut MlpTape<T>, layout: &JetLayout, n: usize) {
+        assert_eq!(
+            layout.dims(),
+            self.config.inputs,
+            "layout and network disagree on input dimension"
+        );
+        self.shape_tape(tape, layout, n);
+    }
+
     fn forward(&self, params: &[T], x: &[T], t: &mut MlpTape<T>) {
         input_jets(&t.layout, x, t.n, &mut t.xj);
         if !self.map.is_identity() {
@@ -276,45 +285,68 @@ impl<T: Real> Field<T> for Mlp<T> {
 /// input jets are `slots·n × inputs` over a layout of any number of axes.
 impl<T: Real> Mlp<T> {
     pub(crate) fn feature_tape(&self, layout: &JetLayout, n: usize) -> MlpTape<T> {
+        let hidden = self.config.hidden.len();
+        let mut tape = MlpTape {
+            layout: layout.clone(),
+            n,
+            xj: vec![],
+            emb_z: vec![],
+            emb: vec![],
+            gate_z: vec![],
+            gate: vec![],
+            z: vec![vec![]; hidden],
+            a: vec![vec![]; hidden],
+            h: vec![vec![]; hidden],
+            out: vec![],
+            hbar: vec![],
+            zbar: vec![],
+            abar: vec![],
+            gate_bar: vec![],
+            gate_zbar: vec![],
+            col: vec![],
+            col_bar: vec![],
+            chain: ChainScratch::new(layout, 0),
+        };
+        self.shape_tape(&mut tape, layout, n);
+        tape
+    }
+
+    /// Sizes every buffer of `t` for `n` points of `layout`, zeroed, in the memory it has.
+    pub(crate) fn shape_tape(&self, t: &mut MlpTape<T>, layout: &JetLayout, n: usize) {
         let rows = layout.len() * n;
-        let zeros = |cols: usize| vec![T::zero(); rows * cols];
+        let zeros = |v: &mut Vec<T>, cols: usize| {
+            v.clear();
+            v.resize(rows * cols, T::zero());
+        };
         let wmax = self.layers.iter().map(|d| d.din.max(d.dout)).max().unwrap();
         let gated = self.config.gated;
         let gw = if gated { 2 * self.hidden_width() } else { 0 };
-        MlpTape {
-            layout: layout.clone(),
-            n,
-            xj: zeros(self.config.inputs),
-            emb_z: zeros(self.map.m),
-            emb: if self.map.is_identity() {
-                vec![]
-            } else {
-                zeros(self.map.width())
-            },
-            gate_z: zeros(gw),
-            gate: zeros(gw),
-            z: self.config.hidden.iter().map(|&w| zeros(w)).collect(),
-            a: self.config.hidden.iter().map(|&w| zeros(w)).collect(),
-            h: self
-                .config
-                .hidden
-                .iter()
-                .map(|&w| if gated { zeros(w) } else { vec![] })
-                .collect(),
-            out: zeros(self.config.outputs),
-            hbar: zeros(wmax),
-            zbar: zeros(wmax),
-            abar: if gated {
-                zeros(self.hidden_width())
-            } else {
-                vec![]
-            },
-            gate_bar: zeros(gw),
-            gate_zbar: zeros(gw),
-            col: zeros(1),
-            col_bar: zeros(1),
-            chain: ChainScratch::new(layout, n),
+        t.layout.clone_from(layout);
+        t.n = n;
+        zeros(&mut t.xj, self.config.inputs);
+        zeros(&mut t.emb_z, self.map.m);
+        let emb = if self.map.is_identity() {
+            0
+        } else {
+            self.map.width()
+        };
+        zeros(&mut t.emb, emb);
+        zeros(&mut t.gate_z, gw);
+        zeros(&mut t.gate, gw);
+        for (l, &w) in self.config.hidden.iter().enumerate() {
+            zeros(&mut t.z[l], w);
+            zeros(&mut t.a[l], w);
+            zeros(&mut t.h[l], if gated { w } else { 0 });
         }
+        zeros(&mut t.out, self.config.outputs);
+        zeros(&mut t.hbar, wmax);
+        zeros(&mut t.zbar, wmax);
+        zeros(&mut t.abar, if gated { self.hidden_width() } else { 0 });
+        zeros(&mut t.gate_bar, gw);
+        zeros(&mut t.gate_zbar, gw);
+        zeros(&mut t.col, 1);
+        zeros(&mut t.col_bar, 1);
+        t.chain.reshape(layout, n);
     }
 
     /// The input jets a caller fills before [`Mlp::forward_features`].

@@ -67,6 +67,12 @@ pub trait Field<T: Real>: Send + Sync {
     fn init_params(&self, rng: &mut Rng) -> Vec<T>;
     /// A tape for `n` points of `layout`.
     fn tape(&self, layout: &JetLayout, n: usize) -> Self::Tape;
+    /// Makes `tape` one for `n` points of `layout`, as [`tape`](Self::tape) would, keeping
+    /// its memory where the model can: a caller whose point counts change from call to call
+    /// (the experts' blocks) then stops allocating once it has seen its largest.
+    fn retape(&self, tape: &mut Self::Tape, layout: &JetLayout, n: usize) {
+        *tape = self.tape(layout, n);
+    }
     /// Evaluates the jets of `n` points; `x` is `n × inputs`, column-major.
     fn forward(&self, params: &[T], x: &[T], tape: &mut Self::Tape);
     /// The output jets of the last forward.

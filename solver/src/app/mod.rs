@@ -4,7 +4,6 @@
 
 pub mod batch;
 pub mod compare;
-pub mod memory;
 pub mod output;
 pub mod overrides;
 pub mod progress;

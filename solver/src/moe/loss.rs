@@ -11,6 +11,7 @@
 //! Experts run in parallel; gradients are summed in a fixed order, so the result does not
 //! depend on the number of threads.
 
+use super::basis::{Backbone, BasisAt};
 use super::least_squares::{backward, combine, solve, LmSettings, LmStop, Rows};
 use super::points::{Expert, ExpertPoints};
 use super::schedule::longest_first;
@@ -19,14 +20,10 @@ use super::{Blocks, InitialAnsatz};
 use crate::optim::Objective;
 use crate::pinn::TermSpec;
 use crate::train::Loss;
-use faer::linalg::matmul::matmul;
-use faer::{Accum, MatMut, MatRef, Par};
 use operators::expr::{Backprop, Inputs, Symbols};
 use operators::model::Field;
 use operators::{JetLayout, Model, Points, Real, Rng};
 use rayon::prelude::*;
-
-type Tape<T> = <Model<T> as Field<T>>::Tape;
 
 /// How an expert's last solve went.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -42,11 +39,9 @@ pub struct SolveReport {
 /// An expert after phase 1: its solve, what its backward needs, and its share of the
 /// outer loss.
 struct Solved<T: Real> {
-    /// The expert's non-empty constraint sets, then its seams when it has neighbour rows,
-    /// with the basis jets and tapes on each.
+    /// The expert's non-empty constraint sets, then its seams when it has neighbour rows
+    /// (the basis on each is in the expert's [`Workspace`]).
     sets: Vec<RowSet>,
-    basis: Vec<Vec<f64>>,
-    tapes: Vec<Tape<T>>,
     w: Vec<f64>,
     report: SolveReport,
     /// ∂L/∂w_e of the outer loss so far.
@@ -55,6 +50,18 @@ struct Solved<T: Real> {
     grad: Vec<T>,
     /// Weighted sums of squares per term (already divided by the term's point count).
     values: Vec<f64>,
+}
+
+/// What an expert's step keeps from one step to the next: the basis on each of its point
+/// sets (see [`BasisAt`]) and the adjoints of its rows.
+#[derive(Default)]
+struct Workspace<T: Real> {
+    /// On each of the solve's row sets, in [`Solved::sets`]' order.
+    rows: Vec<BasisAt<T>>,
+    /// On each of the outer loss's point sets.
+    outer: Vec<BasisAt<T>>,
+    /// The adjoint of each constraint row's basis jets.
+    row_bars: Vec<Vec<f64>>,
 }
 
 /// Where an expert's constraint rows come from.
@@ -101,6 +108,9 @@ pub struct HardConstraintLoss<T: Real> {
     reports: Vec<SolveReport>,
     /// Per term, then the interface term when there is one.
     values: Vec<f64>,
+    /// Each expert's workspace, and the basis on each seam.
+    work: Vec<Workspace<T>>,
+    seam_basis: Vec<BasisAt<T>>,
 }
 
 impl<T: Real> HardConstraintLoss<T> {
@@ -132,6 +142,8 @@ impl<T: Real> HardConstraintLoss<T> {
             w: vec![vec![1.0; field.outputs()]; k],
             field,
             values: vec![0.0; terms.len() + usize::from(!seams.is_empty())],
+            work: (0..k).map(|_| Workspace::default()).collect(),
+            seam_basis: seams.list.iter().map(|_| BasisAt::default()).collect(),
             seams,
             blocks,
             settings,
@@ -186,39 +198,13 @@ impl<T: Real> HardConstraintLoss<T> {
             .collect()
     }
 
-    /// The basis jets at points `x` (`layout.len()·n × N`, f64): the network's outputs, times
-    /// t − t0 under an initial ansatz; with the network's tape.
-    fn basis(&self, params: &[T], layout: &JetLayout, x: &[f64]) -> (Vec<f64>, Tape<T>) {
-        let mut tape = self.field.tape(layout, x.len() / self.field.inputs());
-        let xt: Vec<T> = x.iter().map(|&v| T::from_f64(v)).collect();
-        self.field.forward(params, &xt, &mut tape);
-        let mut basis: Vec<f64> = self
-            .field
-            .output(&tape)
-            .iter()
-            .map(|v| v.to_f64())
-            .collect();
-        if let Some(a) = &self.ansatz {
-            a.basis(layout, x, &mut basis);
+    /// The backbone at parameters `params`.
+    fn backbone<'a>(&'a self, params: &'a [T]) -> Backbone<'a, T> {
+        Backbone {
+            field: &self.field,
+            params,
+            ansatz: self.ansatz.as_ref(),
         }
-        (basis, tape)
-    }
-
-    /// The adjoint of [`basis`](Self::basis): adds ∂L/∂params to `grad` given `bar`, the
-    /// adjoint of the basis jets at points `x`.
-    fn basis_backward(
-        &self,
-        params: &[T],
-        (layout, x): (&JetLayout, &[f64]),
-        mut bar: Vec<f64>,
-        tape: &mut Tape<T>,
-        grad: &mut [T],
-    ) {
-        if let Some(a) = &self.ansatz {
-            a.adjoint(layout, x, &mut bar);
-        }
-        let bar: Vec<T> = bar.into_iter().map(T::from_f64).collect();
-        self.field.backward(params, &bar, tape, grad);
     }
 
     /// The layout and points of one of expert `e`'s row sets.
@@ -236,10 +222,11 @@ impl<T: Real> HardConstraintLoss<T> {
     }
 
     /// The residual rows of expert `e` on its row sets, with their basis jets.
-    fn rows<'a>(&'a self, e: usize, sets: &[RowSet], basis: &'a [Vec<f64>]) -> Vec<Rows<'a>> {
+    fn rows<'a>(&'a self, e: usize, sets: &[RowSet], basis: &'a [BasisAt<T>]) -> Vec<Rows<'a>> {
         sets.iter()
             .zip(basis)
             .flat_map(|(&set, basis)| -> Vec<Rows<'a>> {
+                let basis = &basis.values;
                 match set {
                     RowSet::Constraint(s) => {
                         let set = &self.experts[e].constraint[s];
@@ -275,7 +262,7 @@ impl<T: Real> HardConstraintLoss<T> {
 
     /// Phase 1 for expert `e`: w_e by Levenberg–Marquardt on its constraint, then the outer
     /// loss with u = Φ·w_e, its direct gradient and w̄_e.
-    fn solve(&self, e: usize, params: &[T]) -> Solved<T> {
+    fn solve(&self, e: usize, params: &[T], work: &mut Workspace<T>) -> Solved<T> {
         let expert = &self.experts[e];
         let nb = self.field.outputs();
         let mut sets: Vec<RowSet> = (0..expert.constraint.len())
@@ -289,25 +276,28 @@ impl<T: Real> HardConstraintLoss<T> {
                 sets.push(RowSet::Seam { seam, from_lower });
             }
         }
-        let (basis, tapes): (Vec<Vec<f64>>, Vec<_>) = sets
-            .iter()
-            .map(|&set| {
-                let (layout, x) = self.at(e, set);
-                self.basis(params, layout, x)
-            })
-            .unzip();
-        let sol = solve(&self.rows(e, &sets, &basis), &self.w[e], &self.settings);
+        let net = self.backbone(params);
+        work.rows.resize_with(sets.len(), BasisAt::default);
+        for (&set, basis) in sets.iter().zip(&mut work.rows) {
+            let (layout, x) = self.at(e, set);
+            basis.eval(net, layout, x);
+        }
+        let sol = solve(&self.rows(e, &sets, &work.rows), &self.w[e], &self.settings);
         let w = &sol.w;
 
         let mut grad = vec![T::zero(); self.n_params()];
         let mut values = vec![0.0; self.terms.len()];
         let mut w_bar = vec![0.0; nb];
-        for set in expert.outer.iter().filter(|s| !s.x.is_empty()) {
+        work.outer.resize_with(expert.outer.len(), BasisAt::default);
+        for (set, basis) in expert.outer.iter().zip(&mut work.outer) {
+            if set.x.is_empty() {
+                continue;
+            }
             let n = set.x.len() / self.field.inputs();
             let (term, layout) = (&self.terms[set.term], &self.layouts[set.term]);
-            let (basis, mut tape) = self.basis(params, layout, &set.x);
+            basis.eval(net, layout, &set.x);
             let mut u = vec![0.0; layout.len() * n];
-            combine(&basis, w, set.offset.as_deref(), &mut u);
+            combine(&basis.values, w, set.offset.as_deref(), &mut u);
             let inp = Inputs {
                 n,
                 layout,
@@ -325,19 +315,10 @@ impl<T: Real> HardConstraintLoss<T> {
                     2.0 * scale * d
                 });
             }
-            self.pull_back(
-                params,
-                (layout, &set.x),
-                (&basis, &mut tape),
-                (&u_bar, w),
-                &mut w_bar,
-                &mut grad,
-            );
+            basis.pull_back(net, (layout, &set.x), (&u_bar, w), &mut w_bar, &mut grad);
         }
         Solved {
             sets,
-            basis,
-            tapes,
             report: SolveReport {
                 iterations: sol.iterations,
                 cost: sol.cost,
@@ -352,80 +333,74 @@ impl<T: Real> HardConstraintLoss<T> {
 
     /// Phase 2 on one seam: weight·mean over the seam points of Σ_k (∂^k u_lower − ∂^k u_upper)².
     /// Both sides share the basis, so the jumps are Φ·(w_lower − w_upper).
-    fn jump(&self, seam: &Seam, params: &[T], w: (&[f64], &[f64])) -> Jump<T> {
-        let (basis, mut tape) = self.basis(params, self.seams.layout(seam), &seam.x);
+    fn jump(
+        &self,
+        seam: &Seam,
+        params: &[T],
+        w: (&[f64], &[f64]),
+        basis: &mut BasisAt<T>,
+    ) -> Jump<T> {
+        let (net, at) = (
+            self.backbone(params),
+            (self.seams.layout(seam), &seam.x[..]),
+        );
+        basis.eval(net, at.0, at.1);
         let delta: Vec<f64> = w.0.iter().zip(w.1).map(|(a, b)| a - b).collect();
-        let mut jump = vec![0.0; basis.len() / delta.len()];
-        combine(&basis, &delta, None, &mut jump);
+        let mut jump = vec![0.0; basis.values.len() / delta.len()];
+        combine(&basis.values, &delta, None, &mut jump);
         let value = self.seams.penalty(&mut jump);
         let mut w_bar = vec![0.0; delta.len()];
         let mut grad = vec![T::zero(); self.n_params()];
-        self.pull_back(
-            params,
-            (self.seams.layout(seam), &seam.x),
-            (&basis, &mut tape),
-            (&jump, &delta),
-            &mut w_bar,
-            &mut grad,
-        );
+        basis.pull_back(net, at, (&jump, &delta), &mut w_bar, &mut grad);
         Jump { value, w_bar, grad }
     }
 
     /// The jets of the lower and upper experts' last solutions on a seam, when there are
     /// neighbour rows and a last step.
-    fn previous_solutions(&self, seam: &Seam) -> Option<[Vec<f64>; 2]> {
+    fn previous_solutions(&self, seam: &Seam, basis: &mut BasisAt<T>) -> Option<[Vec<f64>; 2]> {
         let params = self.previous_params.as_ref()?;
-        let (basis, _) = self.basis(params, self.seams.layout(seam), &seam.x);
+        basis.eval(self.backbone(params), self.seams.layout(seam), &seam.x);
+        let basis = &basis.values;
         let jets = |w: &[f64]| {
             let mut u = vec![0.0; basis.len() / w.len()];
-            combine(&basis, w, None, &mut u);
+            combine(basis, w, None, &mut u);
             u
         };
         let i = seam.interface;
         Some([jets(&self.w[i.lower]), jets(&self.w[i.upper])])
     }
 
-    /// The adjoint of jets u = Φ·w: w̄ += Φᵀ·ū, and φ̄_k = ū·w_k through the network.
-    fn pull_back(
-        &self,
-        params: &[T],
-        at: (&JetLayout, &[f64]),
-        (basis, tape): (&[f64], &mut Tape<T>),
-        (u_bar, w): (&[f64], &[f64]),
-        w_bar: &mut [f64],
-        grad: &mut [T],
-    ) {
-        let (len, nb) = (u_bar.len(), w.len());
-        matmul(
-            MatMut::from_column_major_slice_mut(w_bar, nb, 1),
-            Accum::Add,
-            MatRef::from_column_major_slice(basis, len, nb).transpose(),
-            MatRef::from_column_major_slice(u_bar, len, 1),
-            1.0,
-            Par::Seq,
-        );
-        let phi_bar: Vec<f64> = w
-            .iter()
-            .flat_map(|&wk| u_bar.iter().map(move |&b| b * wk))
-            .collect();
-        self.basis_backward(params, at, phi_bar, tape, grad);
-    }
-
     /// Phase 3 for expert `e`: w̄_e through the solve (the implicit function theorem) onto
     /// the constraint rows' basis jets, then into the network; returns the expert's gradient.
-    fn backward(&self, e: usize, params: &[T], mut solved: Solved<T>, w_bar: &[f64]) -> Vec<T> {
-        let rows = self.rows(e, &solved.sets, &solved.basis);
-        let mut row_bars: Vec<Vec<f64>> = rows.iter().map(|r| vec![0.0; r.basis.len()]).collect();
-        let mut views: Vec<&mut [f64]> = row_bars.iter_mut().map(Vec::as_mut_slice).collect();
-        backward(&rows, &solved.w, w_bar, self.settings.ridge, &mut views);
-        let mut row_bar = row_bars.into_iter();
-        for ((&set, basis), tape) in solved.sets.iter().zip(&solved.basis).zip(&mut solved.tapes) {
-            let mut bar = vec![0.0; basis.len()];
-            for _ in 0..self.equations(e, set) {
-                let b = row_bar.next().expect("one adjoint per row set");
-                bar.iter_mut().zip(&b).for_each(|(a, b)| *a += b);
+    fn backward(
+        &self,
+        e: usize,
+        params: &[T],
+        mut solved: Solved<T>,
+        w_bar: &[f64],
+        work: &mut Workspace<T>,
+    ) -> Vec<T> {
+        {
+            let rows = self.rows(e, &solved.sets, &work.rows);
+            work.row_bars.resize_with(rows.len(), Vec::new);
+            for (bar, r) in work.row_bars.iter_mut().zip(&rows) {
+                bar.clear();
+                bar.resize(r.basis.len(), 0.0);
             }
-            self.basis_backward(params, self.at(e, set), bar, tape, &mut solved.grad);
+            let mut views: Vec<&mut [f64]> =
+                work.row_bars.iter_mut().map(Vec::as_mut_slice).collect();
+            backward(&rows, &solved.w, w_bar, self.settings.ridge, &mut views);
+        }
+        let net = self.backbone(params);
+        let mut row_bar = work.row_bars.iter();
+        for (&set, basis) in solved.sets.iter().zip(&mut work.rows) {
+            let sums = |bar: &mut [f64]| {
+                for _ in 0..self.equations(e, set) {
+                    let b = row_bar.next().expect("one adjoint per row set");
+                    bar.iter_mut().zip(b).for_each(|(a, b)| *a += b);
+                }
+            };
+            basis.backward_from(net, self.at(e, set), sums, &mut solved.grad);
         }
         solved.grad
     }
@@ -433,11 +408,16 @@ impl<T: Real> HardConstraintLoss<T> {
 
 impl<T: Real> Objective<T> for HardConstraintLoss<T> {
     fn value_and_grad(&mut self, x: &[T], grad: &mut [T]) -> f64 {
+        let (mut work, mut seam_basis) = (
+            std::mem::take(&mut self.work),
+            std::mem::take(&mut self.seam_basis),
+        );
         let previous: Vec<Option<[Vec<f64>; 2]>> = self
             .seams
             .list
             .par_iter()
-            .map(|s| self.previous_solutions(s))
+            .zip(&mut seam_basis)
+            .map(|(s, basis)| self.previous_solutions(s, basis))
             .collect();
         for (seam, previous) in self.seams.list.iter_mut().zip(previous) {
             seam.previous = previous;
@@ -446,14 +426,16 @@ impl<T: Real> Objective<T> for HardConstraintLoss<T> {
         let costs: Vec<usize> = (0..self.experts.len())
             .map(|e| self.reports.get(e).map_or(0, |r| r.iterations))
             .collect();
-        let mut solved: Vec<Solved<T>> = longest_first(&costs, |e| self.solve(e, x));
+        let mut solved: Vec<Solved<T>> =
+            longest_first(&costs, &mut work, |e, work| self.solve(e, x, work));
         let jumps: Vec<Jump<T>> = self
             .seams
             .list
             .par_iter()
-            .map(|s| {
+            .zip(&mut seam_basis)
+            .map(|(s, basis)| {
                 let i = s.interface;
-                self.jump(s, x, (&solved[i.lower].w, &solved[i.upper].w))
+                self.jump(s, x, (&solved[i.lower].w, &solved[i.upper].w), basis)
             })
             .collect();
         let mut w_bars: Vec<Vec<f64>> = solved
@@ -487,9 +469,11 @@ impl<T: Real> Objective<T> for HardConstraintLoss<T> {
         let grads: Vec<Vec<T>> = solved
             .into_par_iter()
             .zip(w_bars)
+            .zip(&mut work)
             .enumerate()
-            .map(|(e, (s, w_bar))| self.backward(e, x, s, &w_bar))
+            .map(|(e, ((s, w_bar), work))| self.backward(e, x, s, &w_bar, work))
             .collect();
+        (self.work, self.seam_basis) = (work, seam_basis);
         for g in grads {
             grad.iter_mut().zip(&g).for_each(|(a, b)| *a += *b);
         }

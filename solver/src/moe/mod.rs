@@ -3,6 +3,7 @@
 //! combination of them that satisfies the PDE on constraint points.
 
 mod ansatz;
+mod basis;
 mod blocks;
 pub mod least_squares;
 mod loss;

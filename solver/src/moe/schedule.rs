@@ -2,13 +2,21 @@
 
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
-/// `work(i)` for every task i, in parallel, returned in task order. Each thread takes the
-/// next task from a queue ordered by `costs`, highest first (longest processing time first):
-/// a block whose constraint is badly conditioned can need several times the iterations of
-/// the others, and it then starts at once instead of after the others on the same thread.
-/// The order changes when the work runs, not what it computes.
-pub fn longest_first<R: Send>(costs: &[usize], work: impl Fn(usize) -> R + Sync) -> Vec<R> {
+/// `work(i, &mut items[i])` for every task i, in parallel, returned in task order. Each
+/// thread takes the next task from a queue ordered by `costs`, highest first (longest
+/// processing time first): a block whose constraint is badly conditioned can need several
+/// times the iterations of the others, and it then starts at once instead of after the
+/// others on the same thread. The order changes when the work runs, not what it computes.
+pub fn longest_first<W: Send, R: Send>(
+    costs: &[usize],
+    items: &mut [W],
+    work: impl Fn(usize, &mut W) -> R + Sync,
+) -> Vec<R> {
+    assert_eq!(costs.len(), items.len(), "one item per task");
+    // Each lock is taken once, by the thread that runs its task.
+    let items: Vec<Mutex<&mut W>> = items.iter_mut().map(Mutex::new).collect();
     let mut order: Vec<usize> = (0..costs.len()).collect();
     order.sort_by_key(|&i| core::cmp::Reverse(costs[i]));
     let next = AtomicUsize::new(0);
@@ -17,7 +25,8 @@ pub fn longest_first<R: Send>(costs: &[usize], work: impl Fn(usize) -> R + Sync)
         .flat_map_iter(|_| {
             let mut mine = Vec::new();
             while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-                mine.push((i, work(i)));
+                let mut item = items[i].lock().expect("a task that did not panic");
+                mine.push((i, work(i, &mut item)));
             }
             mine
         })
@@ -37,7 +46,14 @@ mod tests {
             .build()
             .unwrap();
         let costs = [3, 90, 1, 40, 7];
-        let out = pool.install(|| longest_first(&costs, |i| i * 10));
+        let mut items = vec![0; 5];
+        let out = pool.install(|| {
+            longest_first(&costs, &mut items, |i, item| {
+                *item += i + 1;
+                i * 10
+            })
+        });
         assert_eq!(out, vec![0, 10, 20, 30, 40]);
+        assert_eq!(items, vec![1, 2, 3, 4, 5]);
     }
 }

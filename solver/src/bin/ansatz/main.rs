@@ -35,7 +35,6 @@ fn exit_if_busy(e: RunError) -> String {
 }
 
 fn main() -> ExitCode {
-    solver::app::memory::keep_freed_memory();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::List => {
