@@ -1,15 +1,11 @@
-//! INSR: the step objective's gradient against finite differences for every integrator, the
-//! integrators' discrete solutions of the heat equation, resuming, and the run's frames read
-//! back by h5py and VTK.
+//! INSR: the integrators' discrete solutions of the heat equation, resuming, and the run's
+//! frames read back by h5py and VTK (the step objective's gradients are unit tests in
+//! `insr/objective.rs`).
 
 mod common;
 
 use common::{check_with_python, run_quietly, scratch, HEAT};
-use operators::model::Field;
-use operators::Rng;
 use problems::Problem;
-use solver::insr::InsrObjective;
-use solver::optim::{gradient_error, Objective};
 use std::path::Path;
 
 /// The heat problem of `common` stepped by INSR over [0, t1] with `integrator` and `dt`.
@@ -35,90 +31,6 @@ lbfgs_iterations = 300
 "#
         );
     Problem::from_str(&text, Path::new("heat_insr.toml")).unwrap()
-}
-
-/// Burgers with the semi-Lagrangian or a θ integrator: the objective reads u, u_x and u_xx
-/// of both fields, nonlinearly.
-fn burgers(integrator: &str) -> Problem {
-    let text = format!(
-        r#"
-name = "burgers_insr"
-[domain]
-x = [-1.0, 1.0]
-t = [0.0, 0.5]
-[parameters]
-nu = 0.05
-[pde]
-residuals = ["u_t + u*u_x - nu*u_xx + 0.3*x*t"]
-[[conditions]]
-kind = "initial"
-value = "-sin(pi*x)"
-[[conditions]]
-kind = "dirichlet"
-on = ["left", "right"]
-value = "0.1*t"
-points = 8
-[model]
-hidden = [8, 8]
-activation = "tanh"
-[method]
-kind = "insr"
-speed = "u"
-[method.insr]
-integrator = "{integrator}"
-dt = 0.1
-samples = 40
-"#
-    );
-    Problem::from_str(&text, Path::new("burgers_insr.toml")).unwrap()
-}
-
-#[test]
-fn step_gradient_matches_finite_differences_for_every_integrator() {
-    for integrator in [
-        "explicit_euler",
-        "implicit_euler",
-        "midpoint",
-        "semi_lagrangian",
-    ] {
-        let p = burgers(integrator);
-        let mut rng = Rng::new(3);
-        let net = solver::network::model_of::<f64>(&p, 1, 1, &mut rng);
-        let previous = net.init_params(&mut rng);
-        let params = net.init_params(&mut rng);
-        let mut objective = InsrObjective::new(&p, net, &mut rng);
-        objective.set_step(2, &previous);
-        let mut grad = vec![0.0; params.len()];
-        let value = objective.value_and_grad(&params, &mut grad);
-        assert!(value.is_finite() && value > 0.0, "{integrator}: {value}");
-        let worst = gradient_error(&mut objective, &params, 1e-6, 1e-3);
-        println!("{integrator}: loss {value:.3e}, worst relative difference {worst:.2e}");
-        assert!(
-            worst < 1e-5,
-            "{integrator}: worst relative difference {worst:.2e}"
-        );
-    }
-}
-
-#[test]
-fn the_initial_fit_alone_has_the_initial_values_gradient() {
-    let p = burgers("midpoint");
-    let mut rng = Rng::new(4);
-    let net = solver::network::model_of::<f64>(&p, 1, 1, &mut rng);
-    let mut params = net.init_params(&mut rng);
-    let mut objective = InsrObjective::new(&p, net, &mut rng);
-    objective.set_initial();
-    let mut grad = vec![0.0; params.len()];
-    objective.value_and_grad(&params, &mut grad);
-    // The boundary terms sit out the initial fit.
-    assert!(objective.terms()[1..].iter().all(|(_, v)| *v == 0.0));
-    let (i, h) = (params.len() - 1, 1e-6); // the output bias: ∂L/∂b = 2·mean(u − u0)
-    let mut scratch = vec![0.0; params.len()];
-    params[i] += h;
-    let up = objective.value_and_grad(&params, &mut scratch);
-    params[i] -= 2.0 * h;
-    let down = objective.value_and_grad(&params, &mut scratch);
-    assert!(((up - down) / (2.0 * h) - grad[i]).abs() < 1e-7 * (1.0 + grad[i].abs()));
 }
 
 /// Relative L2 error at the final time of an INSR heat run against `reference`.

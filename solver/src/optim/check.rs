@@ -4,7 +4,12 @@ use super::Objective;
 
 /// The largest difference between `obj`'s gradient at `params` and central differences of
 /// step `h`, relative to |∂f/∂x_i| + `floor` (the floor keeps tiny components from dominating).
-pub fn gradient_error(obj: &mut impl Objective<f64>, params: &[f64], h: f64, floor: f64) -> f64 {
+pub(crate) fn gradient_error(
+    obj: &mut impl Objective<f64>,
+    params: &[f64],
+    h: f64,
+    floor: f64,
+) -> f64 {
     let mut x = params.to_vec();
     let (mut grad, mut scratch) = (vec![0.0; x.len()], vec![0.0; x.len()]);
     obj.value_and_grad(&x, &mut grad);

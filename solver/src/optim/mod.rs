@@ -1,12 +1,14 @@
 //! Optimizers over a flat parameter vector.
 
 mod adam;
+#[cfg(test)]
 mod check;
 mod lbfgs;
 mod schedule;
 
 pub use adam::{Adam, AdamConfig};
-pub use check::gradient_error;
+#[cfg(test)]
+pub(crate) use check::gradient_error;
 pub use lbfgs::{Lbfgs, LbfgsConfig, LbfgsReport, StopReason};
 pub use schedule::Schedule;
 
