@@ -50,15 +50,20 @@ impl Case {
         self.jets[field * self.layout.len() + self.layout.slot(&Partial::from_axes(axes)).unwrap()]
     }
 
-    fn eval(&self, src: &str) -> f64 {
-        let p = Program::compile(src, &symbols()).unwrap();
-        let inp = Inputs {
+    /// What a program reads at the point.
+    fn inputs(&self) -> Inputs<'_, f64> {
+        Inputs {
             n: 1,
             layout: &self.layout,
             jets: &self.jets,
             x: &self.x,
             params: &self.params,
-        };
+        }
+    }
+
+    fn eval(&self, src: &str) -> f64 {
+        let p = Program::compile(src, &symbols()).unwrap();
+        let inp = self.inputs();
         let mut regs = vec![0.0; p.registers()];
         p.eval(&inp, &mut regs)[0]
     }
@@ -66,13 +71,7 @@ impl Case {
     /// (∂/∂jets, ∂/∂params) by the adjoint.
     fn adjoint(&self, src: &str) -> (Vec<f64>, Vec<f64>) {
         let p = Program::compile(src, &symbols()).unwrap();
-        let inp = Inputs {
-            n: 1,
-            layout: &self.layout,
-            jets: &self.jets,
-            x: &self.x,
-            params: &self.params,
-        };
+        let inp = self.inputs();
         let mut regs = vec![0.0; p.registers()];
         p.eval(&inp, &mut regs);
         let mut bars = vec![0.0; p.registers()];
@@ -90,13 +89,7 @@ fn backprop_seeds_the_adjoint_and_sums_parameter_gradients_until_taken() {
     let c = Case::new();
     let src = "lam*u*u_x - u_t";
     let p = Program::compile(src, &symbols()).unwrap();
-    let inp = Inputs {
-        n: 1,
-        layout: &c.layout,
-        jets: &c.jets,
-        x: &c.x,
-        params: &c.params,
-    };
+    let inp = c.inputs();
     let (jets_bar, params_bar) = c.adjoint(src);
     let r = c.eval(src);
     let mut kernel = Backprop::new([&p], 1, 1);

@@ -374,11 +374,12 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         let (net, extra) = params.split_at(n_net);
         let (gnet, gextra) = grad.split_at_mut(n_net);
         let value = match self.spec.reduction {
-            Reduction::MeanSquare => self.mean_square_value_and_grad(field, net, extra, gnet),
+            Reduction::MeanSquare | Reduction::NormalDerivative => {
+                self.one_pass_value_and_grad(field, net, extra, gnet)
+            }
             Reduction::Causal(_) => self.causal_value_and_grad(field, net, extra, gnet),
             Reduction::Norm { .. } => self.norm_value_and_grad(field, net, extra, gnet),
             Reduction::Paired => self.paired_value_and_grad(field, net, extra, gnet),
-            Reduction::NormalDerivative => self.normal_value_and_grad(field, net, extra, gnet),
         };
         self.collect_parameter_gradients(gextra);
         self.value = value;
