@@ -89,6 +89,26 @@ impl Grid {
             .filter(|&a| Some(a) != self.time_axis)
             .collect()
     }
+
+    /// The spatial grid: this one without its time axis (the last).
+    pub fn space(&self) -> Grid {
+        let dims = self.spatial_axes().len();
+        Grid {
+            axes: self.axes[..dims].to_vec(),
+            coords: self.coords[..dims].to_vec(),
+            time_axis: None,
+        }
+    }
+
+    /// The same space at `times` instead of this grid's own (which it must have).
+    pub fn at_times(&self, times: Vec<f64>) -> Grid {
+        let t = self.time_axis.expect("a grid with a time axis");
+        let mut g = self.space();
+        g.axes.push(self.axes[t].clone());
+        g.coords.push(times);
+        g.time_axis = Some(g.axes.len() - 1);
+        g
+    }
 }
 
 #[cfg(test)]

@@ -223,3 +223,32 @@ fn semi_lagrangian_departure_points_wrap_around_a_periodic_domain() {
     println!("semi-Lagrangian, periodic x, after 5 steps: {error:.2e}");
     assert!(error < 5e-2, "{error:.2e}");
 }
+
+#[test]
+fn an_insr_run_is_evaluated_and_exported_from_its_checkpoint_like_any_method() {
+    // Before INSR was a `Method`, `eval` and `export` refused INSR runs, and its solves were
+    // not in metrics.jsonl.
+    let run = scratch("insr-eval").join("run");
+    let summary = run_quietly(&heat("midpoint", 0.1, 0.2, "sin(pi*x)*exp(-t)"), &run);
+    let evaluated = solver::app::run::evaluate(&run).unwrap();
+    assert_eq!(evaluated["relative_l2"], summary["relative_l2"]);
+    let metrics = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
+    assert_eq!(metrics.lines().count(), 3, "{metrics}");
+
+    // Exported at the frames (t = 0, 0.1, 0.2) whatever --times asks, on a finer space.
+    let out = scratch("insr-export");
+    solver::app::run::export(&run, &out, Some(&[11]), Some(7)).unwrap();
+    let script = r#"
+import os, sys
+import h5py, numpy as np
+out = sys.argv[1]
+with h5py.File(os.path.join(out, "fields.h5"), "r") as f:
+    t, x, u = f["coords/t"][:], f["coords/x"][:], f["fields/u"][:]
+assert np.allclose(t, [0.0, 0.1, 0.2]), t
+assert u.shape == (3, 11), u.shape
+exact = np.sin(np.pi * x)[None, :] * np.exp(-t)[:, None]
+assert np.linalg.norm(u - exact) / np.linalg.norm(exact) < 1e-2
+print("export ok")
+"#;
+    check_with_python(script, &out);
+}

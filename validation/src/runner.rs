@@ -6,7 +6,7 @@ use crate::evolution::Solution;
 use crate::grid_advection::{self, GridResult};
 use crate::{finite_difference, spectral, stable_fluids, ValidationError};
 use problems::Problem;
-use solver::app::output::{h5, plot};
+use solver::app::output::{h5, load_reference, plot};
 use solver::app::overrides::apply_overrides;
 use solver::app::run::{load_trained, output_grid, run, RunOptions};
 use solver::Grid;
@@ -135,11 +135,7 @@ pub fn run_case(case: &Case, mode: Mode, dirs: &Dirs) -> Result<Outcome, Validat
             message: "the run reported no error against the reference".into(),
         })?;
     let figure = dirs.figures.join(format!("{}.png", case.name));
-    let drawn = match problem.method.insr() {
-        Some(_) => figure_of_results(&out, &figure),
-        None => figure_of(&out, &figure),
-    };
-    let figure = match drawn {
+    let figure = match figure_of(&out, &figure) {
         Ok(()) => Some(format!("figures/{}.png", case.name)),
         Err(e) => {
             eprintln!("warning: {}: figure: {e}", case.name);
@@ -257,22 +253,32 @@ fn write_solution(
     .map_err(|e| io(path, e))
 }
 
-/// Reference, prediction and error side by side on the reference's grid, from the trained
-/// network in the run directory; for three axes, the last time.
+/// Reference, prediction and error side by side on the reference's grid at the method's
+/// times (INSR: its frames), from the method in the run directory; for three axes, the last
+/// time.
 fn figure_of(run_dir: &Path, png: &Path) -> Result<(), Box<dyn std::error::Error>> {
     plot::fonts_available()?;
-    let (problem, method, params) = load_trained(run_dir)?;
+    let (problem, method) = load_trained(run_dir)?;
     let (_, reference) = output_grid(&problem)?;
     let r = reference.ok_or("the run has no reference")?;
-    let prediction = method.solution(&problem, &params, &r.grid).swap_remove(0);
-    let reference = &r.fields[0];
+    let grid = method.output_grid(&r.grid);
+    let reference = match grid == r.grid {
+        true => r.fields,
+        false => {
+            load_reference(&problem, &grid)?
+                .filter(|d| d.grid == grid)
+                .ok_or("the reference is not known at the method's times")?
+                .fields
+        }
+    };
+    let prediction = method.solution(&problem, &grid).swap_remove(0);
     let error: Vec<f64> = prediction
         .iter()
-        .zip(reference)
+        .zip(&reference[0])
         .map(|(a, b)| (a - b).abs())
         .collect();
     let name = &problem.symbols.fields[0];
-    three_panels(png, name, &r.grid, [reference, &prediction, &error])
+    three_panels(png, name, &grid, [&reference[0], &prediction, &error])
 }
 
 /// Reference, prediction and |error| of field `name` side by side: over the first two axes,
@@ -300,24 +306,4 @@ fn three_panels(
         (grid.axes[0].as_str(), &grid.coords[0]),
         (grid.axes[1].as_str(), &grid.coords[1]),
     )
-}
-
-/// Reference, prediction and error from a run's results.h5 (INSR runs, whose networks live
-/// one per frame in the checkpoint): over x and t in 1-D, at the final time in 2-D.
-fn figure_of_results(run_dir: &Path, png: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    plot::fonts_available()?;
-    let problem = Problem::load(run_dir.join("problem.toml"))?;
-    let name = &problem.symbols.fields[0];
-    let stored = h5::read_results(
-        &run_dir.join("results.h5"),
-        &problem.axes,
-        problem.time_axis,
-        std::slice::from_ref(name),
-    )?;
-    let (u, r) = (
-        &stored.fields[0],
-        &stored.reference.ok_or("results.h5 holds no reference")?[0],
-    );
-    let e: Vec<f64> = u.iter().zip(r).map(|(a, b)| (a - b).abs()).collect();
-    three_panels(png, name, &stored.grid, [r, u, &e])
 }

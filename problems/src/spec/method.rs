@@ -45,6 +45,18 @@ pub enum Integrator {
 }
 
 impl Integrator {
+    /// The name a problem file gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Integrator::ExplicitEuler => "explicit_euler",
+            Integrator::ImplicitEuler => "implicit_euler",
+            Integrator::Midpoint => "midpoint",
+            Integrator::SemiLagrangian => "semi_lagrangian",
+            Integrator::Splitting => "splitting",
+            Integrator::IncrementalPotential => "incremental_potential",
+        }
+    }
+
     /// Weight θ of the new field in the spatial terms (the rest is the previous field's).
     pub fn theta(self) -> f64 {
         match self {
@@ -332,4 +344,25 @@ fn default_delta() -> f64 {
 }
 fn default_check() -> usize {
     1000
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_integrators_name_is_the_one_a_file_gives() {
+        use Integrator::*;
+        for i in [
+            ExplicitEuler,
+            ImplicitEuler,
+            Midpoint,
+            SemiLagrangian,
+            Splitting,
+            IncrementalPotential,
+        ] {
+            let written = toml::Value::try_from(i).unwrap();
+            assert_eq!(written.as_str(), Some(i.name()));
+        }
+    }
 }

@@ -3,16 +3,20 @@
 
 use crate::train::{Phase, Record};
 use indicatif::{ProgressBar, ProgressStyle};
+use std::cell::Cell;
 use std::io::IsTerminal;
 
 /// Progress of a training run: a bar on a terminal, lines in a log, or nothing.
 pub enum Progress {
     /// A bar, on a terminal.
     Bar(ProgressBar),
-    /// A line per logged record, when stderr is not a terminal.
+    /// A line per logged record, when stderr is not a terminal; only the notes once a method
+    /// gives them (they say more).
     Lines {
         /// Steps in all.
         total: usize,
+        /// Whether a note has been shown.
+        noted: Cell<bool>,
     },
     /// Nothing (`--quiet`).
     Quiet,
@@ -25,7 +29,10 @@ impl Progress {
             return Progress::Quiet;
         }
         if !std::io::stderr().is_terminal() {
-            return Progress::Lines { total };
+            return Progress::Lines {
+                total,
+                noted: Cell::new(false),
+            };
         }
         let bar = ProgressBar::new(total as u64);
         bar.set_style(
@@ -56,8 +63,21 @@ impl Progress {
                 b.set_position(r.step as u64);
                 b.set_message(msg);
             }
-            Progress::Lines { total } => {
+            Progress::Lines { total, noted } if !noted.get() => {
                 eprintln!("step {}/{total}  {msg}  [{:.1} s]", r.step, r.wall_s)
+            }
+            Progress::Lines { .. } => {}
+            Progress::Quiet => {}
+        }
+    }
+
+    /// Shows a line of its own (above the bar, on a terminal).
+    pub fn note(&self, line: &str) {
+        match self {
+            Progress::Bar(b) => b.println(line),
+            Progress::Lines { noted, .. } => {
+                noted.set(true);
+                eprintln!("{line}")
             }
             Progress::Quiet => {}
         }

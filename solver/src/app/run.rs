@@ -1,13 +1,11 @@
 //! One run of a problem file, start to finish: a run directory with the resolved problem,
 //! checkpoints, metrics, fields for ParaView and HDF5, plots and a summary.
 
-use crate::app::output::{h5, write_atomic};
+use crate::app::output::{h5, load_reference, vtk, write_atomic, ReferenceData};
 use crate::app::progress::Progress;
-use crate::methods::Built;
-use crate::methods::{self, Method};
-use crate::train::{Event, Trainer};
+use crate::methods::{self, Event, Method};
+use crate::relative_l2;
 use crate::Grid;
-use crate::{relative_l2, setup};
 use operators::Real;
 use problems::spec::Precision;
 use problems::Problem;
@@ -18,13 +16,12 @@ use std::path::Path;
 mod directory;
 mod error;
 mod files;
-mod insr;
 mod lock;
 pub(crate) use directory::prepare;
 pub use directory::{output_grid, resolved_spec, RunOptions};
 pub(crate) use error::out_err;
 pub use error::RunError;
-use files::write_characteristics;
+use files::{frame_file, write_characteristics, write_curves, write_frame};
 pub(crate) use files::{write_plots, write_vtk};
 pub use lock::{RunLock, BUSY_EXIT};
 
@@ -37,61 +34,58 @@ pub fn run(problem: &Problem, opts: &RunOptions) -> Result<serde_json::Value, Ru
 }
 
 fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Value, RunError> {
-    let Some(Built {
-        method: mut loss,
-        params,
-        rng,
-    }) = methods::build::<T>(p, opts.seed(p))
-    else {
-        return insr::run::<T>(p, opts);
-    };
     let out = &opts.out;
     let (_lock, grid, reference, seed) = prepare(p, opts)?;
-    let config = setup::train_config(p);
-    let mut trainer = Trainer::new(params, &config, rng);
+    let mut method = methods::build::<T>(p, seed);
     let checkpoint = out.join("checkpoint.h5");
     let metrics_path = out.join("metrics.jsonl");
     if opts.resume && checkpoint.exists() {
-        h5::read_checkpoint(&checkpoint, &mut trainer).map_err(|e| out_err(&checkpoint, e))?;
-        loss.loss_mut().set_state(&trainer.loss_state);
-        trim_metrics(&metrics_path, trainer.step).map_err(|e| out_err(&metrics_path, e))?;
+        restore(method.as_mut(), &checkpoint)?;
+        let (step, _) = method.steps();
+        trim_metrics(&metrics_path, step).map_err(|e| out_err(&metrics_path, e))?;
         if !opts.quiet {
-            eprintln!(
-                "resuming from {} at step {}",
-                checkpoint.display(),
-                trainer.step
-            );
+            eprintln!("resuming from {} at step {step}", checkpoint.display());
         }
     } else {
         let _ = std::fs::remove_file(&metrics_path);
     }
-    let names: Vec<String> = loss
-        .loss()
-        .term_names()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let names = method.term_names();
     let term_names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let field_names = &p.symbols.fields;
     let mut metrics = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(&metrics_path)
         .map_err(|e| out_err(&metrics_path, e))?;
-    let progress = Progress::new(config.total_steps(), trainer.step, opts.quiet);
+    let (start, total) = method.steps();
+    let progress = Progress::new(total, start, opts.quiet);
+    let (space, deforms) = (grid.space(), method.deforms());
     let mut io_error = None;
-    let result = trainer.run(loss.loss_mut(), &config, |e| match e {
-        Event::Log(r) => {
-            let terms: serde_json::Map<String, serde_json::Value> = term_names.iter().zip(&r.terms).map(|(n, v)| (n.to_string(), json!(v))).collect();
-            let line = json!({ "step": r.step, "phase": format!("{:?}", r.phase).to_lowercase(), "loss": r.loss, "terms": terms, "lr": r.lr, "eps": r.eps, "wall_s": r.wall_s });
-            if let Err(e) = writeln!(metrics, "{line}") {
-                io_error.get_or_insert(out_err(&metrics_path, e));
+    let result = method.run(p, &grid, &mut |e| {
+        let written = match e {
+            Event::Log(r) => {
+                let terms: serde_json::Map<String, serde_json::Value> = term_names.iter().zip(&r.terms).map(|(n, v)| (n.to_string(), json!(v))).collect();
+                let line = json!({ "step": r.step, "phase": format!("{:?}", r.phase).to_lowercase(), "loss": r.loss, "terms": terms, "lr": r.lr, "eps": r.eps, "wall_s": r.wall_s });
+                progress.update(r, &term_names);
+                writeln!(metrics, "{line}").map_err(|e| out_err(&metrics_path, e))
             }
-            progress.update(r, &term_names);
-        }
-        Event::Checkpoint(s) => {
-            if let Err(e) = h5::write_checkpoint(&checkpoint, &s, &term_names) {
-                io_error.get_or_insert(out_err(&checkpoint, e));
+            Event::Note(line) => {
+                progress.note(line);
+                Ok(())
             }
+            Event::Checkpoint(c) => h5::write_checkpoint(&checkpoint, c, &term_names, T::NAME)
+                .map_err(|e| out_err(&checkpoint, e)),
+            Event::Frame(frame) => {
+                let pvd = out.join("solution.pvd");
+                let entries: Vec<(f64, String)> = (frame.times.iter().enumerate())
+                    .map(|(k, t)| (*t, frame_file(k, deforms)))
+                    .collect();
+                write_frame(out, &space, field_names, &frame, deforms)
+                    .and_then(|()| vtk::write_pvd(&pvd, &entries).map_err(|e| out_err(&pvd, e)))
+            }
+        };
+        if let Err(e) = written {
+            io_error.get_or_insert(e);
         }
     });
     progress.finish();
@@ -105,73 +99,45 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
             return Err(e.into());
         }
     };
-    h5::write_checkpoint(&checkpoint, &trainer.snapshot(), &term_names)
+    h5::write_checkpoint(&checkpoint, &method.checkpoint(), &term_names, T::NAME)
         .map_err(|e| out_err(&checkpoint, e))?;
 
     // Fields on the output grid, and errors against the reference on its own grid.
-    let field_names = &p.symbols.fields;
-    let mut prediction = loss.solution(p, &trainer.params, &grid);
+    let grid = method.output_grid(&grid);
+    let mut prediction = method.solution(p, &grid);
     let mask = inside_mask(p, &grid);
     let mut errors = serde_json::Map::new();
     let mut reference_on_grid = None;
     if let Some(r) = &reference {
-        let on_ref = if r.grid == grid {
-            prediction.clone()
-        } else {
-            loss.solution(p, &trainer.params, &r.grid)
-        };
-        let ref_mask = if r.grid == grid {
-            mask.clone()
-        } else {
-            inside_mask(p, &r.grid)
-        };
-        for (name, (u, v)) in field_names.iter().zip(on_ref.iter().zip(&r.fields)) {
-            errors.insert(
-                name.clone(),
-                json!(masked_relative_l2(u, v, ref_mask.as_deref())),
-            );
-        }
-        if r.grid == grid {
-            let mut fields = r.fields.clone();
+        errors = relative_errors(p, method.as_ref(), r, Some((&grid, &prediction)));
+        if let Some(mut fields) = reference_on(p, r, &grid) {
             blank_outside(&mut fields, mask.as_deref());
             reference_on_grid = Some(fields);
         }
     }
     blank_outside(&mut prediction, mask.as_deref());
-    let n_net = loss.network_params();
-    let unknowns: serde_json::Map<String, serde_json::Value> = p
-        .symbols
-        .trainable
-        .iter()
-        .zip(&trainer.params[n_net..])
-        .map(|(n, v)| (n.clone(), json!(v.to_f64())))
-        .collect();
-    let final_terms: serde_json::Map<String, serde_json::Value> = term_names
-        .iter()
-        .zip(loss.loss().term_values())
-        .map(|(n, v)| (n.to_string(), json!(v)))
-        .collect();
-    let summary = json!({
+    let mut summary = json!({
         "name": p.spec.name,
         "status": "completed",
         "problem": p.path.display().to_string(),
+        "method": p.method.kind(),
         "steps": report.steps,
         "wall_s": report.wall_s,
         "final_loss": report.loss,
-        "loss_terms": final_terms,
         "relative_l2": errors,
         "reference": reference.as_ref().map(|r| r.source.clone()),
-        "unknown_parameters": unknowns,
-        "parameters": trainer.params.len(),
-        "lbfgs_stop": report.lbfgs.as_ref().map(|l| l.reason.to_string()),
-        "experts": loss.experts().map(|e| experts_summary(&e)),
+        "experts": method.experts().map(|e| experts_summary(&e)),
         "seed": seed,
         "precision": T::NAME,
         "threads": rayon::current_num_threads(),
         "version": env!("CARGO_PKG_VERSION"),
     });
+    for (key, value) in method.extra(p) {
+        summary[key] = serde_json::to_value(value).expect("summary values serialize");
+    }
     let summary_text = serde_json::to_string_pretty(&summary).expect("JSON values serialize");
 
+    let history = method.history();
     let results = out.join("results.h5");
     h5::write_results(
         &results,
@@ -180,64 +146,101 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
             field_names,
             fields: &prediction,
             reference: reference_on_grid.as_deref(),
-            history: &trainer.history,
+            history: &history,
             term_names: &term_names,
             summary_json: &summary_text,
         },
     )
     .map_err(|e| out_err(&results, e))?;
-    write_vtk(
-        out,
-        &grid,
-        field_names,
-        &prediction,
-        reference_on_grid.as_deref(),
-        mask.as_deref(),
-    )?;
+    // A method that wrote its frames as it went has its VTK files already.
+    if !method.reports_frames() {
+        write_vtk(
+            out,
+            &grid,
+            field_names,
+            &prediction,
+            reference_on_grid.as_deref(),
+            mask.as_deref(),
+        )?;
+    }
     write_plots(
         out,
         &grid,
         field_names,
         &prediction,
         reference_on_grid.as_deref(),
-        &trainer.history,
+        &history,
         &term_names,
         opts.quiet,
     );
-    write_characteristics(out, p, loss.as_ref(), &trainer.params, opts.quiet);
+    write_characteristics(out, p, method.as_ref(), opts.quiet);
+    write_curves(out, &method.curves(p), opts.quiet);
     // The summary comes last: its presence marks a finished run.
     write_atomic(&out.join("summary.json"), summary_text.as_bytes())
         .map_err(|e| out_err(out, e))?;
     Ok(summary)
 }
 
-/// A trained run: its problem, method and parameters.
-pub type Trained = (Problem, Box<dyn Method<f64>>, Vec<f64>);
+/// Continues `method` from the checkpoint at `path`.
+fn restore<T: Real>(method: &mut dyn Method<T>, path: &Path) -> Result<(), RunError> {
+    let c = h5::read_checkpoint(path).map_err(|e| out_err(path, e))?;
+    method.restore(&c).map_err(|e| out_err(path, e))
+}
 
-/// A finished (or checkpointed) run: its problem, network and trained parameters (f64).
-pub fn load_trained(run_dir: &Path) -> Result<Trained, RunError> {
-    let problem = Problem::load(run_dir.join("problem.toml"))?;
-    let Some(Built {
-        mut method,
-        params,
-        rng,
-    }) = methods::build::<f64>(&problem, problem.spec.training.seed)
-    else {
-        return Err(RunError::Usage(format!(
-            "{}: an INSR run holds one network per output frame; its fields are in results.h5 and fields/, its error in summary.json",
-            run_dir.display()
-        )));
+/// The reference's values on `grid`: its own where the grids agree, otherwise evaluated
+/// there (closed forms only; `None` for a file on another grid).
+fn reference_on(p: &Problem, r: &ReferenceData, grid: &Grid) -> Option<Vec<Vec<f64>>> {
+    if r.grid == *grid {
+        return Some(r.fields.clone());
+    }
+    match load_reference(p, grid) {
+        Ok(Some(d)) if d.grid == *grid => Some(d.fields),
+        _ => None,
+    }
+}
+
+/// Relative L2 error of each compared field against the reference, on the part of its grid
+/// the method is measured on; `known` is a solution already evaluated on some grid, used if
+/// that grid is the one.
+fn relative_errors<T: Real>(
+    p: &Problem,
+    method: &dyn Method<T>,
+    r: &ReferenceData,
+    known: Option<(&Grid, &[Vec<f64>])>,
+) -> serde_json::Map<String, serde_json::Value> {
+    let at = method.error_grid(&r.grid);
+    let Some(reference) = reference_on(p, r, &at) else {
+        return Default::default();
     };
-    let mut trainer = Trainer::new(params, &setup::train_config(&problem), rng);
-    let checkpoint = run_dir.join("checkpoint.h5");
-    h5::read_checkpoint(&checkpoint, &mut trainer).map_err(|e| out_err(&checkpoint, e))?;
-    method.loss_mut().set_state(&trainer.loss_state);
-    Ok((problem, method, trainer.params))
+    let prediction = match known {
+        Some((grid, fields)) if *grid == at => fields.to_vec(),
+        _ => method.solution(p, &at),
+    };
+    let mask = inside_mask(p, &at);
+    let compared = method.compared(p);
+    (p.symbols
+        .fields
+        .iter()
+        .zip(prediction.iter().zip(&reference)))
+    .take(compared)
+    .map(|(n, (u, v))| (n.clone(), json!(masked_relative_l2(u, v, mask.as_deref()))))
+    .collect()
+}
+
+/// A finished (or checkpointed) run: its problem, and its method at the checkpoint (f64).
+pub type Loaded = (Problem, Box<dyn Method<f64>>);
+
+/// A finished (or checkpointed) run: its problem, and its method as the checkpoint left it.
+pub fn load_trained(run_dir: &Path) -> Result<Loaded, RunError> {
+    let problem = Problem::load(run_dir.join("problem.toml"))?;
+    let mut method = methods::build::<f64>(&problem, problem.spec.training.seed);
+    restore(method.as_mut(), &run_dir.join("checkpoint.h5"))?;
+    Ok((problem, method))
 }
 
 /// Relative L2 errors of a trained run against its reference, per field.
 pub fn evaluate(run_dir: &Path) -> Result<serde_json::Value, RunError> {
-    let (p, method, params) = load_trained(run_dir)?;
+    let (p, method) = load_trained(run_dir)?;
     let (_, reference) = output_grid(&p)?;
     let r = reference.ok_or_else(|| {
         RunError::Usage(format!(
@@ -245,28 +248,21 @@ pub fn evaluate(run_dir: &Path) -> Result<serde_json::Value, RunError> {
             p.path.display()
         ))
     })?;
-    let prediction = method.solution(&p, &params, &r.grid);
-    let mask = inside_mask(&p, &r.grid);
-    let errors: serde_json::Map<String, serde_json::Value> = p
-        .symbols
-        .fields
-        .iter()
-        .zip(prediction.iter().zip(&r.fields))
-        .map(|(n, (u, v))| (n.clone(), json!(masked_relative_l2(u, v, mask.as_deref()))))
-        .collect();
+    let errors = relative_errors(&p, method.as_ref(), &r, None);
     Ok(
         json!({ "run": run_dir.display().to_string(), "reference": r.source, "relative_l2": errors }),
     )
 }
 
 /// Re-samples a trained run on a new grid: .vti files with a .pvd, and fields.h5, in `out`.
+/// A method that steps in time has its fields at its frames, whatever `times` says.
 pub fn export(
     run_dir: &Path,
     out: &Path,
     grid_points: Option<&[usize]>,
     times: Option<usize>,
 ) -> Result<(), RunError> {
-    let (p, method, params) = load_trained(run_dir)?;
+    let (p, method) = load_trained(run_dir)?;
     let (default_grid, _) = output_grid(&p)?;
     let mut n: Vec<usize> = default_grid.coords.iter().map(Vec::len).collect();
     let spatial: Vec<usize> = (0..p.dims()).filter(|&a| Some(a) != p.time_axis).collect();
@@ -290,8 +286,9 @@ pub fn export(
         n[t] = k.max(2);
     }
     let grid = Grid::uniform(&p.axes, &p.domain.lo, &p.domain.hi, &n, p.time_axis);
+    let grid = method.output_grid(&grid);
     std::fs::create_dir_all(out.join("fields")).map_err(|e| out_err(out, e))?;
-    let mut prediction = method.solution(&p, &params, &grid);
+    let mut prediction = method.solution(&p, &grid);
     let mask = inside_mask(&p, &grid);
     blank_outside(&mut prediction, mask.as_deref());
     write_vtk(

@@ -316,6 +316,15 @@ impl<T: Real> Fresh<T> for Elastic<T> {
     }
 }
 
+/// The quantities followed step by step, in the order [`Stepper::diagnostics`] gives them.
+const DIAGNOSTICS: [&str; 5] = [
+    "kinetic_energy",
+    "stored_energy",
+    "gravitational_energy",
+    "total_energy",
+    "area_ratio",
+];
+
 impl<T: Real> Stepper<T> for Elastic<T> {
     /// φ_n, then φ_{n−1}.
     fn n_params(&self) -> usize {
@@ -427,13 +436,18 @@ impl<T: Real> Stepper<T> for Elastic<T> {
         let stored: f64 = self.energy.eval(&inp, &mut regs).iter().sum();
         let scale = self.area / n as f64;
         let (kinetic, stored, gravity) = (kinetic * scale, stored * scale, gravity * scale);
-        vec![
-            ("kinetic_energy", kinetic),
-            ("stored_energy", stored),
-            ("gravitational_energy", gravity),
-            ("total_energy", kinetic + stored + gravity),
-            ("area_ratio", area / n as f64),
-        ]
+        let values = [
+            kinetic,
+            stored,
+            gravity,
+            kinetic + stored + gravity,
+            area / n as f64,
+        ];
+        DIAGNOSTICS.into_iter().zip(values).collect()
+    }
+
+    fn diagnostic_names(&self) -> Vec<&'static str> {
+        DIAGNOSTICS.to_vec()
     }
 }
 

@@ -401,6 +401,10 @@ impl<T: Real> Stepper<T> for Fluid<T> {
         let v = predict(&self.velocity, &params[..self.velocity.n_params()], points);
         vec![("kinetic_energy", super::kinetic_energy(&v[0], &v[1]))]
     }
+
+    fn diagnostic_names(&self) -> Vec<&'static str> {
+        vec!["kinetic_energy"]
+    }
 }
 
 #[cfg(test)]

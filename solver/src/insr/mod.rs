@@ -1,8 +1,8 @@
 //! INSR (Chen, Wu, Grinspun, Zheng, Chen): the network's weights are the spatial
 //! discretization. Each time step copies the weights into a frozen previous field and
 //! optimizes them, warm-started, so that the new field satisfies a classical integrator's
-//! update (problems::Integrator); the initial values are fitted by regression first. A run of
-//! a problem file (frames, checkpoints, results) is the application's: `app::run`.
+//! update (problems::Integrator); the initial values are fitted by regression first. The
+//! method that advances a [`Stepper`] solve by solve is [`crate::methods::insr`].
 
 mod elastic;
 mod fluid;
@@ -60,6 +60,10 @@ pub trait Stepper<T: Real> {
     /// Quantities followed step by step (energies, volume), on `points` spread evenly over
     /// the domain.
     fn diagnostics(&self, _params: &[T], _points: &Points<T>) -> Vec<(&'static str, f64)> {
+        vec![]
+    }
+    /// The names [`diagnostics`](Self::diagnostics) gives, in its order.
+    fn diagnostic_names(&self) -> Vec<&'static str> {
         vec![]
     }
 }

@@ -1,6 +1,6 @@
 //! The state of an INSR simulation after each solve: all a killed run needs to resume at the
-//! last completed step with the same parameters and random stream (the application writes it
-//! to checkpoint.h5).
+//! last completed step with the same parameters and random stream (`methods::insr` makes it a
+//! checkpoint).
 
 use operators::{Real, Rng};
 

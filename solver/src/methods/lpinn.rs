@@ -3,7 +3,7 @@
 //! trained drift D), trained on the PDE along characteristics (problems::Lagrangian); the
 //! Eulerian field is read off by following each characteristic back to its label.
 
-use super::method::Method;
+use super::method::Trainable;
 use super::pinn;
 use crate::network::{model_config, sampling, Network};
 use crate::pinn::{PinnLoss, PointSource, Reduction, Target, TermSpec};
@@ -36,7 +36,7 @@ pub fn build<T: Real>(p: &Problem, l: &Lagrangian, seed: u64) -> (Lpinn<T>, Vec<
     (Lpinn { loss, lagrangian }, params, rng)
 }
 
-impl<T: Real> Method<T> for Lpinn<T> {
+impl<T: Real> Trainable<T> for Lpinn<T> {
     fn loss(&self) -> &dyn Loss<T> {
         &self.loss
     }
@@ -54,7 +54,7 @@ impl<T: Real> Method<T> for Lpinn<T> {
     }
 
     fn terms(&self) -> Vec<(&TermSpec, usize)> {
-        Method::terms(&self.loss)
+        Trainable::terms(&self.loss)
     }
 
     fn fields<'a>(&'a self, _p: &'a Problem) -> &'a [String] {

@@ -2,7 +2,7 @@
 //! basis functions, and each expert block's coefficients solve the PDE and the conditions on
 //! its points by least squares, differentiated through; see [`crate::moe`].
 
-use super::method::{ExpertSolve, Experts, Method};
+use super::method::{ExpertSolve, Experts, Trainable};
 use crate::moe::least_squares::LmSettings;
 use crate::moe::{Blocks, ExpertPoints, HardConstraintLoss, InitialAnsatz};
 use crate::network::{model, sampling};
@@ -64,7 +64,7 @@ fn initial_ansatz(p: &Problem) -> InitialAnsatz {
     }
 }
 
-impl<T: Real> Method<T> for HardConstraintLoss<T> {
+impl<T: Real> Trainable<T> for HardConstraintLoss<T> {
     fn loss(&self) -> &dyn Loss<T> {
         self
     }

@@ -2,7 +2,7 @@
 //! all fields, the PDE and the conditions as soft penalties. The network is whatever
 //! `[model]` says, so physics-informed Gaussians (Kang et al.) are a PINN with the PIG model.
 
-use super::method::Method;
+use super::method::Trainable;
 use crate::network::{model, Network};
 use crate::pinn::{PinnLoss, TermSpec};
 use crate::setup::term_specs;
@@ -40,7 +40,7 @@ pub(super) fn with_network<T: Real>(
     (loss, params)
 }
 
-impl<T: Real> Method<T> for PinnLoss<T, Network<T>> {
+impl<T: Real> Trainable<T> for PinnLoss<T, Network<T>> {
     fn loss(&self) -> &dyn Loss<T> {
         self
     }

@@ -182,16 +182,23 @@ fn table(base: &Problem, entries: &[Entry]) -> Table {
         ),
     )];
     for (i, name) in base.symbols.fields.iter().enumerate() {
+        // Only the fields a method compares with the reference (not INSR's pressure, which
+        // is known up to a constant): those its summary scores.
+        let scored = |s: &Value| s["relative_l2"].get(name).is_some();
         columns.push((
             format!("l2_{name}"),
-            numbers(&|_, st| {
-                let r = st.reference.as_ref()?;
+            numbers(&|s, st| {
+                let r = st.reference.as_ref().filter(|_| scored(s))?;
                 Some(l2_where_finite(&st.fields[i], &r[i]))
             }),
         ));
         columns.push((
             format!("l2_{name}_final"),
-            numbers(&|_, st| error_over_time(st)?[i].last().copied()),
+            numbers(&|s, st| {
+                error_over_time(st).filter(|_| scored(s))?[i]
+                    .last()
+                    .copied()
+            }),
         ));
     }
     columns.push(("wall_s".into(), numbers(&|s, _| s["wall_s"].as_f64())));

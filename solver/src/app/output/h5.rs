@@ -2,10 +2,10 @@
 //! and `checkpoint.h5` (everything needed to resume). Both are written to a temporary name
 //! and renamed, so a crash never leaves a half-written file under the real name.
 
-use crate::train::{Phase, Record, Snapshot, Trainer};
+use crate::methods::Checkpoint;
+use crate::train::{Phase, Record};
 use crate::Grid;
 use hdf5::types::VarLenUnicode;
-use operators::{Real, Rng};
 use std::path::Path;
 
 pub(crate) fn create_atomic(
@@ -251,80 +251,55 @@ pub fn write_reference(
     })
 }
 
-/// Writes the trainer's complete state.
-pub fn write_checkpoint<T: Real>(
+/// Writes a method's checkpoint: its arrays and random streams as datasets, its counters as
+/// attributes, and its history as a group.
+pub fn write_checkpoint(
     path: &Path,
-    t: &Snapshot<'_, T>,
+    c: &Checkpoint,
     term_names: &[&str],
+    precision: &str,
 ) -> hdf5::Result<()> {
     create_atomic(path, |f| {
-        let as_f64 = |v: &[T]| v.iter().map(|x| x.to_f64()).collect::<Vec<_>>();
-        dataset(f, "params", &[t.params.len()], &as_f64(t.params))?;
-        dataset(f, "adam_m", &[t.adam.m.len()], &as_f64(&t.adam.m))?;
-        dataset(f, "adam_v", &[t.adam.v.len()], &as_f64(&t.adam.v))?;
-        if !t.loss_state.is_empty() {
-            dataset(f, "loss_state", &[t.loss_state.len()], t.loss_state)?;
+        for (name, shape, data) in &c.arrays {
+            dataset(f, name, shape, data)?;
         }
-        f.new_dataset::<u64>()
-            .shape([4])
-            .create("rng_state")?
-            .write_raw(&t.rng.state())?;
-        for (name, v) in [
-            ("step", t.step as u64),
-            ("adam_step", t.adam.step),
-            ("eps_index", t.eps_index as u64),
-            ("phase", t.phase as u64),
-            ("phase_start", t.phase_start as u64),
-        ] {
-            f.new_attr::<u64>().create(name)?.write_scalar(&v)?;
+        for (name, words) in &c.words {
+            f.new_dataset::<u64>()
+                .shape([words.len()])
+                .create(name.as_str())?
+                .write_raw(words)?;
         }
-        text_attr(f, "precision", T::NAME)?;
-        history(f, t.history, term_names)
+        for (name, v) in &c.counters {
+            f.new_attr::<u64>().create(name.as_str())?.write_scalar(v)?;
+        }
+        text_attr(f, "precision", precision)?;
+        history(f, &c.history, term_names)
     })
 }
 
-/// Restores a trainer written by [`write_checkpoint`] (parameters must match in number).
-pub fn read_checkpoint<T: Real>(path: &Path, t: &mut Trainer<T>) -> hdf5::Result<()> {
+/// Reads a checkpoint written by [`write_checkpoint`].
+pub fn read_checkpoint(path: &Path) -> hdf5::Result<Checkpoint> {
     let f = hdf5::File::open(path)?;
-    let read = |name: &str| -> hdf5::Result<Vec<T>> {
-        Ok(f.dataset(name)?
-            .read_raw::<f64>()?
-            .into_iter()
-            .map(T::from_f64)
-            .collect())
-    };
-    let params = read("params")?;
-    if params.len() != t.params.len() {
-        return Err(hdf5::Error::from(
-            format!(
-                "the checkpoint has {} parameters, the problem {}",
-                params.len(),
-                t.params.len()
-            )
-            .as_str(),
-        ));
+    let mut c = Checkpoint::default();
+    for name in f.member_names()? {
+        let Ok(d) = f.dataset(&name) else {
+            continue;
+        };
+        if d.dtype()?.is::<u64>() {
+            c.words.push((name, d.read_raw()?));
+        } else {
+            c.arrays.push((name, d.shape(), d.read_raw()?));
+        }
     }
-    t.params = params;
-    t.adam.m = read("adam_m")?;
-    t.adam.v = read("adam_v")?;
-    t.loss_state = match f.dataset("loss_state") {
-        Ok(d) => d.read_raw::<f64>()?,
-        Err(_) => Vec::new(),
+    for name in f.attr_names()? {
+        // Text attributes (the precision) are for readers, not for resuming.
+        if let Ok(v) = f.attr(&name).and_then(|a| a.read_scalar::<u64>()) {
+            c.counters.push((name, v));
+        }
+    }
+    let Ok(h) = f.group("history") else {
+        return Ok(c);
     };
-    let state: Vec<u64> = f.dataset("rng_state")?.read_raw()?;
-    t.rng = Rng::from_state([state[0], state[1], state[2], state[3]]);
-    t.step = f.attr("step")?.read_scalar::<u64>()? as usize;
-    t.adam.step = f.attr("adam_step")?.read_scalar::<u64>()?;
-    t.eps_index = f.attr("eps_index")?.read_scalar::<u64>()? as usize;
-    // Checkpoints from before phases resume in the first phase; a later one starts afresh.
-    let optional = |name: &str| {
-        f.attr(name)
-            .and_then(|a| a.read_scalar::<u64>())
-            .unwrap_or(0)
-    };
-    t.phase = optional("phase") as usize;
-    t.phase_start = optional("phase_start") as usize;
-    let h = f.group("history")?;
     let col = |name: &str| -> hdf5::Result<Vec<f64>> { h.dataset(name)?.read_raw::<f64>() };
     let (step, loss, lr, wall, lbfgs) = (
         col("step")?,
@@ -336,7 +311,7 @@ pub fn read_checkpoint<T: Real>(path: &Path, t: &mut Trainer<T>) -> hdf5::Result
     let terms_ds = h.dataset("terms")?;
     let k = terms_ds.shape().get(1).copied().unwrap_or(0);
     let terms = terms_ds.read_raw::<f64>()?;
-    t.history = (0..step.len())
+    c.history = (0..step.len())
         .map(|i| Record {
             step: step[i] as usize,
             phase: if lbfgs[i] > 0.5 {
@@ -351,5 +326,5 @@ pub fn read_checkpoint<T: Real>(path: &Path, t: &mut Trainer<T>) -> hdf5::Result
             wall_s: wall[i],
         })
         .collect();
-    Ok(())
+    Ok(c)
 }

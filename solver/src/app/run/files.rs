@@ -2,7 +2,7 @@
 
 use super::error::{out_err, RunError};
 use crate::app::output::{plot, vtk};
-use crate::methods::Method;
+use crate::methods::{Curves, Frame, Method};
 use crate::train::Record;
 use crate::Grid;
 use operators::Real;
@@ -91,7 +91,6 @@ pub(super) fn write_characteristics<T: Real>(
     out: &Path,
     p: &Problem,
     method: &dyn Method<T>,
-    params: &[T],
     quiet: bool,
 ) {
     // Characteristics are curves in (x, t).
@@ -105,7 +104,7 @@ pub(super) fn write_characteristics<T: Real>(
     let times: Vec<f64> = (0..=400)
         .map(|k| lo[1] + (hi[1] - lo[1]) * k as f64 / 400.0)
         .collect();
-    let Some(curves) = method.characteristics(p, params, &labels, &times) else {
+    let Some(curves) = method.characteristics(p, &labels, &times) else {
         return;
     };
     let result = plot::fonts_available()
@@ -122,6 +121,77 @@ pub(super) fn write_characteristics<T: Real>(
     if let (Err(e), false) = (result, quiet) {
         eprintln!("warning: characteristics.png: {e}");
     }
+}
+
+/// The method's own figures (INSR: the error and energies over time). Never fatal.
+pub(super) fn write_curves(out: &Path, curves: &[Curves], quiet: bool) {
+    if curves.is_empty() || plot::fonts_available().is_err() {
+        return;
+    }
+    for c in curves {
+        let path = out.join(format!("{}.png", c.name));
+        let drawn = match c.log {
+            true => plot::sweep(&path, c.title, (c.x, None), c.y, &c.lines),
+            false => plot::lines(&path, c.title, c.x, c.y, &c.lines),
+        };
+        if let (Err(e), false) = (drawn, quiet) {
+            eprintln!("warning: {}: {e}", path.display());
+        }
+    }
+}
+
+/// Frame `k` of a method that steps in time: image data, or a structured grid of the
+/// deformed body.
+pub(super) fn frame_file(k: usize, deforms: bool) -> String {
+    let extension = if deforms { "vts" } else { "vti" };
+    format!("fields/solution_{k:04}.{extension}")
+}
+
+/// One frame for ParaView, written as soon as it is known: the fields, and the reference and
+/// absolute error if known; for a displacement, on the deformed body (points x + u).
+pub(super) fn write_frame(
+    out: &Path,
+    space: &Grid,
+    names: &[String],
+    frame: &Frame<'_>,
+    deforms: bool,
+) -> Result<(), RunError> {
+    let fields = frame.fields;
+    let mut arrays: Vec<(String, Vec<f64>)> =
+        names.iter().cloned().zip(fields.iter().cloned()).collect();
+    if let Some(r) = frame.reference {
+        for ((n, u), v) in names.iter().zip(fields).zip(r) {
+            arrays.push((format!("{n}_reference"), v.clone()));
+            arrays.push((
+                format!("{n}_error"),
+                u.iter().zip(v).map(|(a, b)| (a - b).abs()).collect(),
+            ));
+        }
+    }
+    let refs: Vec<(&str, &[f64])> = arrays
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_slice()))
+        .collect();
+    let coords: Vec<&[f64]> = space.coords.iter().map(Vec::as_slice).collect();
+    let path = out.join(frame_file(frame.times.len() - 1, deforms));
+    let written = match deforms {
+        false => vtk::write_vti(&path, &coords, &refs),
+        true => {
+            let rest = space.points::<f64>();
+            let points: Vec<[f64; 3]> = (0..space.len())
+                .map(|i| {
+                    let mut q = [0.0; 3];
+                    for (a, q) in q.iter_mut().enumerate().take(coords.len()) {
+                        *q = rest.axis(a)[i] + fields[a][i];
+                    }
+                    q
+                })
+                .collect();
+            let dims: Vec<usize> = coords.iter().map(|c| c.len()).collect();
+            vtk::write_vts(&path, &dims, &points, &refs)
+        }
+    };
+    written.map_err(|e| out_err(&path, e))
 }
 
 /// loss.png, and for two-axis problems solution/reference/error heat maps. Plots are a
