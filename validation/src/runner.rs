@@ -6,7 +6,7 @@ use crate::evolution::Solution;
 use crate::grid_advection::{self, GridResult};
 use crate::{finite_difference, spectral, stable_fluids, ValidationError};
 use problems::Problem;
-use solver::app::output::{h5, load_reference, plot};
+use solver::app::output::{h5, plot};
 use solver::app::overrides::apply_overrides;
 use solver::app::run::{load_trained, output_grid, run, RunOptions};
 use solver::Grid;
@@ -262,15 +262,9 @@ fn figure_of(run_dir: &Path, png: &Path) -> Result<(), Box<dyn std::error::Error
     let (_, reference) = output_grid(&problem)?;
     let r = reference.ok_or("the run has no reference")?;
     let grid = method.output_grid(&r.grid);
-    let reference = match grid == r.grid {
-        true => r.fields,
-        false => {
-            load_reference(&problem, &grid)?
-                .filter(|d| d.grid == grid)
-                .ok_or("the reference is not known at the method's times")?
-                .fields
-        }
-    };
+    let reference = r
+        .on(&problem, &grid)
+        .ok_or("the reference is not known at the method's times")?;
     let prediction = method.solution(&problem, &grid).swap_remove(0);
     let error: Vec<f64> = prediction
         .iter()

@@ -1,7 +1,7 @@
 //! One run of a problem file, start to finish: a run directory with the resolved problem,
 //! checkpoints, metrics, fields for ParaView and HDF5, plots and a summary.
 
-use crate::app::output::{h5, load_reference, vtk, write_atomic, ReferenceData};
+use crate::app::output::{h5, vtk, write_atomic, ReferenceData};
 use crate::app::progress::Progress;
 use crate::methods::{self, Event, Method};
 use crate::relative_l2;
@@ -110,7 +110,7 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
     let mut reference_on_grid = None;
     if let Some(r) = &reference {
         errors = relative_errors(p, method.as_ref(), r, Some((&grid, &prediction)));
-        if let Some(mut fields) = reference_on(p, r, &grid) {
+        if let Some(mut fields) = r.on(p, &grid) {
             blank_outside(&mut fields, mask.as_deref());
             reference_on_grid = Some(fields);
         }
@@ -187,18 +187,6 @@ fn restore<T: Real>(method: &mut dyn Method<T>, path: &Path) -> Result<(), RunEr
     method.restore(&c).map_err(|e| out_err(path, e))
 }
 
-/// The reference's values on `grid`: its own where the grids agree, otherwise evaluated
-/// there (closed forms only; `None` for a file on another grid).
-fn reference_on(p: &Problem, r: &ReferenceData, grid: &Grid) -> Option<Vec<Vec<f64>>> {
-    if r.grid == *grid {
-        return Some(r.fields.clone());
-    }
-    match load_reference(p, grid) {
-        Ok(Some(d)) if d.grid == *grid => Some(d.fields),
-        _ => None,
-    }
-}
-
 /// Relative L2 error of each compared field against the reference, on the part of its grid
 /// the method is measured on; `known` is a solution already evaluated on some grid, used if
 /// that grid is the one.
@@ -209,12 +197,16 @@ fn relative_errors<T: Real>(
     known: Option<(&Grid, &[Vec<f64>])>,
 ) -> serde_json::Map<String, serde_json::Value> {
     let at = method.error_grid(&r.grid);
-    let Some(reference) = reference_on(p, r, &at) else {
+    let Some(reference) = r.on(p, &at) else {
         return Default::default();
     };
+    let evaluated;
     let prediction = match known {
-        Some((grid, fields)) if *grid == at => fields.to_vec(),
-        _ => method.solution(p, &at),
+        Some((grid, fields)) if *grid == at => fields,
+        _ => {
+            evaluated = method.solution(p, &at);
+            &evaluated
+        }
     };
     let mask = inside_mask(p, &at);
     let compared = method.compared(p);

@@ -12,7 +12,7 @@ pub struct Checkpoint {
     pub words: Vec<(String, Vec<u64>)>,
     /// Counters (steps, phases).
     pub counters: Vec<(String, u64)>,
-    /// Every logged record so far.
+    /// Every logged record so far (empty for a method whose arrays hold its history).
     pub history: Vec<Record>,
 }
 

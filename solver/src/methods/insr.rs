@@ -169,7 +169,7 @@ impl<T: Real> Method<T> for InsrRun<T> {
             .flat_map(|(_, p)| p.iter().copied())
             .collect();
         c.push_table("frame_params", s.frames.len(), frames);
-        c.history = (0..s.records.len()).map(|j| self.record(j)).collect();
+        // Its history is the solves table's (see `history`), not stored twice.
         c
     }
 

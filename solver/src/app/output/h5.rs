@@ -252,7 +252,7 @@ pub fn write_reference(
 }
 
 /// Writes a method's checkpoint: its arrays and random streams as datasets, its counters as
-/// attributes, and its history as a group.
+/// attributes, and its history, if it keeps one apart, as a group.
 pub fn write_checkpoint(
     path: &Path,
     c: &Checkpoint,
@@ -273,7 +273,10 @@ pub fn write_checkpoint(
             f.new_attr::<u64>().create(name.as_str())?.write_scalar(v)?;
         }
         text_attr(f, "precision", precision)?;
-        history(f, &c.history, term_names)
+        match c.history.is_empty() {
+            true => Ok(()),
+            false => history(f, &c.history, term_names),
+        }
     })
 }
 

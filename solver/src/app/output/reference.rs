@@ -16,6 +16,20 @@ pub struct ReferenceData {
     pub source: String,
 }
 
+impl ReferenceData {
+    /// The reference's values on `grid`: its own where the grids agree, otherwise evaluated
+    /// there (closed forms only; `None` for a file on another grid).
+    pub fn on(&self, p: &Problem, grid: &Grid) -> Option<Vec<Vec<f64>>> {
+        if self.grid == *grid {
+            return Some(self.fields.clone());
+        }
+        match load_reference(p, grid) {
+            Ok(Some(d)) if d.grid == *grid => Some(d.fields),
+            _ => None,
+        }
+    }
+}
+
 /// A reference that cannot be read or does not fit the problem.
 #[derive(Debug, thiserror::Error)]
 #[error("{path}: {message}")]
