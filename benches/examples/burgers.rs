@@ -9,7 +9,7 @@ use benches::burgers::{burgers_loss, BurgersSetup};
 use operators::model::Field;
 use operators::{Points, Rng};
 use problems::Sampling;
-use solver::optim::{AdamConfig, LbfgsConfig, Schedule};
+use solver::optim::{AdamConfig, QuasiNewtonConfig, Schedule};
 use solver::train::{Event, Phase, PhaseConfig, TrainConfig, Trainer};
 use solver::{predict, relative_l2};
 
@@ -99,7 +99,7 @@ fn main() {
                 args.adam,
                 AdamConfig { lr: 1e-3, schedule: Schedule::Exponential { rate: 0.9, every: 1000, staircase: false }, ..Default::default() },
                 args.lbfgs,
-                LbfgsConfig::default(),
+                QuasiNewtonConfig::default(),
             ),
             log_every: 1000,
             ..Default::default()
@@ -114,7 +114,7 @@ fn main() {
                 println!("{phase} step {:>6}  loss {:.3e}  {:>7.1} s", r.step, r.loss, r.wall_s);
             })
             .expect("training diverged");
-        if let Some(l) = &report.lbfgs {
+        if let Some(l) = &report.quasi_newton {
             println!("L-BFGS: {} iterations, {} evaluations, stopped: {}", l.iterations, l.evaluations, l.reason);
         }
         println!(

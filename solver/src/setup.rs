@@ -2,7 +2,7 @@
 //! optimizer schedule (each method builds its network in [`crate::methods`]).
 
 use crate::network::sampling;
-use crate::optim::{AdamConfig, LbfgsConfig, Schedule};
+use crate::optim::{AdamConfig, Memory, QuasiNewtonConfig, Schedule, Update};
 use crate::pinn::{Causal, PointSource, Reduction, Target, TermSpec};
 use crate::train::{Adaptive, CausalSchedule, OptimizerConfig, PhaseConfig, TrainConfig};
 use problems::spec::OptimizerKind;
@@ -124,6 +124,7 @@ fn time_range(p: &Problem) -> Option<(f64, f64)> {
 
 /// The optimizer schedule of `[training]` and `[method]`.
 pub fn train_config(p: &Problem) -> TrainConfig {
+    let dense = |update| OptimizerConfig::QuasiNewton(QuasiNewtonConfig::dense(update));
     let t = &p.spec.training;
     let clip_norm = p
         .method
@@ -146,13 +147,15 @@ pub fn train_config(p: &Problem) -> TrainConfig {
                     clip_norm,
                     ..Default::default()
                 }),
-                OptimizerKind::Lbfgs => {
-                    let defaults = LbfgsConfig::default();
-                    OptimizerConfig::Lbfgs(LbfgsConfig {
-                        history: phase.history.unwrap_or(defaults.history),
-                        ..defaults
-                    })
-                }
+                OptimizerKind::Lbfgs => OptimizerConfig::QuasiNewton(QuasiNewtonConfig {
+                    memory: Memory::Limited {
+                        history: phase.history.unwrap_or(50),
+                    },
+                    ..Default::default()
+                }),
+                OptimizerKind::Bfgs => dense(Update::Bfgs),
+                OptimizerKind::Ssbfgs => dense(Update::SsBfgs),
+                OptimizerKind::Ssbroyden => dense(Update::SsBroyden),
             },
         })
         .collect();

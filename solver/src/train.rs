@@ -1,8 +1,11 @@
 //! The training loop: phases of optimizers run one after the other (Adam, then L-BFGS, by
-//! default); resampling; causal ε annealing; a guard against non-finite losses that keeps the
+//! default, or a dense self-scaled quasi-Newton method); resampling; causal ε annealing; a guard against non-finite losses that keeps the
 //! last good parameters.
 
-use crate::optim::{Adam, AdamConfig, Lbfgs, LbfgsConfig, LbfgsReport, Objective};
+use crate::optim::{
+    Adam, AdamConfig, Objective, QuasiNewton, QuasiNewtonConfig, QuasiNewtonReport, Step,
+    StopReason,
+};
 use operators::{Real, Rng};
 use std::time::Instant;
 
@@ -60,7 +63,7 @@ impl Default for CausalSchedule {
 /// What the training loop does: its optimizers, their steps, and its schedules.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainConfig {
-    /// The optimizers, run one after the other; a phase that stops early (L-BFGS converged)
+    /// The optimizers, run one after the other; a phase that stops early (quasi-Newton converged)
     /// hands over to the next at the step it reached.
     pub phases: Vec<PhaseConfig>,
     /// Draw fresh collocation points every this many Adam steps (0: never).
@@ -104,13 +107,34 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
+    /// Refuses a phase whose optimizer would keep more than `available` bytes for `n`
+    /// parameters (a dense inverse Hessian takes 8·n² bytes).
+    pub fn check_memory(&self, n: usize, available: u64) -> Result<(), TrainError> {
+        for (phase, p) in self.phases.iter().enumerate() {
+            let OptimizerConfig::QuasiNewton(q) = p.optimizer else {
+                continue;
+            };
+            let bytes = q.memory_bytes(n) as u64;
+            if bytes > available {
+                return Err(TrainError::OutOfMemory {
+                    phase,
+                    optimizer: q.memory.name(),
+                    params: n,
+                    bytes,
+                    available,
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Steps of every phase together (what a run does if no phase stops early).
     pub fn total_steps(&self) -> usize {
         self.phases.iter().map(|p| p.steps).sum()
     }
 }
 
-/// One phase of training: an optimizer for `steps` steps (L-BFGS: iterations).
+/// One phase of training: an optimizer for `steps` steps (quasi-Newton: iterations).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PhaseConfig {
     /// The optimizer and its settings.
@@ -125,7 +149,7 @@ impl PhaseConfig {
         adam_steps: usize,
         adam: AdamConfig,
         lbfgs_steps: usize,
-        lbfgs: LbfgsConfig,
+        lbfgs: QuasiNewtonConfig,
     ) -> Vec<PhaseConfig> {
         let mut phases = vec![PhaseConfig {
             optimizer: OptimizerConfig::Adam(adam),
@@ -133,7 +157,7 @@ impl PhaseConfig {
         }];
         if lbfgs_steps > 0 {
             phases.push(PhaseConfig {
-                optimizer: OptimizerConfig::Lbfgs(lbfgs),
+                optimizer: OptimizerConfig::QuasiNewton(lbfgs),
                 steps: lbfgs_steps,
             });
         }
@@ -147,8 +171,9 @@ impl PhaseConfig {
 pub enum OptimizerConfig {
     /// Adam, driven step by step by the trainer (resampling, refinement, causal ε).
     Adam(AdamConfig),
-    /// L-BFGS with a strong-Wolfe line search, on fixed points and held causal weights.
-    Lbfgs(LbfgsConfig),
+    /// L-BFGS or a dense (self-scaled) BFGS-family method with a strong-Wolfe line search,
+    /// on fixed points and held causal weights.
+    QuasiNewton(QuasiNewtonConfig),
 }
 
 impl OptimizerConfig {
@@ -156,7 +181,7 @@ impl OptimizerConfig {
     pub fn kind(&self) -> Phase {
         match self {
             OptimizerConfig::Adam(_) => Phase::Adam,
-            OptimizerConfig::Lbfgs(_) => Phase::Lbfgs,
+            OptimizerConfig::QuasiNewton(_) => Phase::QuasiNewton,
         }
     }
 }
@@ -196,8 +221,8 @@ pub struct Snapshot<'a, T> {
 pub enum Phase {
     /// Adam.
     Adam,
-    /// L-BFGS.
-    Lbfgs,
+    /// A quasi-Newton method (L-BFGS or dense).
+    QuasiNewton,
 }
 
 /// One logged step.
@@ -209,9 +234,9 @@ pub struct Record {
     pub phase: Phase,
     /// The loss.
     pub loss: f64,
-    /// Each term's weighted value (empty for L-BFGS steps).
+    /// Each term's weighted value.
     pub terms: Vec<f64>,
-    /// Adam's learning rate (0 for L-BFGS).
+    /// Adam's learning rate (0 for quasi-Newton steps).
     pub lr: f64,
     /// The causal ε, if any.
     pub eps: Option<f64>,
@@ -230,6 +255,20 @@ pub enum TrainError {
         /// The first term that was not finite (`gradient` if all were).
         term: String,
     },
+    /// An optimizer's state would not fit in the memory available.
+    #[error("training.phases[{phase}].optimizer: {optimizer} keeps {:.2} GB for {params} parameters, more than the {:.2} GB available; use \"lbfgs\" (memory O(history x parameters)) or a smaller network", *bytes as f64 / 1e9, *available as f64 / 1e9)]
+    OutOfMemory {
+        /// The phase (an index into [`TrainConfig::phases`]).
+        phase: usize,
+        /// The optimizer's name.
+        optimizer: &'static str,
+        /// Parameters trained.
+        params: usize,
+        /// Bytes its state would take.
+        bytes: u64,
+        /// Bytes available.
+        available: u64,
+    },
 }
 
 /// How training went.
@@ -241,8 +280,8 @@ pub struct TrainReport {
     pub loss: f64,
     /// Wall time, in seconds.
     pub wall_s: f64,
-    /// L-BFGS's report, if it ran.
-    pub lbfgs: Option<LbfgsReport>,
+    /// The last quasi-Newton phase's report, if one ran.
+    pub quasi_newton: Option<QuasiNewtonReport>,
 }
 
 /// Training state: parameters, optimizer state, RNG, step count and history.
@@ -266,6 +305,22 @@ pub struct Trainer<T> {
     /// The loss's state at the last checkpoint or the end of training.
     pub loss_state: Vec<f64>,
     grad: Vec<T>,
+    /// The quasi-Newton method of the phase in progress, kept across a pause.
+    quasi_newton: Option<QuasiNewton<T>>,
+    /// The report of the last quasi-Newton phase that ended.
+    quasi_newton_report: Option<QuasiNewtonReport>,
+    /// Wall time, from the first call of [`run_until`](Self::run_until).
+    clock: Option<Clock>,
+    /// The optimizer of the last step taken, for the final record.
+    last_phase: Option<Phase>,
+}
+
+/// How far [`Trainer::run_until`] got.
+pub enum Outcome {
+    /// At the step asked for, with phases left: call again to go on.
+    Paused,
+    /// Every phase ran.
+    Done(TrainReport),
 }
 
 impl<T: Real> Trainer<T> {
@@ -291,7 +346,19 @@ impl<T: Real> Trainer<T> {
             phase_start: 0,
             history: Vec::new(),
             loss_state: Vec::new(),
+            quasi_newton: None,
+            quasi_newton_report: None,
+            clock: None,
+            last_phase: None,
         }
+    }
+
+    /// Wall time of training so far, in seconds (resumed runs included).
+    pub fn wall_s(&self) -> f64 {
+        self.clock.map_or_else(
+            || self.history.last().map_or(0.0, |r| r.wall_s),
+            |c| c.now(),
+        )
     }
 
     /// The state now, as a checkpoint would save it.
@@ -315,44 +382,61 @@ impl<T: Real> Trainer<T> {
         &mut self,
         loss: &mut L,
         config: &TrainConfig,
-        mut on_event: impl FnMut(Event<'_, T>),
+        on_event: impl FnMut(Event<'_, T>),
     ) -> Result<TrainReport, TrainError> {
-        let clock = Clock {
+        match self.run_until(loss, config, usize::MAX, on_event)? {
+            Outcome::Done(report) => Ok(report),
+            Outcome::Paused => unreachable!("no pause before the last step"),
+        }
+    }
+
+    /// Like [`run`](Self::run), but pauses once `pause_at` steps are taken (if phases remain),
+    /// so the caller can look at the parameters (the error against a reference) and call
+    /// again; the optimizers' state is kept, so a paused run takes the very same steps.
+    pub fn run_until<L: Loss<T> + ?Sized>(
+        &mut self,
+        loss: &mut L,
+        config: &TrainConfig,
+        pause_at: usize,
+        mut on_event: impl FnMut(Event<'_, T>),
+    ) -> Result<Outcome, TrainError> {
+        let wall0 = self.history.last().map_or(0.0, |r| r.wall_s);
+        let clock = *self.clock.get_or_insert(Clock {
             start: Instant::now(),
-            wall0: self.history.last().map_or(0.0, |r| r.wall_s),
-        };
+            wall0,
+        });
         if let Some(c) = &config.causal {
             loss.set_causal_eps(c.eps[self.eps_index.min(c.eps.len() - 1)]);
         }
-        // The optimizer of the last step taken, for the final record.
-        let mut last_kind = match self
-            .phase
-            .checked_sub((self.step == self.phase_start) as usize)
-        {
-            Some(k) if k < config.phases.len() => config.phases[k].optimizer.kind(),
-            _ => Phase::Adam,
-        };
-        let mut lbfgs_report = None;
+        if self.last_phase.is_none() {
+            // A resumed trainer: the phase before the current one, if this one has not begun.
+            let k = self
+                .phase
+                .checked_sub((self.step == self.phase_start) as usize);
+            self.last_phase = k
+                .and_then(|k| config.phases.get(k))
+                .map(|p| p.optimizer.kind());
+        }
         while let Some(phase) = config.phases.get(self.phase) {
             let end = self.phase_start + phase.steps;
+            let stop = end.min(pause_at);
             let before = self.step;
-            match phase.optimizer {
+            let ended = match phase.optimizer {
                 OptimizerConfig::Adam(adam) => {
                     // A resumed trainer holds the phase's moments; its settings are the phase's.
                     self.adam.config = adam;
-                    self.run_adam(loss, config, end, &clock, &mut on_event)?;
+                    self.run_adam(loss, config, stop, &clock, &mut on_event)?;
+                    self.step >= end
                 }
-                OptimizerConfig::Lbfgs(lbfgs) => {
-                    let remaining = end.saturating_sub(self.step);
-                    if remaining > 0 {
-                        let report =
-                            self.run_lbfgs(loss, config, lbfgs, remaining, &clock, &mut on_event);
-                        lbfgs_report = Some(report);
-                    }
+                OptimizerConfig::QuasiNewton(qn) => {
+                    self.run_quasi_newton(loss, config, qn, (stop, end), &clock, &mut on_event)
                 }
-            }
+            };
             if self.step > before {
-                last_kind = phase.optimizer.kind();
+                self.last_phase = Some(phase.optimizer.kind());
+            }
+            if !ended {
+                return Ok(Outcome::Paused);
             }
             self.phase += 1;
             self.phase_start = self.step;
@@ -362,6 +446,7 @@ impl<T: Real> Trainer<T> {
                 self.adam = Adam::new(adam, self.params.len());
             }
         }
+        let last_kind = self.last_phase.unwrap_or(Phase::Adam);
         // The last Adam step moved the parameters after the last evaluation: evaluate once more
         // so the final record (and a loss's state, such as the experts' coefficients) belongs
         // to the final parameters.
@@ -377,12 +462,12 @@ impl<T: Real> Trainer<T> {
             self.history.pop();
         }
         self.history.push(r);
-        Ok(TrainReport {
+        Ok(Outcome::Done(TrainReport {
             steps: self.step,
             loss: value,
             wall_s: clock.now(),
-            lbfgs: lbfgs_report,
-        })
+            quasi_newton: self.quasi_newton_report.clone(),
+        }))
     }
 
     /// Adam steps up to step `end`, with resampling, refinement and the causal schedule.
@@ -432,61 +517,63 @@ impl<T: Real> Trainer<T> {
         Ok(())
     }
 
-    /// At most `iterations` L-BFGS iterations, the causal weights held.
-    fn run_lbfgs<L: Loss<T> + ?Sized>(
+    /// Quasi-Newton iterations up to step `stop` of a phase that ends at `end`, the causal
+    /// weights held; whether the phase ended (at `end`, or because the method stopped).
+    fn run_quasi_newton<L: Loss<T> + ?Sized>(
         &mut self,
         loss: &mut L,
         config: &TrainConfig,
-        lbfgs: LbfgsConfig,
-        iterations: usize,
+        qn: QuasiNewtonConfig,
+        (stop, end): (usize, usize),
         clock: &Clock,
         on_event: &mut impl FnMut(Event<'_, T>),
-    ) -> LbfgsReport {
-        let mut opt = Lbfgs::new(lbfgs, self.params.len());
-        let base = self.step;
-        let mut params = std::mem::take(&mut self.params);
-        let (adam, rng, eps_index, history, loss_state) = (
-            &self.adam,
-            &self.rng,
-            self.eps_index,
-            &mut self.history,
-            &self.loss_state,
-        );
-        let (phase, phase_start) = (self.phase, self.phase_start);
-        loss.hold_causal_weights(true);
-        let report = opt.minimize(loss, &mut params, iterations, |it, f, x| {
-            let step = base + it;
-            if step.is_multiple_of(config.log_every) {
-                let r = Record {
-                    step,
-                    phase: Phase::Lbfgs,
-                    loss: f,
-                    terms: vec![],
-                    lr: 0.0,
-                    eps: None,
-                    wall_s: clock.now(),
-                };
-                on_event(Event::Log(&r));
-                history.push(r);
+    ) -> bool {
+        if self.step >= end {
+            return true;
+        }
+        let mut opt = match self.quasi_newton.take() {
+            Some(opt) => opt,
+            None => {
+                let mut opt = QuasiNewton::new(qn, self.params.len());
+                loss.hold_causal_weights(true);
+                opt.start(loss, &self.params);
+                opt
             }
-            if due(config.checkpoint_every, step) {
-                on_event(Event::Checkpoint(Snapshot {
-                    params: x,
-                    adam,
-                    rng,
-                    step,
-                    eps_index,
-                    phase,
-                    phase_start,
-                    history,
-                    loss_state,
-                }));
+        };
+        let mut reason = None;
+        while self.step < stop {
+            match opt.step(loss, &mut self.params) {
+                Ok(Step::Moved(f)) => {
+                    self.step += 1;
+                    if self.step.is_multiple_of(config.log_every) {
+                        let r = self.record(Phase::QuasiNewton, f, loss, config, clock.now());
+                        on_event(Event::Log(&r));
+                        self.history.push(r);
+                    }
+                    if due(config.checkpoint_every, self.step) {
+                        self.loss_state = loss.state();
+                        on_event(Event::Checkpoint(self.snapshot()));
+                    }
+                }
+                Ok(Step::Restarted) => self.step += 1,
+                Err(r) => {
+                    reason = Some(r);
+                    break;
+                }
             }
-        });
+        }
+        if reason.is_none() && self.step < end {
+            self.quasi_newton = Some(opt);
+            return false;
+        }
         loss.hold_causal_weights(false);
-        self.params = params;
-        self.step += report.iterations;
-        report
+        self.quasi_newton_report = Some(QuasiNewtonReport {
+            iterations: opt.iterations,
+            evaluations: opt.evaluations,
+            reason: reason.unwrap_or(StopReason::MaxIterations),
+            loss: opt.loss(),
+        });
+        true
     }
 
     fn record<L: Loss<T> + ?Sized>(
@@ -502,7 +589,10 @@ impl<T: Real> Trainer<T> {
             phase,
             loss: loss_value,
             terms: loss.term_values(),
-            lr: self.adam.lr(),
+            lr: match phase {
+                Phase::Adam => self.adam.lr(),
+                Phase::QuasiNewton => 0.0,
+            },
             eps: config
                 .causal
                 .as_ref()
@@ -533,6 +623,7 @@ fn due(every: usize, step: usize) -> bool {
 }
 
 /// Wall time of a training run, resumed ones included.
+#[derive(Clone, Copy)]
 struct Clock {
     start: Instant,
     /// Wall time before this call (from the history of a resumed run).

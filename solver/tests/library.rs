@@ -57,7 +57,7 @@ fn lbfgs_on_causal_allen_cahn_runs_its_iterations() {
         ],
     );
     assert_eq!(
-        s["lbfgs_stop"], "reached the requested number of iterations",
+        s["quasi_newton_stop"], "reached the requested number of iterations",
         "{s}"
     );
     assert_eq!(s["steps"], 120);

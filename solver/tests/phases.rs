@@ -1,13 +1,14 @@
-//! Training phases: a trainer restored from a checkpoint taken inside a later phase ends
-//! with the parameters of the uninterrupted run, to the last bit.
+//! Training phases: a trainer restored from a checkpoint taken inside a later phase, or
+//! paused between phases and inside them (to look at its error), ends with the parameters
+//! of the uninterrupted run, to the last bit.
 
 use operators::expr::{Program, Symbols};
 use operators::model::Field;
 use operators::{Mlp, MlpConfig, Rng};
 use problems::{BoxDomain, Face, Sampling};
-use solver::optim::{Adam, AdamConfig, LbfgsConfig, Schedule};
+use solver::optim::{Adam, AdamConfig, QuasiNewtonConfig, Schedule, Update};
 use solver::pinn::{PinnLoss, PointSource, Reduction, TermSpec};
-use solver::train::{Event, OptimizerConfig, PhaseConfig, Record, TrainConfig, Trainer};
+use solver::train::{Event, OptimizerConfig, Outcome, PhaseConfig, Record, TrainConfig, Trainer};
 
 /// u_xx = −π² sin(πx) on [−1, 1], u(±1) = 0, on a small network.
 fn poisson(rng: &mut Rng) -> PinnLoss<f64, Mlp<f64>> {
@@ -86,7 +87,7 @@ fn a_trainer_resumed_inside_the_third_phase_ends_where_the_whole_run_does() {
                 steps: 200,
             },
             PhaseConfig {
-                optimizer: OptimizerConfig::Lbfgs(LbfgsConfig::default()),
+                optimizer: OptimizerConfig::QuasiNewton(QuasiNewtonConfig::default()),
                 steps: 30,
             },
             PhaseConfig {
@@ -142,4 +143,61 @@ fn a_trainer_resumed_inside_the_third_phase_ends_where_the_whole_run_does() {
     resumed.run(&mut loss, &config, |_| {}).unwrap();
     assert_eq!(resumed.params, whole.params);
     assert_eq!(resumed.step, 330);
+}
+
+/// Regression for a watched run changing its course: pausing every 7 steps (inside Adam,
+/// L-BFGS and dense SSBroyden phases, and at their boundaries) keeps each optimizer's state,
+/// so the run ends with the very parameters of one that never paused.
+#[test]
+fn a_trainer_paused_every_few_steps_ends_where_the_whole_run_does() {
+    let adam = OptimizerConfig::Adam(AdamConfig {
+        lr: 1e-2,
+        schedule: Schedule::Constant,
+        ..Default::default()
+    });
+    let phase = |optimizer, steps| PhaseConfig { optimizer, steps };
+    let config = TrainConfig {
+        phases: vec![
+            phase(adam, 100),
+            phase(
+                OptimizerConfig::QuasiNewton(QuasiNewtonConfig::default()),
+                21,
+            ),
+            phase(
+                OptimizerConfig::QuasiNewton(QuasiNewtonConfig::dense(Update::SsBroyden)),
+                40,
+            ),
+        ],
+        log_every: 10,
+        ..Default::default()
+    };
+    let start = || {
+        let mut rng = Rng::new(3);
+        let loss = poisson(&mut rng);
+        let params = loss.field.init_params(&mut rng);
+        (loss, Trainer::new(params, &config, rng))
+    };
+    let (mut loss, mut whole) = start();
+    let whole_report = whole.run(&mut loss, &config, |_| {}).unwrap();
+    assert_eq!(whole_report.steps, 161, "no phase should stop early here");
+
+    let (mut loss, mut paused) = start();
+    let mut pauses = 0;
+    let report = loop {
+        let pause_at = paused.step + 7;
+        match paused
+            .run_until(&mut loss, &config, pause_at, |_| {})
+            .unwrap()
+        {
+            Outcome::Paused => {
+                assert_eq!(paused.step, pause_at);
+                pauses += 1;
+            }
+            Outcome::Done(report) => break report,
+        }
+    };
+    // At 7, 14, …, 154: at 161 every phase has run.
+    assert_eq!(pauses, 22);
+    assert_eq!(paused.params, whole.params);
+    assert_eq!(report.loss.to_bits(), whole_report.loss.to_bits());
 }

@@ -6,7 +6,7 @@ use operators::model::Field;
 use operators::{Mlp, MlpConfig, Points, Rng};
 use problems::{BoxDomain, Face, Sampling};
 use solver::march::{MarchedField, TimeMarching};
-use solver::optim::{AdamConfig, LbfgsConfig, Objective, Schedule};
+use solver::optim::{AdamConfig, Objective, QuasiNewtonConfig, Schedule};
 use solver::pinn::{Causal, PinnLoss, PointSource, Reduction, Target, TermSpec};
 use solver::train::{CausalSchedule, Loss, PhaseConfig, TrainConfig, Trainer};
 use solver::{predict, relative_l2};
@@ -81,7 +81,7 @@ fn poisson_1d_reaches_1e_3() {
         ..Default::default()
     };
     let config = TrainConfig {
-        phases: PhaseConfig::adam_then_lbfgs(1000, adam, 500, LbfgsConfig::default()),
+        phases: PhaseConfig::adam_then_lbfgs(1000, adam, 500, QuasiNewtonConfig::default()),
         ..Default::default()
     };
     let mut trainer = Trainer::new(loss.field.init_params(&mut rng), &config, rng);
@@ -99,7 +99,7 @@ fn poisson_1d_reaches_1e_3() {
         err < 1e-3,
         "relative L2 error {err:.2e} (loss {:.2e}, {:?})",
         report.loss,
-        report.lbfgs
+        report.quasi_newton
     );
 }
 
@@ -174,7 +174,7 @@ fn causal_heat_equation_reaches_1e_2_and_opens_every_weight() {
         ..Default::default()
     };
     let config = TrainConfig {
-        phases: PhaseConfig::adam_then_lbfgs(4000, adam, 0, LbfgsConfig::default()),
+        phases: PhaseConfig::adam_then_lbfgs(4000, adam, 0, QuasiNewtonConfig::default()),
         resample_every: 100,
         causal: Some(CausalSchedule {
             eps: vec![0.1, 1.0, 10.0],
@@ -279,7 +279,7 @@ fn time_marching_hands_the_solution_to_the_next_window() {
             ..Default::default()
         };
         let config = TrainConfig {
-            phases: PhaseConfig::adam_then_lbfgs(1000, adam, 300, LbfgsConfig::default()),
+            phases: PhaseConfig::adam_then_lbfgs(1000, adam, 300, QuasiNewtonConfig::default()),
             ..Default::default()
         };
         let mut trainer = Trainer::new(loss.field.init_params(&mut rng), &config, rng);

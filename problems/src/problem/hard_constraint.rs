@@ -2,7 +2,7 @@
 
 use super::{Condition, Resolver};
 use crate::error::ProblemError;
-use crate::spec::{ConditionKind, MethodKind, OptimizerKind, ProblemSpec};
+use crate::spec::{ConditionKind, MethodKind, ProblemSpec};
 
 impl Resolver<'_> {
     /// Every restriction of the hard-constraint method, with the key at fault.
@@ -53,7 +53,7 @@ impl Resolver<'_> {
             .training
             .phases()
             .iter()
-            .position(|p| p.optimizer == OptimizerKind::Lbfgs);
+            .position(|p| p.optimizer.is_quasi_newton());
         if let Some(i) = lbfgs {
             let key = match spec.training.phases.is_empty() {
                 true => "training.lbfgs_steps".to_string(),
@@ -61,7 +61,7 @@ impl Resolver<'_> {
             };
             return Err(self.key(
                 key,
-                "hard constraints train with Adam only (lbfgs_steps = 0): the loss depends on the experts' last solutions (warm starts, neighbour rows), which a line search's trial points would move",
+                "hard constraints train with Adam only (no lbfgs_steps or quasi-Newton phase): the loss depends on the experts' last solutions (warm starts, neighbour rows), which a line search's trial points would move",
             ));
         }
         let h = &spec.method.hard_constraint;

@@ -100,19 +100,20 @@ impl Resolver<'_> {
             }
             let misplaced = match phase.optimizer {
                 OptimizerKind::Adam => phase.history.is_some().then_some("history"),
-                OptimizerKind::Lbfgs => [
+                _ => [
                     ("learning_rate", phase.learning_rate.is_some()),
                     ("decay_rate", phase.decay_rate.is_some()),
                     ("decay_every", phase.decay_every.is_some()),
                 ]
                 .into_iter()
-                .find_map(|(k, given)| given.then_some(k)),
+                .find_map(|(k, given)| given.then_some(k))
+                .or_else(|| {
+                    (phase.optimizer != OptimizerKind::Lbfgs && phase.history.is_some())
+                        .then_some("history")
+                }),
             };
             if let Some(k) = misplaced {
-                let optimizer = match phase.optimizer {
-                    OptimizerKind::Adam => "adam",
-                    OptimizerKind::Lbfgs => "lbfgs",
-                };
+                let optimizer = phase.optimizer.name();
                 return Err(self.key(key(k), format!("not a setting of optimizer {optimizer}")));
             }
             if phase

@@ -71,6 +71,11 @@ pub struct TrainingSpec {
     /// Steps between logged records (default 100).
     #[serde(default = "default_log_every")]
     pub log_every: usize,
+    /// Steps between evaluations of the error against the reference while training (0, the
+    /// default: only at the end); they go to metrics.jsonl, error_history.png and the
+    /// summary's `time_to_error`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub eval_every: usize,
 }
 
 impl TrainingSpec {
@@ -108,15 +113,41 @@ pub enum OptimizerKind {
     Adam,
     /// L-BFGS with a strong-Wolfe line search.
     Lbfgs,
+    /// BFGS with a dense inverse Hessian (8·P² bytes for P parameters).
+    Bfgs,
+    /// Self-scaled BFGS (Al-Baali's scaling), dense.
+    Ssbfgs,
+    /// Self-scaled Broyden (Urbán et al. 2025), dense: the record setter on small networks.
+    Ssbroyden,
+}
+
+impl OptimizerKind {
+    /// The name in a problem file.
+    pub fn name(self) -> &'static str {
+        match self {
+            OptimizerKind::Adam => "adam",
+            OptimizerKind::Lbfgs => "lbfgs",
+            OptimizerKind::Bfgs => "bfgs",
+            OptimizerKind::Ssbfgs => "ssbfgs",
+            OptimizerKind::Ssbroyden => "ssbroyden",
+        }
+    }
+
+    /// Whether it is a quasi-Newton method (steps are iterations with a line search, on
+    /// fixed points).
+    pub fn is_quasi_newton(self) -> bool {
+        self != OptimizerKind::Adam
+    }
 }
 
 /// One `[[training.phases]]` entry: an optimizer for some steps, after the phases before it.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct PhaseSpec {
-    /// `"adam"` or `"lbfgs"`.
+    /// `"adam"`, `"lbfgs"`, or a dense quasi-Newton method: `"bfgs"`, `"ssbfgs"`,
+    /// `"ssbroyden"`.
     pub optimizer: OptimizerKind,
-    /// Steps (L-BFGS: iterations) of the phase.
+    /// Steps (quasi-Newton: iterations) of the phase.
     pub steps: usize,
     /// Adam: the initial learning rate (default `training.learning_rate`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -132,6 +163,9 @@ pub struct PhaseSpec {
     pub history: Option<usize>,
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
 fn default_collocation() -> usize {
     4096
 }

@@ -4,6 +4,7 @@
 
 pub mod batch;
 pub mod compare;
+pub mod memory;
 pub mod output;
 pub mod overrides;
 pub mod progress;

@@ -50,7 +50,7 @@ impl Progress {
         let phase = if r.phase == Phase::Adam {
             format!("adam lr {:.1e}", r.lr)
         } else {
-            "l-bfgs".into()
+            "quasi-newton".into()
         };
         let terms: Vec<String> = term_names
             .iter()

@@ -15,12 +15,14 @@ use std::path::Path;
 
 mod directory;
 mod error;
+mod error_trace;
 mod files;
 mod lock;
 pub(crate) use directory::prepare;
 pub use directory::{output_grid, resolved_spec, RunOptions};
 pub(crate) use error::out_err;
 pub use error::RunError;
+use error_trace::ErrorTrace;
 use files::{frame_file, write_characteristics, write_curves, write_frame};
 pub(crate) use files::{write_plots, write_vtk};
 pub use lock::{RunLock, BUSY_EXIT};
@@ -33,10 +35,35 @@ pub fn run(problem: &Problem, opts: &RunOptions) -> Result<serde_json::Value, Ru
     }
 }
 
+/// Refuses optimizers whose state would not fit in memory, and warns of quasi-Newton
+/// phases in single precision (they stall early: their line search needs f64's resolution).
+pub fn check_resources(p: &Problem, params: usize) -> Result<(), RunError> {
+    if matches!(p.method, problems::Method::Insr(_)) {
+        return Ok(());
+    }
+    crate::setup::train_config(p).check_memory(params, super::memory::available())?;
+    let quasi_newton = p
+        .spec
+        .training
+        .phases()
+        .iter()
+        .any(|ph| ph.optimizer.is_quasi_newton());
+    if quasi_newton && p.spec.training.precision == Precision::F32 {
+        eprintln!("warning: quasi-Newton phases in f32 stall early (their line search needs f64's resolution); training.precision = \"f64\" is the setting for them");
+    }
+    Ok(())
+}
+
 fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Value, RunError> {
     let out = &opts.out;
     let (_lock, grid, reference, seed) = prepare(p, opts)?;
     let mut method = methods::build::<T>(p, seed);
+    check_resources(p, method.params().len())?;
+    let scoring = (reference.as_ref()).and_then(|r| Scoring::new(p, method.as_ref(), r));
+    let eval_every = p.spec.training.eval_every;
+    if let Some(s) = scoring.as_ref().filter(|_| eval_every > 0) {
+        method.watch(s.at.clone(), eval_every);
+    }
     let checkpoint = out.join("checkpoint.h5");
     let metrics_path = out.join("metrics.jsonl");
     if opts.resume && checkpoint.exists() {
@@ -73,6 +100,17 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
                 progress.note(line);
                 Ok(())
             }
+            Event::Solution {
+                step,
+                wall_s,
+                fields,
+            } => match &scoring {
+                Some(s) => {
+                    let line = json!({ "step": step, "wall_s": wall_s, "relative_l2": s.errors(p, fields) });
+                    writeln!(metrics, "{line}").map_err(|e| out_err(&metrics_path, e))
+                }
+                None => Ok(()),
+            },
             Event::Checkpoint(c) => h5::write_checkpoint(&checkpoint, c, &term_names, T::NAME)
                 .map_err(|e| out_err(&checkpoint, e)),
             Event::Frame(frame) => {
@@ -135,6 +173,10 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
     for (key, value) in method.extra(p) {
         summary[key] = serde_json::to_value(value).expect("summary values serialize");
     }
+    let trace = ErrorTrace::read(&metrics_path);
+    if !trace.is_empty() {
+        summary["time_to_error"] = trace.time_to();
+    }
     let summary_text = serde_json::to_string_pretty(&summary).expect("JSON values serialize");
 
     let history = method.history();
@@ -173,6 +215,13 @@ fn run_typed<T: Real>(p: &Problem, opts: &RunOptions) -> Result<serde_json::Valu
         &term_names,
         opts.quiet,
     );
+    if !trace.is_empty() {
+        if let Err(e) = trace.plot(&out.join("error_history.png")) {
+            if !opts.quiet {
+                eprintln!("warning: error_history.png: {e}");
+            }
+        }
+    }
     write_characteristics(out, p, method.as_ref(), opts.quiet);
     write_curves(out, &method.curves(p), opts.quiet);
     // The summary comes last: its presence marks a finished run.
@@ -187,6 +236,43 @@ fn restore<T: Real>(method: &mut dyn Method<T>, path: &Path) -> Result<(), RunEr
     method.restore(&c).map_err(|e| out_err(path, e))
 }
 
+/// The reference on the grid a method's error is measured on, and what is compared there.
+struct Scoring {
+    at: Grid,
+    reference: Vec<Vec<f64>>,
+    mask: Option<Vec<bool>>,
+    compared: usize,
+}
+
+impl Scoring {
+    /// `None` where the reference cannot be had on that grid (a file on another grid).
+    fn new<T: Real>(p: &Problem, method: &dyn Method<T>, r: &ReferenceData) -> Option<Self> {
+        let at = method.error_grid(&r.grid);
+        Some(Scoring {
+            reference: r.on(p, &at)?,
+            mask: inside_mask(p, &at),
+            compared: method.compared(p),
+            at,
+        })
+    }
+
+    /// Relative L2 error of each compared field of `prediction` (on `self.at`).
+    fn errors(
+        &self,
+        p: &Problem,
+        prediction: &[Vec<f64>],
+    ) -> serde_json::Map<String, serde_json::Value> {
+        (p.symbols.fields.iter())
+            .zip(prediction.iter().zip(&self.reference))
+            .take(self.compared)
+            .map(|(n, (u, v))| {
+                let e = masked_relative_l2(u, v, self.mask.as_deref());
+                (n.clone(), json!(e))
+            })
+            .collect()
+    }
+}
+
 /// Relative L2 error of each compared field against the reference, on the part of its grid
 /// the method is measured on; `known` is a solution already evaluated on some grid, used if
 /// that grid is the one.
@@ -196,27 +282,18 @@ fn relative_errors<T: Real>(
     r: &ReferenceData,
     known: Option<(&Grid, &[Vec<f64>])>,
 ) -> serde_json::Map<String, serde_json::Value> {
-    let at = method.error_grid(&r.grid);
-    let Some(reference) = r.on(p, &at) else {
+    let Some(scoring) = Scoring::new(p, method, r) else {
         return Default::default();
     };
     let evaluated;
     let prediction = match known {
-        Some((grid, fields)) if *grid == at => fields,
+        Some((grid, fields)) if *grid == scoring.at => fields,
         _ => {
-            evaluated = method.solution(p, &at);
+            evaluated = method.solution(p, &scoring.at);
             &evaluated
         }
     };
-    let mask = inside_mask(p, &at);
-    let compared = method.compared(p);
-    (p.symbols
-        .fields
-        .iter()
-        .zip(prediction.iter().zip(&reference)))
-    .take(compared)
-    .map(|(n, (u, v))| (n.clone(), json!(masked_relative_l2(u, v, mask.as_deref()))))
-    .collect()
+    scoring.errors(p, prediction)
 }
 
 /// A finished (or checkpointed) run: its problem, and its method at the checkpoint (f64).

@@ -1,7 +1,7 @@
 //! One INSR solve: Adam on fresh points with the paper's stopping rule, then optionally
 //! L-BFGS on the last draw.
 
-use crate::optim::{Adam, AdamConfig, Lbfgs, LbfgsConfig, Objective, Schedule};
+use crate::optim::{Adam, AdamConfig, Objective, QuasiNewton, QuasiNewtonConfig, Schedule};
 use operators::{Real, Rng};
 use problems::spec::InsrSpec;
 
@@ -105,7 +105,7 @@ pub fn solve<T: Real>(
     }
     report.lr = adam.config.lr;
     if s.lbfgs_iterations > 0 {
-        let mut lbfgs = Lbfgs::new(LbfgsConfig::default(), params.len());
+        let mut lbfgs = QuasiNewton::new(QuasiNewtonConfig::default(), params.len());
         let r = lbfgs.minimize(obj, params, s.lbfgs_iterations, |_, _, _| {});
         if !r.loss.is_finite() {
             return Err(format!("L-BFGS: {}", r.reason));

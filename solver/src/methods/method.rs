@@ -22,6 +22,10 @@ pub trait Method<T: Real> {
         grid: &Grid,
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<Report, TrainError>;
+    /// Asks for the fields on `grid` every `every` steps of training (and at its start and
+    /// end) as [`Event::Solution`]s, for the error during training. Methods that step in
+    /// time report their error per step instead, and ignore it.
+    fn watch(&mut self, _grid: Grid, _every: usize) {}
     /// Everything needed to resume from now.
     fn checkpoint(&self) -> Checkpoint;
     /// Continues from what [`checkpoint`](Self::checkpoint) returned.
@@ -147,6 +151,15 @@ pub enum Event<'a> {
     Checkpoint(&'a Checkpoint),
     /// The fields at one time, as soon as they are known (a method that steps in time).
     Frame(Frame<'a>),
+    /// The fields on the grid given to [`Method::watch`], during training.
+    Solution {
+        /// The step they are at.
+        step: usize,
+        /// Wall time of training then, in seconds.
+        wall_s: f64,
+        /// Each field on the watched grid.
+        fields: &'a [Vec<f64>],
+    },
 }
 
 /// The fields at one time of a method that steps in time, on the output grid's space.

@@ -4,7 +4,7 @@
 use super::checkpoint::{Checkpoint, CheckpointError};
 use super::method::{Event, Experts, Extra, Method, Report, Trainable};
 use crate::pinn::TermSpec;
-use crate::train::{self, OptimizerConfig, Record, Snapshot, TrainConfig, Trainer};
+use crate::train::{self, OptimizerConfig, Outcome, Record, Snapshot, TrainConfig, Trainer};
 use crate::{Grid, TrainError};
 use operators::{Real, Rng};
 use problems::Problem;
@@ -14,8 +14,10 @@ pub struct Trained<T: Real> {
     method: Box<dyn Trainable<T>>,
     trainer: Trainer<T>,
     config: TrainConfig,
-    /// Why L-BFGS stopped, once it ran.
-    lbfgs_stop: Option<String>,
+    /// Why the last quasi-Newton phase stopped, once one ran.
+    quasi_newton_stop: Option<String>,
+    /// The grid and the steps between [`Event::Solution`]s, if watched.
+    watch: Option<(Grid, usize)>,
 }
 
 impl<T: Real> Trained<T> {
@@ -30,7 +32,8 @@ impl<T: Real> Trained<T> {
             trainer: Trainer::new(params, &config, rng),
             method,
             config,
-            lbfgs_stop: None,
+            quasi_newton_stop: None,
+            watch: None,
         }
     }
 }
@@ -58,22 +61,60 @@ fn checkpoint_of<T: Real>(s: &Snapshot<'_, T>) -> Checkpoint {
 impl<T: Real> Method<T> for Trained<T> {
     fn run(
         &mut self,
-        _p: &Problem,
+        p: &Problem,
         _grid: &Grid,
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<Report, TrainError> {
-        let report = self
-            .trainer
-            .run(self.method.loss_mut(), &self.config, |e| match e {
+        let Trained {
+            method,
+            trainer,
+            config,
+            watch,
+            ..
+        } = self;
+        let mut watched_at = None;
+        let report = loop {
+            if let Some((grid, every)) = watch {
+                if trainer.step.is_multiple_of(*every) && watched_at != Some(trainer.step) {
+                    watched_at = Some(trainer.step);
+                    let fields = method.solution(p, &trainer.params, grid);
+                    let (step, wall_s) = (trainer.step, trainer.wall_s());
+                    on_event(Event::Solution {
+                        step,
+                        wall_s,
+                        fields: &fields,
+                    });
+                }
+            }
+            let pause_at = watch
+                .as_ref()
+                .map_or(usize::MAX, |(_, every)| (trainer.step / every + 1) * every);
+            let outcome = trainer.run_until(method.loss_mut(), config, pause_at, |e| match e {
                 train::Event::Log(r) => on_event(Event::Log(r)),
                 train::Event::Checkpoint(s) => on_event(Event::Checkpoint(&checkpoint_of(&s))),
             })?;
-        self.lbfgs_stop = report.lbfgs.map(|l| l.reason.to_string());
+            if let Outcome::Done(report) = outcome {
+                break report;
+            }
+        };
+        if let Some((grid, _)) = watch.as_ref().filter(|_| watched_at != Some(trainer.step)) {
+            let fields = method.solution(p, &trainer.params, grid);
+            on_event(Event::Solution {
+                step: trainer.step,
+                wall_s: report.wall_s,
+                fields: &fields,
+            });
+        }
+        self.quasi_newton_stop = report.quasi_newton.map(|q| q.reason.to_string());
         Ok(Report {
             steps: report.steps,
             loss: report.loss,
             wall_s: report.wall_s,
         })
+    }
+
+    fn watch(&mut self, grid: Grid, every: usize) {
+        self.watch = (every > 0).then_some((grid, every));
     }
 
     fn checkpoint(&self) -> Checkpoint {
@@ -148,8 +189,8 @@ impl<T: Real> Method<T> for Trained<T> {
             ("loss_terms", Extra::Named(terms.collect())),
             ("unknown_parameters", Extra::Named(unknowns.collect())),
         ];
-        if let Some(stop) = &self.lbfgs_stop {
-            extra.push(("lbfgs_stop", Extra::Text(stop.clone())));
+        if let Some(stop) = &self.quasi_newton_stop {
+            extra.push(("quasi_newton_stop", Extra::Text(stop.clone())));
         }
         extra
     }
@@ -166,7 +207,9 @@ impl<T: Real> Method<T> for Trained<T> {
         let phases: Vec<String> = (self.config.phases.iter())
             .map(|phase| match phase.optimizer {
                 OptimizerConfig::Adam(a) => format!("Adam {} steps (lr {})", phase.steps, a.lr),
-                OptimizerConfig::Lbfgs(_) => format!("L-BFGS {} iterations", phase.steps),
+                OptimizerConfig::QuasiNewton(q) => {
+                    format!("{} {} iterations", q.memory.name(), phase.steps)
+                }
             })
             .collect();
         let mut lines = self.method.describe(p);

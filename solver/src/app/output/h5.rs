@@ -48,11 +48,12 @@ fn history(g: &hdf5::Group, records: &[Record], term_names: &[&str]) -> hdf5::Re
     dataset(&h, "loss", &[n], &col(&|r| r.loss))?;
     dataset(&h, "learning_rate", &[n], &col(&|r| r.lr))?;
     dataset(&h, "wall_s", &[n], &col(&|r| r.wall_s))?;
+    // 1 for quasi-Newton steps (named when L-BFGS was the only one; kept for old files).
     dataset(
         &h,
         "lbfgs",
         &[n],
-        &col(&|r| f64::from(u8::from(r.phase == Phase::Lbfgs))),
+        &col(&|r| f64::from(u8::from(r.phase == Phase::QuasiNewton))),
     )?;
     let k = term_names.len();
     let terms: Vec<f64> = records
@@ -318,7 +319,7 @@ pub fn read_checkpoint(path: &Path) -> hdf5::Result<Checkpoint> {
         .map(|i| Record {
             step: step[i] as usize,
             phase: if lbfgs[i] > 0.5 {
-                Phase::Lbfgs
+                Phase::QuasiNewton
             } else {
                 Phase::Adam
             },

@@ -9,7 +9,8 @@ use std::path::Path;
 /// The font plots use (Debian's fonts-dejavu-core, installed by scripts/setup.sh).
 const FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 
-type PlotResult = Result<(), Box<dyn std::error::Error>>;
+/// What drawing a plot gives.
+pub type PlotResult = Result<(), Box<dyn std::error::Error>>;
 
 /// Registers the font once; plots are skipped (with a reason) where it is missing.
 pub fn fonts_available() -> Result<(), String> {
@@ -30,21 +31,29 @@ pub fn fonts_available() -> Result<(), String> {
     }
 }
 
+fn positive(v: f64) -> bool {
+    v.is_finite() && v > 0.0
+}
+
+/// A log axis's range around the positive values, with some room.
+fn log_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = (values.filter(|v| positive(*v)))
+        .fold((f64::INFINITY, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+    if lo < hi {
+        (lo / 2.0, hi * 2.0)
+    } else {
+        (1e-8, 1.0)
+    }
+}
+
 /// Total loss and each term against the step, on a log scale.
 pub fn loss_history(path: &Path, history: &[Record], term_names: &[&str]) -> PlotResult {
     let root = BitMapBackend::new(path, (900, 560)).into_drawing_area();
     root.fill(&WHITE)?;
-    let positive = |v: f64| v.is_finite() && v > 0.0;
     let values = history
         .iter()
-        .flat_map(|r| std::iter::once(r.loss).chain(r.terms.iter().copied()))
-        .filter(|v| positive(*v));
-    let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
-    let (lo, hi) = if lo < hi {
-        (lo / 2.0, hi * 2.0)
-    } else {
-        (1e-8, 1.0)
-    };
+        .flat_map(|r| std::iter::once(r.loss).chain(r.terms.iter().copied()));
+    let (lo, hi) = log_range(values);
     let last = history.last().map_or(1, |r| r.step.max(1)) as f64;
     let mut chart = ChartBuilder::on(&root)
         .caption("training loss", ("sans-serif", 24))
@@ -78,6 +87,36 @@ pub fn loss_history(path: &Path, history: &[Record], term_names: &[&str]) -> Plo
                 color.stroke_width(1),
             ))?
             .label(*name)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color));
+    }
+    draw_legend(&mut chart)?;
+    root.present()?;
+    Ok(())
+}
+
+/// Each field's relative L2 error against wall time, on a log scale.
+pub fn error_history(path: &Path, series: &[(String, Vec<(f64, f64)>)]) -> PlotResult {
+    let root = BitMapBackend::new(path, (900, 560)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let (lo, hi) = log_range(series.iter().flat_map(|(_, p)| p.iter().map(|p| p.1)));
+    let last = (series.iter().flat_map(|(_, p)| p.iter().map(|p| p.0))).fold(1e-3, f64::max);
+    let mut chart = ChartBuilder::on(&root)
+        .caption("error during training", ("sans-serif", 24))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0f64..last, (lo..hi).log_scale())?;
+    chart
+        .configure_mesh()
+        .x_desc("wall time (s)")
+        .y_desc("relative L2 error")
+        .draw()?;
+    for (i, (name, points)) in series.iter().enumerate() {
+        let color = Palette99::pick(i).to_rgba();
+        let points = points.iter().copied().filter(|p| positive(p.1));
+        chart
+            .draw_series(LineSeries::new(points, color.stroke_width(2)))?
+            .label(name.as_str())
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color));
     }
     draw_legend(&mut chart)?;
@@ -275,7 +314,6 @@ pub fn sweep(
     series: &[(String, Vec<(f64, f64)>)],
 ) -> PlotResult {
     let points = || series.iter().flat_map(|(_, p)| p.iter());
-    let positive = |v: f64| v.is_finite() && v > 0.0;
     let (x_lo, x_hi) = points()
         .map(|p| p.0)
         .filter(|v| v.is_finite())

@@ -6,6 +6,8 @@ use std::path::Path;
 
 pub(crate) fn check(file: &Path, sets: &[String]) -> Result<(), String> {
     let p = load(file, sets)?;
+    let method = solver::methods::build::<f64>(&p, p.spec.training.seed);
+    solver::app::run::check_resources(&p, method.params().len()).map_err(|e| e.to_string())?;
     let axes: Vec<String> = p
         .axes
         .iter()
@@ -33,7 +35,6 @@ pub(crate) fn check(file: &Path, sets: &[String]) -> Result<(), String> {
     for r in &p.residuals {
         println!("  residual    {}", r.source());
     }
-    let method = solver::methods::build::<f64>(&p, p.spec.training.seed);
     let fields = method.fields(&p);
     for line in method.describe(&p) {
         println!("  {line}");
