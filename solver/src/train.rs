@@ -492,15 +492,8 @@ impl<T: Real> Trainer<T> {
                 self.params.copy_from_slice(&last_good);
                 return Err(self.non_finite(loss));
             }
-            if self.step.is_multiple_of(config.log_every) {
+            if self.log_and_checkpoint(Phase::Adam, value, loss, (config, clock), on_event) {
                 last_good.copy_from_slice(&self.params);
-                let r = self.record(Phase::Adam, value, loss, config, clock.now());
-                on_event(Event::Log(&r));
-                self.history.push(r);
-            }
-            if due(config.checkpoint_every, self.step) {
-                self.loss_state = loss.state();
-                on_event(Event::Checkpoint(self.snapshot()));
             }
             if let Some(c) = &config.causal {
                 if due(c.check_every, self.step)
@@ -545,15 +538,7 @@ impl<T: Real> Trainer<T> {
             match opt.step(loss, &mut self.params) {
                 Ok(Step::Moved(f)) => {
                     self.step += 1;
-                    if self.step.is_multiple_of(config.log_every) {
-                        let r = self.record(Phase::QuasiNewton, f, loss, config, clock.now());
-                        on_event(Event::Log(&r));
-                        self.history.push(r);
-                    }
-                    if due(config.checkpoint_every, self.step) {
-                        self.loss_state = loss.state();
-                        on_event(Event::Checkpoint(self.snapshot()));
-                    }
+                    self.log_and_checkpoint(Phase::QuasiNewton, f, loss, (config, clock), on_event);
                 }
                 Ok(Step::Restarted) => self.step += 1,
                 Err(r) => {
@@ -574,6 +559,28 @@ impl<T: Real> Trainer<T> {
             loss: opt.loss(),
         });
         true
+    }
+
+    /// The record of this step and the checkpoint, where due; whether it was logged.
+    fn log_and_checkpoint<L: Loss<T> + ?Sized>(
+        &mut self,
+        phase: Phase,
+        value: f64,
+        loss: &L,
+        (config, clock): (&TrainConfig, &Clock),
+        on_event: &mut impl FnMut(Event<'_, T>),
+    ) -> bool {
+        let logged = self.step.is_multiple_of(config.log_every);
+        if logged {
+            let r = self.record(phase, value, loss, config, clock.now());
+            on_event(Event::Log(&r));
+            self.history.push(r);
+        }
+        if due(config.checkpoint_every, self.step) {
+            self.loss_state = loss.state();
+            on_event(Event::Checkpoint(self.snapshot()));
+        }
+        logged
     }
 
     fn record<L: Loss<T> + ?Sized>(
