@@ -4,8 +4,33 @@
 mod common;
 
 use common::{check_input_jets, check_parameter_gradient, jets};
+use operators::expr::{Program, Symbols};
 use operators::model::Field;
 use operators::{Activation, Embedding, Init, JetLayout, Mlp, MlpConfig, Partial, Rng};
+
+/// Expression features of `inputs` coordinates: each coordinate, and smooth functions of them.
+fn features(inputs: usize) -> Embedding {
+    let mut coords: Vec<String> = ["x", "y", "z"][..inputs - 1]
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    coords.push(if inputs == 1 { "x" } else { "t" }.into());
+    let symbols = Symbols {
+        coords: coords.clone(),
+        ..Default::default()
+    };
+    let last = coords.last().unwrap();
+    let mut texts = coords.clone();
+    texts.push("cos(pi*x)".into());
+    texts.push(format!("sin(pi*x)*exp(-{last}^2)"));
+    texts.push(format!("x*{last} + 1/(2 + x)"));
+    Embedding::Features(
+        texts
+            .iter()
+            .map(|t| Program::compile(t, &symbols).unwrap())
+            .collect(),
+    )
+}
 
 fn configs(inputs: usize) -> Vec<(&'static str, MlpConfig)> {
     let base = MlpConfig {
@@ -71,6 +96,13 @@ fn configs(inputs: usize) -> Vec<(&'static str, MlpConfig)> {
             },
         ),
         ("siren", MlpConfig::siren(inputs, 2, vec![8, 8], 3.0)),
+        (
+            "features",
+            MlpConfig {
+                embedding: features(inputs),
+                ..base.clone()
+            },
+        ),
     ]
 }
 

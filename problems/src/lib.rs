@@ -17,8 +17,8 @@ pub use domain::{BoxDomain, Face};
 pub use error::ProblemError;
 pub use geometry::{BoundaryPoint, Region};
 pub use problem::{
-    Condition, Insr, Integrator, Lagrangian, Method, Problem, Reference, AXES, DISPLACEMENT, DRIFT,
-    FACE_NAMES,
+    Condition, Insr, Integrator, Lagrangian, Method, ModelExpressions, Problem, Reference, AXES,
+    DISPLACEMENT, DRIFT, FACE_NAMES,
 };
 pub use sampling::Sampling;
 pub use sobol::Sobol;

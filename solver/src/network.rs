@@ -1,7 +1,7 @@
 //! The networks a problem's `[model]` section describes, and how its points are drawn:
 //! shared by every method's set-up (PINN, Lagrangian PINN, experts, INSR).
 
-use operators::model::{Branches, GaussianConfig, Model};
+use operators::model::{Branches, Constrained, GaussianConfig, Model};
 use operators::{Activation, Embedding, Init, Mlp, MlpConfig, Pig, PigConfig, Real, Rng};
 use problems::spec::{EmbeddingSpec, ModelKind};
 use problems::{Problem, Sampling};
@@ -12,13 +12,14 @@ pub type Network<T> = Branches<Model<T>>;
 /// The network the problem's `[model]` section describes.
 pub fn model_config(p: &Problem) -> MlpConfig {
     let m = &p.spec.model;
-    let embedding = match &m.embedding {
-        None => Embedding::Identity,
-        Some(EmbeddingSpec::Fourier { features, scale }) => Embedding::Fourier {
+    let embedding = match (&m.embedding, &p.model.inputs) {
+        (_, Some(features)) => Embedding::Features(features.clone()),
+        (None, None) => Embedding::Identity,
+        (Some(EmbeddingSpec::Fourier { features, scale }), None) => Embedding::Fourier {
             features: *features,
             scale: *scale,
         },
-        Some(EmbeddingSpec::Periodic { axes, modes }) => Embedding::Periodic {
+        (Some(EmbeddingSpec::Periodic { axes, modes }), None) => Embedding::Periodic {
             axes: axes
                 .iter()
                 .map(|a| {
@@ -91,6 +92,17 @@ pub fn model_of<T: Real>(p: &Problem, inputs: usize, outputs: usize, rng: &mut R
         rng,
     )
     .into()
+}
+
+/// [`model`] of the problem's fields, behind `[model] output` when the file gives one.
+pub fn field_model<T: Real>(p: &Problem, rng: &mut Rng) -> Model<T> {
+    let raw = model(p, p.symbols.fields.len(), rng);
+    match &p.model.output {
+        None => raw,
+        Some(output) => Constrained::new(raw, output.clone())
+            .expect("the problem checked its output's derivatives")
+            .into(),
+    }
 }
 
 /// How the problem's points are drawn.

@@ -4,7 +4,9 @@
 use crate::network::sampling;
 use crate::optim::{AdamConfig, Memory, QuasiNewtonConfig, Schedule, Update};
 use crate::pinn::{Causal, PointSource, Reduction, Target, TermSpec};
-use crate::train::{Adaptive, CausalSchedule, OptimizerConfig, PhaseConfig, TrainConfig};
+use crate::train::{
+    Adaptive, CausalSchedule, OptimizerConfig, PhaseConfig, Redistribution, TrainConfig,
+};
 use problems::spec::OptimizerKind;
 use problems::{Problem, Region};
 
@@ -169,6 +171,12 @@ pub fn train_config(p: &Problem) -> TrainConfig {
             check_every: c.check_every.max(1),
         }),
         checkpoint_every: t.checkpoint_every,
+        redistribution: (t.rad_every > 0).then_some(Redistribution {
+            every: t.rad_every,
+            candidates: t.rad_candidates,
+            k: t.rad_k,
+            c: t.rad_c,
+        }),
         adaptive: (t.adaptive_every > 0).then_some(Adaptive {
             every: t.adaptive_every,
             candidates: t.adaptive_candidates,

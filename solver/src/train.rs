@@ -15,6 +15,8 @@ pub trait Loss<T: Real>: Objective<T> {
     fn resample(&mut self, rng: &mut Rng);
     /// Residual-based adaptive refinement (nothing, for losses without it).
     fn refine(&mut self, _params: &[T], _rng: &mut Rng, _candidates: usize, _add: usize) {}
+    /// Residual-based redistribution of the collocation points (nothing, for losses without).
+    fn redistribute(&mut self, _params: &[T], _rng: &mut Rng, _rad: &Redistribution) {}
     /// The weighted value of each term at the last evaluation.
     fn term_values(&self) -> Vec<f64>;
     /// The names of the terms, in the order of [`term_values`](Self::term_values).
@@ -76,6 +78,23 @@ pub struct TrainConfig {
     pub checkpoint_every: usize,
     /// Residual-based adaptive refinement, if any.
     pub adaptive: Option<Adaptive>,
+    /// Residual-based redistribution of the collocation points, if any.
+    pub redistribution: Option<Redistribution>,
+}
+
+/// Residual-based adaptive distribution (RAD, Wu et al. 2023): every `every` steps of any
+/// phase, the collocation points are drawn from `candidates` fresh ones with probability
+/// ∝ |r|^k / mean |r|^k + c, without replacement.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Redistribution {
+    /// Steps between redistributions.
+    pub every: usize,
+    /// Fresh points the residual is evaluated on.
+    pub candidates: usize,
+    /// The exponent of the residual in the density.
+    pub k: f64,
+    /// The density's uniform part.
+    pub c: f64,
 }
 
 /// Residual-based adaptive refinement: every `every` Adam steps, add the `add` points of
@@ -102,6 +121,7 @@ impl Default for TrainConfig {
             causal: None,
             checkpoint_every: 0,
             adaptive: None,
+            redistribution: None,
         }
     }
 }
@@ -487,6 +507,7 @@ impl<T: Real> Trainer<T> {
             if let Some(a) = config.adaptive.filter(|a| due(a.every, self.step)) {
                 loss.refine(&self.params, &mut self.rng, a.candidates, a.add);
             }
+            self.redistribute_if_due(loss, config);
             let value = loss.value_and_grad(&self.params, &mut self.grad);
             if !value.is_finite() || self.grad.iter().any(|g| !g.is_finite()) {
                 self.params.copy_from_slice(&last_good);
@@ -535,6 +556,10 @@ impl<T: Real> Trainer<T> {
         };
         let mut reason = None;
         while self.step < stop {
+            if self.redistribute_if_due(loss, config) {
+                // A new objective: its value and gradient here, the curvature kept.
+                opt.start(loss, &self.params);
+            }
             match opt.step(loss, &mut self.params) {
                 Ok(Step::Moved(f)) => {
                     self.step += 1;
@@ -558,6 +583,19 @@ impl<T: Real> Trainer<T> {
             reason: reason.unwrap_or(StopReason::MaxIterations),
             loss: opt.loss(),
         });
+        true
+    }
+
+    /// Redistributes the collocation points if due at this step; whether it did.
+    fn redistribute_if_due<L: Loss<T> + ?Sized>(
+        &mut self,
+        loss: &mut L,
+        config: &TrainConfig,
+    ) -> bool {
+        let Some(rad) = config.redistribution.filter(|r| due(r.every, self.step)) else {
+            return false;
+        };
+        loss.redistribute(&self.params, &mut self.rng, &rad);
         true
     }
 

@@ -3,6 +3,8 @@
 //! network's backward pass.
 
 mod backprop;
+mod derivative;
+mod jet_program;
 mod parse;
 mod print;
 mod program;
@@ -10,6 +12,7 @@ mod tangent;
 mod taylor;
 
 pub use backprop::Backprop;
+pub use jet_program::JetProgram;
 pub use parse::{parse, Ast, BinOp};
 pub use program::{Func, Inputs, Op, Program};
 

@@ -177,6 +177,11 @@ impl Program {
         Self::compile_tree(ast, &ast.to_string(), symbols)
     }
 
+    /// A program of given instructions (derived ones), each reading only earlier ones.
+    pub(super) fn from_ops(source: String, ops: Vec<Op>) -> Program {
+        Program { source, ops }
+    }
+
     fn compile_tree(ast: &Ast, source: &str, symbols: &Symbols) -> Result<Program, ExprError> {
         let mut c = Compiler {
             src: source,

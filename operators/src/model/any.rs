@@ -1,6 +1,6 @@
 //! One type for whichever network a problem file names, so every method takes every model.
 
-use super::{Field, MlpTape, ParamView, Pig, PigTape};
+use super::{Constrained, ConstrainedTape, Field, MlpTape, ParamView, Pig, PigTape};
 use crate::{JetLayout, Mlp, Real, Rng};
 
 /// Every model a problem file can name, behind one type.
@@ -10,6 +10,8 @@ pub enum Model<T> {
     Mlp(Mlp<T>),
     /// Physics-informed Gaussians with a small decoder MLP.
     Pig(Pig<T>),
+    /// A model whose outputs pass through expressions (hard constraints by construction).
+    Constrained(Box<Constrained<Model<T>>>),
 }
 
 /// Boxed: the tapes are large, made once per batch shape.
@@ -18,6 +20,8 @@ pub enum ModelTape<T> {
     Mlp(Box<MlpTape<T>>),
     /// A PIG's tape.
     Pig(Box<PigTape<T>>),
+    /// A constrained model's tape.
+    Constrained(Box<ConstrainedTape<ModelTape<T>, T>>),
 }
 
 impl<T> From<Mlp<T>> for Model<T> {
@@ -32,12 +36,19 @@ impl<T> From<Pig<T>> for Model<T> {
     }
 }
 
+impl<T> From<Constrained<Model<T>>> for Model<T> {
+    fn from(m: Constrained<Model<T>>) -> Self {
+        Model::Constrained(Box::new(m))
+    }
+}
+
 /// Calls `$f` on the network inside, whichever it is.
 macro_rules! each {
     ($self:expr, $m:ident => $f:expr) => {
         match $self {
             Model::Mlp($m) => $f,
             Model::Pig($m) => $f,
+            Model::Constrained($m) => $f,
         }
     };
 }
@@ -65,6 +76,7 @@ impl<T: Real> Field<T> for Model<T> {
         match self {
             Model::Mlp(m) => ModelTape::Mlp(Box::new(m.tape(layout, n))),
             Model::Pig(m) => ModelTape::Pig(Box::new(m.tape(layout, n))),
+            Model::Constrained(m) => ModelTape::Constrained(Box::new(m.tape(layout, n))),
         }
     }
 
@@ -72,6 +84,7 @@ impl<T: Real> Field<T> for Model<T> {
         match (self, tape) {
             (Model::Mlp(m), ModelTape::Mlp(t)) => m.retape(t, layout, n),
             (Model::Pig(m), ModelTape::Pig(t)) => m.retape(t, layout, n),
+            (Model::Constrained(m), ModelTape::Constrained(t)) => m.retape(t, layout, n),
             _ => unreachable!("a tape comes from its own model"),
         }
     }
@@ -80,6 +93,7 @@ impl<T: Real> Field<T> for Model<T> {
         match (self, tape) {
             (Model::Mlp(m), ModelTape::Mlp(t)) => m.forward(params, x, t),
             (Model::Pig(m), ModelTape::Pig(t)) => m.forward(params, x, t),
+            (Model::Constrained(m), ModelTape::Constrained(t)) => m.forward(params, x, t),
             _ => unreachable!("a tape comes from its own model"),
         }
     }
@@ -88,6 +102,7 @@ impl<T: Real> Field<T> for Model<T> {
         match (self, tape) {
             (Model::Mlp(m), ModelTape::Mlp(t)) => m.output(t),
             (Model::Pig(m), ModelTape::Pig(t)) => m.output(t),
+            (Model::Constrained(m), ModelTape::Constrained(t)) => m.output(t),
             _ => unreachable!("a tape comes from its own model"),
         }
     }
@@ -96,6 +111,9 @@ impl<T: Real> Field<T> for Model<T> {
         match (self, tape) {
             (Model::Mlp(m), ModelTape::Mlp(t)) => m.backward(params, out_bar, t, grad),
             (Model::Pig(m), ModelTape::Pig(t)) => m.backward(params, out_bar, t, grad),
+            (Model::Constrained(m), ModelTape::Constrained(t)) => {
+                m.backward(params, out_bar, t, grad)
+            }
             _ => unreachable!("a tape comes from its own model"),
         }
     }

@@ -1,6 +1,8 @@
-//! Fixed input embeddings: random Fourier features and exact periodic features.
-//! Both are `[x_a for passthrough axes, cos(x·B), sin(x·B)]` with a fixed matrix B.
+//! Fixed input embeddings: random Fourier features and exact periodic features, both
+//! `[x_a for passthrough axes, cos(x·B), sin(x·B)]` with a fixed matrix B; or features
+//! written as expressions of the coordinates.
 
+use crate::expr::{Inputs, JetProgram, Program};
 use crate::jet::{chain_forward, ChainScratch, JetLayout};
 use crate::{Activation, Real, Rng};
 use faer::linalg::matmul::matmul;
@@ -26,6 +28,9 @@ pub enum Embedding {
         /// Fourier modes per periodic axis.
         modes: usize,
     },
+    /// Features given as expressions of the coordinates (`[model] inputs`), with exact jets:
+    /// `t, cos(pi*x), sin(pi*x)` makes the network periodic in x.
+    Features(Vec<Program>),
 }
 
 /// An embedding made concrete: which axes pass through and the frequency matrix (dims × m).
@@ -34,6 +39,7 @@ pub(crate) struct InputMap<T> {
     pub passthrough: Vec<usize>,
     pub freqs: Vec<T>,
     pub m: usize,
+    pub features: Vec<Program>,
 }
 
 impl<T: Real> InputMap<T> {
@@ -43,6 +49,7 @@ impl<T: Real> InputMap<T> {
                 passthrough: (0..dims).collect(),
                 freqs: vec![],
                 m: 0,
+                features: vec![],
             },
             Embedding::Fourier { features, scale } => {
                 let freqs = (0..dims * features)
@@ -52,6 +59,7 @@ impl<T: Real> InputMap<T> {
                     passthrough: vec![],
                     freqs,
                     m: *features,
+                    features: vec![],
                 }
             }
             Embedding::Periodic { axes, modes } => {
@@ -71,17 +79,55 @@ impl<T: Real> InputMap<T> {
                     passthrough,
                     freqs,
                     m,
+                    features: vec![],
                 }
             }
+            Embedding::Features(features) => InputMap {
+                passthrough: vec![],
+                freqs: vec![],
+                m: 0,
+                features: features.clone(),
+            },
         }
     }
 
     pub fn is_identity(&self) -> bool {
-        self.m == 0
+        self.m == 0 && self.features.is_empty()
     }
 
     pub fn width(&self) -> usize {
-        self.passthrough.len() + 2 * self.m
+        self.passthrough.len() + 2 * self.m + self.features.len()
+    }
+
+    /// The features' jet programs in `layout`; panics on a feature with no derivative there
+    /// (problem files are checked first: see [`Program::derivative`]).
+    pub fn feature_jets(&self, layout: &JetLayout) -> Vec<JetProgram> {
+        self.features
+            .iter()
+            .map(|f| JetProgram::new(f, layout).expect("input features are smooth"))
+            .collect()
+    }
+
+    /// Feature jets (`rows × features`) at `n` points `x`; `regs` is the programs' scratch.
+    pub fn features_forward(
+        &self,
+        layout: &JetLayout,
+        x: &[T],
+        n: usize,
+        jets: &[JetProgram],
+        regs: &mut [T],
+        out: &mut [T],
+    ) {
+        let inp = Inputs {
+            n,
+            layout,
+            jets: &[],
+            x,
+            params: &[],
+        };
+        for (jet, out) in jets.iter().zip(out.chunks_mut(layout.len() * n)) {
+            jet.eval(&inp, regs, out);
+        }
     }
 
     /// Embedded jets (`rows × width`) from input jets (`rows × dims`); `z` is `rows × m` scratch.

@@ -4,6 +4,7 @@
 use super::dense::{dense_backward, dense_forward};
 use super::embedding::{Embedding, InputMap};
 use super::{Field, ParamView};
+use crate::expr::JetProgram;
 use crate::jet::{
     chain_backward, chain_forward, input_jets, product_backward, product_forward, ChainScratch,
 };
@@ -204,6 +205,9 @@ pub struct MlpTape<T> {
     col: Vec<T>,
     col_bar: Vec<T>,
     chain: ChainScratch<T>,
+    /// The jets of expression features (`[model] inputs`) in this layout, and their scratch.
+    features: Vec<JetProgram>,
+    feature_regs: Vec<T>,
 }
 
 impl<T: Real> Field<T> for Mlp<T> {
@@ -264,8 +268,14 @@ impl<T: Real> Field<T> for Mlp<T> {
     }
 
     fn forward(&self, params: &[T], x: &[T], t: &mut MlpTape<T>) {
-        input_jets(&t.layout, x, t.n, &mut t.xj);
-        if !self.map.is_identity() {
+        if !t.features.is_empty() {
+            let (jets, regs) = (&t.features, &mut t.feature_regs);
+            self.map
+                .features_forward(&t.layout, x, t.n, jets, regs, &mut t.emb);
+        } else {
+            input_jets(&t.layout, x, t.n, &mut t.xj);
+        }
+        if self.map.m > 0 {
             self.map
                 .forward(&t.layout, &t.xj, &mut t.emb_z, &mut t.emb, &mut t.chain);
         }
@@ -306,6 +316,8 @@ impl<T: Real> Mlp<T> {
             col: vec![],
             col_bar: vec![],
             chain: ChainScratch::new(layout, 0),
+            features: vec![],
+            feature_regs: vec![],
         };
         self.shape_tape(&mut tape, layout, n);
         tape
@@ -321,6 +333,9 @@ impl<T: Real> Mlp<T> {
         let wmax = self.layers.iter().map(|d| d.din.max(d.dout)).max().unwrap();
         let gated = self.config.gated;
         let gw = if gated { 2 * self.hidden_width() } else { 0 };
+        if !self.map.features.is_empty() && (t.features.is_empty() || t.layout != *layout) {
+            t.features = self.map.feature_jets(layout);
+        }
         t.layout.clone_from(layout);
         t.n = n;
         zeros(&mut t.xj, self.config.inputs);
@@ -347,6 +362,9 @@ impl<T: Real> Mlp<T> {
         zeros(&mut t.col, 1);
         zeros(&mut t.col_bar, 1);
         t.chain.reshape(layout, n);
+        let regs = t.features.iter().map(JetProgram::registers).max();
+        t.feature_regs.clear();
+        t.feature_regs.resize(regs.unwrap_or(0) * n, T::zero());
     }
 
     /// The input jets a caller fills before [`Mlp::forward_features`].

@@ -2,6 +2,7 @@
 
 mod any;
 mod branches;
+mod constrained;
 mod dense;
 mod embedding;
 mod gaussians;
@@ -10,6 +11,7 @@ mod pig;
 
 pub use any::{Model, ModelTape};
 pub use branches::{Branches, BranchesTape};
+pub use constrained::{Constrained, ConstrainedTape};
 pub use embedding::Embedding;
 pub use gaussians::{truncation_bound, GaussianConfig};
 pub use mlp::{Init, Mlp, MlpConfig, MlpTape};

@@ -43,6 +43,12 @@ impl Resolver<'_> {
                 ));
             }
         }
+        if spec.training.rad_every > 0 {
+            return Err(self.key(
+                "training.rad_every",
+                "residual-based redistribution is for PINNs; hard constraints draw fresh points instead (resample_every = 1)",
+            ));
+        }
         if spec.training.adaptive_every > 0 {
             return Err(self.key(
                 "training.adaptive_every",

@@ -5,12 +5,14 @@ mod data;
 mod hard_constraint;
 mod insr;
 mod lagrangian;
+mod model_expressions;
 mod settings;
 mod shapes;
 
 pub use crate::spec::Integrator;
 pub use insr::Insr;
 pub use lagrangian::{Lagrangian, DISPLACEMENT, DRIFT};
+pub use model_expressions::ModelExpressions;
 
 use crate::error::{line_column, ProblemError};
 use crate::spec::{CausalSpec, ConditionKind, HardConstraintSpec, MethodKind, ProblemSpec};
@@ -90,6 +92,8 @@ pub struct Problem {
     pub reference: Option<Reference>,
     /// The method that solves the problem, with its settings resolved.
     pub method: Method,
+    /// `[model] inputs` and `[model] output`, compiled.
+    pub model: ModelExpressions,
 }
 
 /// The method of `[method] kind`, with what it needs resolved: the one place after reading
@@ -437,6 +441,7 @@ impl Resolver<'_> {
         };
 
         self.check_settings(&spec, &axes)?;
+        let model = self.model_expressions(&spec, &symbols)?;
         self.check_hard_constraint(&spec, &axes, &symbols.trainable, &conditions)?;
         let lagrangian = self.lagrangian(
             &spec,
@@ -482,6 +487,7 @@ impl Resolver<'_> {
             residuals,
             conditions,
             reference,
+            model,
         })
     }
 }

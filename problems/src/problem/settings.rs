@@ -87,6 +87,25 @@ impl Resolver<'_> {
                 "expected a positive number of points",
             ));
         }
+        if t.rad_every > 0 {
+            if t.rad_candidates < t.collocation {
+                return Err(self.key(
+                    "training.rad_candidates",
+                    format!(
+                        "expected at least the {} collocation points it draws them from",
+                        t.collocation
+                    ),
+                ));
+            }
+            if !(t.rad_k >= 0.0 && t.rad_k.is_finite() && t.rad_c >= 0.0 && t.rad_c.is_finite())
+                || t.rad_k + t.rad_c == 0.0
+            {
+                return Err(self.key(
+                    "training.rad_k",
+                    "expected rad_k ≥ 0 and rad_c ≥ 0, finite, not both 0",
+                ));
+            }
+        }
         if !t.phases.is_empty() && (t.adam_steps.is_some() || t.lbfgs_steps.is_some()) {
             return Err(self.key(
                 "training.phases",

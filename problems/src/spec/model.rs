@@ -1,6 +1,7 @@
 //! `[model]`: the network, by kind, with its typed choices.
 
 use serde::{Deserialize, Serialize};
+use toml::Spanned;
 
 /// Which network `[model]` describes.
 #[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
@@ -61,6 +62,13 @@ pub struct ModelSpec {
     pub embedding: Option<EmbeddingSpec>,
     /// The Gaussians and decoder of `kind = "pig"` (other kinds ignore it).
     pub gaussians: Option<GaussianSpec>,
+    /// The first layer's features as expressions of the coordinates, instead of the
+    /// coordinates (`["t", "cos(pi*x)", "sin(pi*x)"]`: periodic in x).
+    pub inputs: Option<Vec<Spanned<String>>>,
+    /// Each field as an expression of the coordinates, the parameters and the network's raw
+    /// outputs `N` (`N1`, `N2`, ... for several fields): `"-sin(pi*x) + t*N"` holds
+    /// u(x, 0) = −sin(πx) by construction. One string, or an array of one per field.
+    pub output: Option<Spanned<toml::Value>>,
 }
 
 /// Physics-informed Gaussians (Kang et al.): trainable Gaussian features and a tiny decoder.
@@ -132,6 +140,8 @@ impl Default for ModelSpec {
             w0: default_w0(),
             embedding: None,
             gaussians: None,
+            inputs: None,
+            output: None,
         }
     }
 }

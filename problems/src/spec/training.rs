@@ -37,6 +37,20 @@ pub struct TrainingSpec {
     /// Fresh points the residual is evaluated on at each refinement (default 4096).
     #[serde(default = "default_adaptive_candidates")]
     pub adaptive_candidates: usize,
+    /// Residual-based adaptive distribution (RAD, Wu et al. 2023): every N steps of any phase
+    /// (0: never), the collocation points are drawn again from `rad_candidates` fresh points
+    /// with probability ∝ |r|^k / mean |r|^k + c; a quasi-Newton phase keeps its curvature.
+    #[serde(default)]
+    pub rad_every: usize,
+    /// Fresh points the residual is evaluated on at each redistribution (default 100000).
+    #[serde(default = "default_rad_candidates")]
+    pub rad_candidates: usize,
+    /// The exponent k of the residual in RAD's density (default 1).
+    #[serde(default = "default_one")]
+    pub rad_k: f64,
+    /// The uniform part c of RAD's density (default 1).
+    #[serde(default = "default_one")]
+    pub rad_c: f64,
     /// Adam steps (default 5000): with `lbfgs_steps`, the shorthand for two phases.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adam_steps: Option<usize>,
@@ -171,6 +185,12 @@ fn default_collocation() -> usize {
 }
 fn default_sampling() -> Sampling {
     Sampling::Sobol
+}
+fn default_rad_candidates() -> usize {
+    100_000
+}
+fn default_one() -> f64 {
+    1.0
 }
 fn default_adaptive_points() -> usize {
     100

@@ -3,12 +3,12 @@
 //! `[model]` says, so physics-informed Gaussians (Kang et al.) are a PINN with the PIG model.
 
 use super::method::Trainable;
-use crate::network::{model, Network};
-use crate::pinn::{PinnLoss, TermSpec};
+use crate::network::{field_model, Network};
+use crate::pinn::{PinnLoss, Term, TermSpec};
 use crate::setup::term_specs;
 use crate::train::Loss;
 use crate::{predict, Grid};
-use operators::model::{Branches, Field};
+use operators::model::{Branches, Field, Model};
 use operators::{Batched, Real, Rng};
 use problems::Problem;
 
@@ -16,11 +16,46 @@ use problems::Problem;
 pub fn build<T: Real>(p: &Problem, seed: u64) -> (PinnLoss<T, Network<T>>, Vec<T>, Rng) {
     let mut rng = Rng::new(seed);
     let name = p.symbols.fields.join(",");
-    let outputs = p.symbols.fields.len();
-    let net = Branches::new(vec![(name, model(p, outputs, &mut rng))]);
-    let specs = term_specs(p);
+    let net = Branches::new(vec![(name, field_model(p, &mut rng))]);
+    let held = held_by_construction(p);
+    let specs = term_specs(p)
+        .into_iter()
+        .zip(std::iter::once(false).chain(held))
+        .filter_map(|(spec, held)| (!held).then_some(spec))
+        .collect();
     let (loss, params) = with_network(p, net, specs, p.symbols.trainable.len(), &mut rng);
     (loss, params, rng)
+}
+
+/// Which of the problem's conditions (in order) its `[model] output` satisfies whatever the
+/// network: those whose term is zero to rounding (root mean square ≤ 1e-12) for two random
+/// networks. They are left out of the loss. All false without an output transform.
+pub fn held_by_construction(p: &Problem) -> Vec<bool> {
+    let conditions = &term_specs(p)[1..];
+    if p.model.output.is_none() {
+        return vec![false; conditions.len()];
+    }
+    let mut rng = Rng::new(0x4e1d);
+    let net = field_model::<f64>(p, &mut rng);
+    let draws: Vec<Vec<f64>> = (0..2)
+        .map(|_| {
+            let mut params = net.init_params(&mut rng);
+            params.extend(&p.unknown_initial);
+            params
+        })
+        .collect();
+    let chunk = Batched::<f64, Model<f64>>::DEFAULT_CHUNK;
+    conditions
+        .iter()
+        .map(|spec| {
+            let extra = p.unknown_initial.len();
+            let mut term = Term::new(&net, spec.clone(), extra, chunk, &mut rng);
+            draws.iter().all(|params| {
+                let mut grad = vec![0.0; params.len()];
+                term.value_and_grad(&net, params, &mut grad) <= 1e-24
+            })
+        })
+        .collect()
 }
 
 /// The loss of `specs` over `net`, with `extra` trainable scalars after the network's (the

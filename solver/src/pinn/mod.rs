@@ -10,7 +10,7 @@ pub use source::PointSource;
 pub use term::{layout_read_by, Reduction, Target, Term, TermSpec};
 
 use crate::optim::Objective;
-use crate::train::Loss;
+use crate::train::{Loss, Redistribution};
 use operators::model::Field;
 use operators::{Real, Rng};
 
@@ -74,6 +74,14 @@ impl<T: Real, F: Field<T>> Loss<T> for PinnLoss<T, F> {
     fn refine(&mut self, params: &[T], rng: &mut Rng, candidates: usize, add: usize) {
         for t in &mut self.terms {
             t.refine(&self.field, params, rng, candidates, add);
+        }
+    }
+
+    /// Residual-based redistribution of every plain residual term (see
+    /// [`Term::redistribute`]).
+    fn redistribute(&mut self, params: &[T], rng: &mut Rng, rad: &Redistribution) {
+        for t in &mut self.terms {
+            t.redistribute(&self.field, params, rng, rad);
         }
     }
 

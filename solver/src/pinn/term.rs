@@ -4,6 +4,7 @@
 //! every point (two_pass.rs: causal, norms, pairs).
 
 use super::{Causal, PointSource};
+use crate::train::Redistribution;
 use operators::expr::{Backprop, Inputs, Program};
 use operators::model::Field;
 use operators::{Batched, JetLayout, Partial, Points, Real, Rng};
@@ -210,6 +211,11 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         &self.spec
     }
 
+    /// The drawn points (without those added by refinement).
+    pub fn points(&self) -> &Points<T> {
+        &self.points
+    }
+
     /// Number of points.
     pub fn len(&self) -> usize {
         self.batch.len()
@@ -256,14 +262,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
         if self.spec.resample {
             let (points, normals) = self.spec.source.draw_with_normals(rng);
             self.set_normals(normals);
-            self.points = points;
-            if self.added.is_empty() {
-                self.batch.set_points(&self.points);
-            } else {
-                self.rebuild(field);
-            }
-            let points = self.points.clone();
-            self.set_targets(&points);
+            self.set_points(field, points);
         }
     }
 
@@ -288,12 +287,72 @@ impl<T: Real, F: Field<T>> Term<T, F> {
             return;
         }
         let pool: Points<T> = self.spec.source.with_n(candidates).draw(rng);
-        let mut batch = Batched::new(field, self.layout.clone(), &pool, self.chunk);
+        let squared = self.squared_residuals(field, params, &pool);
+        let mut order: Vec<usize> = (0..squared.len()).collect();
+        order.sort_by(|&a, &b| squared[b].total_cmp(&squared[a]));
+        let dims = pool.dims();
+        self.added.extend(
+            order
+                .into_iter()
+                .take(add)
+                .map(|p| (0..dims).map(|a| pool.axis(a)[p].to_f64()).collect()),
+        );
+        self.rebuild(field);
+    }
+
+    /// Residual-based adaptive distribution (RAD): draws `rad.candidates` fresh points and
+    /// keeps as many as the term has drawn points, chosen without replacement with probability
+    /// ∝ |r|^k / mean |r|^k + c (Efraimidis–Spirakis keys u^(1/w), the largest kept). Points
+    /// added by refinement stay.
+    pub fn redistribute(&mut self, field: &F, params: &[T], rng: &mut Rng, rad: &Redistribution) {
+        if !self.refinable() {
+            return;
+        }
+        let pool: Points<T> = self.spec.source.with_n(rad.candidates).draw(rng);
+        let powered: Vec<f64> = self
+            .squared_residuals(field, params, &pool)
+            .into_iter()
+            .map(|sq| sq.sqrt().powf(rad.k))
+            .collect();
+        let mean = powered.iter().sum::<f64>() / powered.len() as f64;
+        let keys: Vec<f64> = powered
+            .iter()
+            .map(|&e| {
+                let w = if mean > 0.0 { e / mean } else { 0.0 } + rad.c;
+                rng.uniform().ln() / w
+            })
+            .collect();
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        order.sort_by(|&a, &b| keys[b].total_cmp(&keys[a]));
+        order.truncate(self.points.len());
+        order.sort_unstable();
+        let dims = pool.dims();
+        let pool = &pool;
+        let coords = (0..dims)
+            .flat_map(|a| order.iter().map(move |&p| pool.axis(a)[p]))
+            .collect();
+        self.set_points(field, Points::new(dims, coords));
+    }
+
+    /// New drawn points (added ones stay), their batch and their targets.
+    fn set_points(&mut self, field: &F, points: Points<T>) {
+        self.set_targets(&points);
+        self.points = points;
+        if self.added.is_empty() {
+            self.batch.set_points(&self.points);
+        } else {
+            self.rebuild(field);
+        }
+    }
+
+    /// The sum over equations of each point's squared residual.
+    fn squared_residuals(&self, field: &F, params: &[T], pool: &Points<T>) -> Vec<f64> {
+        let mut batch = Batched::new(field, self.layout.clone(), pool, self.chunk);
         let n_net = field.n_params();
         batch.forward(field, &params[..n_net]);
         let (equations, layout) = (&self.spec.equations, &self.layout);
         let extra = &params[n_net..];
-        let squared: Vec<f64> = batch
+        batch
             .map_chunks(field, |chunk, ()| {
                 let inp = Inputs::of_chunk(&chunk, layout, extra);
                 let mut kernel = Backprop::new(equations, chunk.n, 0);
@@ -305,17 +364,7 @@ impl<T: Real, F: Field<T>> Term<T, F> {
                 }
                 sq
             })
-            .concat();
-        let mut order: Vec<usize> = (0..squared.len()).collect();
-        order.sort_by(|&a, &b| squared[b].total_cmp(&squared[a]));
-        let dims = pool.dims();
-        self.added.extend(
-            order
-                .into_iter()
-                .take(add)
-                .map(|p| (0..dims).map(|a| pool.axis(a)[p].to_f64()).collect()),
-        );
-        self.rebuild(field);
+            .concat()
     }
 
     /// Number of points added by adaptive refinement so far.

@@ -87,6 +87,29 @@ pub(crate) fn check(file: &Path, sets: &[String]) -> Result<(), String> {
         method.params().len(),
         method.network_params()
     );
+    if let Some(inputs) = &p.model.inputs {
+        let texts: Vec<&str> = inputs.iter().map(|f| f.source()).collect();
+        println!("  inputs      {}", texts.join(", "));
+    }
+    if let Some(output) = &p.model.output {
+        for (field, e) in p.symbols.fields.iter().zip(output) {
+            println!("  output      {field} = {}", e.source());
+        }
+        let held = solver::methods::pinn::held_by_construction(&p);
+        let all = solver::setup::term_specs(&p);
+        let by_construction: Vec<&str> = all[1..]
+            .iter()
+            .zip(&held)
+            .filter(|(_, &h)| h)
+            .map(|(spec, _)| spec.name.as_str())
+            .collect();
+        if !by_construction.is_empty() {
+            println!(
+                "  held        {} by construction (left out of the loss)",
+                by_construction.join("; ")
+            );
+        }
+    }
     match solver::app::run::output_grid(&p) {
         Ok((grid, reference)) => {
             println!(
