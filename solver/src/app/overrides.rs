@@ -34,9 +34,18 @@ pub fn apply_overrides(text: &str, sets: &[String]) -> Result<String, String> {
         let keys: Vec<&str> = path.trim().split('.').collect();
         let mut table = &mut doc;
         for k in &keys[..keys.len() - 1] {
-            table = table
-                .entry(k.to_string())
-                .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+            let entry = match indexed(k) {
+                // `phases[1]`: an existing element of an array of tables.
+                Some((name, i)) => table
+                    .get_mut(name)
+                    .and_then(toml::Value::as_array_mut)
+                    .and_then(|a| a.get_mut(i))
+                    .ok_or_else(|| format!("--set {set}: `{name}` has no element {i}"))?,
+                None => table
+                    .entry(k.to_string())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new())),
+            };
+            table = entry
                 .as_table_mut()
                 .ok_or_else(|| format!("--set {set}: `{k}` is not a table"))?;
         }
@@ -45,9 +54,27 @@ pub fn apply_overrides(text: &str, sets: &[String]) -> Result<String, String> {
     toml::to_string(&doc).map_err(|e| e.to_string())
 }
 
+/// `name[i]` as (name, i).
+fn indexed(key: &str) -> Option<(&str, usize)> {
+    let (name, rest) = key.split_once('[')?;
+    Some((name, rest.strip_suffix(']')?.parse().ok()?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_element_of_an_array_of_tables() {
+        let text = "[[training.phases]]\nsteps = 1\n[[training.phases]]\nsteps = 2\n";
+        let out = apply_overrides(text, &["training.phases[1].steps=20".into()]).unwrap();
+        let t: toml::Table = toml::from_str(&out).unwrap();
+        let phases = t["training"]["phases"].as_array().unwrap();
+        assert_eq!(phases[0]["steps"].as_integer(), Some(1));
+        assert_eq!(phases[1]["steps"].as_integer(), Some(20));
+        let missing = apply_overrides(text, &["training.phases[2].steps=20".into()]);
+        assert!(missing.unwrap_err().contains("no element 2"));
+    }
 
     #[test]
     fn numbers_strings_arrays_and_new_tables() {

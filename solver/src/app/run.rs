@@ -19,7 +19,7 @@ mod error_trace;
 mod files;
 mod lock;
 pub(crate) use directory::prepare;
-pub use directory::{output_grid, resolved_spec, RunOptions};
+pub use directory::{output_grid, resolved_toml, RunOptions};
 pub(crate) use error::out_err;
 pub use error::RunError;
 use error_trace::ErrorTrace;

@@ -5,7 +5,7 @@
 use super::error::{io_err, BatchError};
 use crate::app::output::write_atomic;
 use crate::app::overrides::{apply_overrides, load_with_overrides};
-use crate::app::run::{output_grid, resolved_spec};
+use crate::app::run::{output_grid, resolved_toml};
 use problems::Problem;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -278,7 +278,7 @@ fn resolve(text: &str, file: &Path, sets: &[String], seed: u64) -> Result<String
     let changed = apply_overrides(text, &sets)?;
     let p = Problem::from_str(&changed, file).map_err(|e| e.to_string())?;
     output_grid(&p).map_err(|e| e.to_string())?;
-    let spec = toml::to_string_pretty(&resolved_spec(&p, seed)).map_err(|e| e.to_string())?;
+    let spec = resolved_toml(&p, seed).map_err(|e| e.to_string())?;
     Ok(format!(
         "# {} with {}, resolved by ansatz sweep\n{spec}",
         file.display(),

@@ -20,7 +20,7 @@ use crate::app::output::h5::{read_results, StoredFields};
 use crate::app::output::table::{Column, Table};
 use crate::app::output::write_atomic;
 use crate::app::overrides::{apply_overrides, load_with_overrides};
-use crate::app::run::{out_err, output_grid, resolved_spec, run, RunError, RunOptions};
+use crate::app::run::{out_err, output_grid, resolved_toml, run, RunError, RunOptions};
 use problems::{Problem, ProblemError};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -125,8 +125,7 @@ fn run_one(p: &Problem, dir: &Path, opts: &CompareOptions) -> Result<Outcome, Ru
 fn same_settings(p: &Problem, opts: &RunOptions) -> Result<(), RunError> {
     let path = opts.out.join("problem.toml");
     let written = std::fs::read_to_string(&path).map_err(|e| out_err(&path, e))?;
-    let expected =
-        toml::to_string_pretty(&resolved_spec(p, opts.seed(p))).map_err(|e| out_err(&path, e))?;
+    let expected = resolved_toml(p, opts.seed(p)).map_err(|e| out_err(&path, e))?;
     match written.ends_with(&expected) {
         true => Ok(()),
         false => Err(RunError::Usage(format!(

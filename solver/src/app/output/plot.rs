@@ -46,6 +46,47 @@ fn log_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     }
 }
 
+/// A linear x axis against a log-scale y axis, drawn into a PNG.
+type LogChart<'a> = ChartContext<
+    'a,
+    BitMapBackend<'a>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, LogCoord<f64>>,
+>;
+
+/// A chart of `x ∈ [0, x_max]` against a log-scale `y ∈ [lo, hi]`, its mesh drawn with
+/// integer x labels and decade-style y labels (`1e-5`, `3e-4`), not `9.99999999e-5`.
+fn log_chart<'a>(
+    root: &DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>,
+    caption: &str,
+    (x_desc, y_desc): (&str, &str),
+    x_max: f64,
+    (lo, hi): (f64, f64),
+) -> Result<LogChart<'a>, Box<dyn std::error::Error>> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(caption, ("sans-serif", 24))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0f64..x_max, (lo..hi).log_scale())?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| decade(*y))
+        .draw()?;
+    Ok(chart)
+}
+
+/// A positive number as one significant digit and its exponent: 1e-5, 3e-4, 2e0.
+fn decade(y: f64) -> String {
+    let e = y.log10().floor();
+    let m = (y / 10f64.powf(e)).round();
+    // 9.99e-5 rounds to 10e-5: write it as 1e-4.
+    let (m, e) = if m >= 10.0 { (1.0, e + 1.0) } else { (m, e) };
+    format!("{m:.0}e{e:.0}")
+}
+
 /// Total loss and each term against the step, on a log scale.
 pub fn loss_history(path: &Path, history: &[Record], term_names: &[&str]) -> PlotResult {
     let root = BitMapBackend::new(path, (900, 560)).into_drawing_area();
@@ -55,17 +96,7 @@ pub fn loss_history(path: &Path, history: &[Record], term_names: &[&str]) -> Plo
         .flat_map(|r| std::iter::once(r.loss).chain(r.terms.iter().copied()));
     let (lo, hi) = log_range(values);
     let last = history.last().map_or(1, |r| r.step.max(1)) as f64;
-    let mut chart = ChartBuilder::on(&root)
-        .caption("training loss", ("sans-serif", 24))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0f64..last, (lo..hi).log_scale())?;
-    chart
-        .configure_mesh()
-        .x_desc("step")
-        .y_desc("loss")
-        .draw()?;
+    let mut chart = log_chart(&root, "training loss", ("step", "loss"), last, (lo, hi))?;
     let series = |f: &dyn Fn(&Record) -> Option<f64>| {
         history
             .iter()
@@ -100,17 +131,8 @@ pub fn error_history(path: &Path, series: &[(String, Vec<(f64, f64)>)]) -> PlotR
     root.fill(&WHITE)?;
     let (lo, hi) = log_range(series.iter().flat_map(|(_, p)| p.iter().map(|p| p.1)));
     let last = (series.iter().flat_map(|(_, p)| p.iter().map(|p| p.0))).fold(1e-3, f64::max);
-    let mut chart = ChartBuilder::on(&root)
-        .caption("error during training", ("sans-serif", 24))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0f64..last, (lo..hi).log_scale())?;
-    chart
-        .configure_mesh()
-        .x_desc("wall time (s)")
-        .y_desc("relative L2 error")
-        .draw()?;
+    let axes = ("wall time (s)", "relative L2 error");
+    let mut chart = log_chart(&root, "error during training", axes, last, (lo, hi))?;
     for (i, (name, points)) in series.iter().enumerate() {
         let color = Palette99::pick(i).to_rgba();
         let points = points.iter().copied().filter(|p| positive(p.1));
@@ -469,4 +491,19 @@ fn colormap(v: f64) -> RGBColor {
     let (a, b) = (STOPS[i], STOPS[i + 1]);
     let mix = |p: f64, q: f64| (p + (q - p) * f) as u8;
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decade;
+
+    /// Regression: log-axis labels read `9.99999999e-5` and `1000.0`.
+    #[test]
+    fn log_axis_labels_read_as_decades() {
+        assert_eq!(decade(9.99999999e-5), "1e-4");
+        assert_eq!(decade(1e-5), "1e-5");
+        assert_eq!(decade(3.0000001e-4), "3e-4");
+        assert_eq!(decade(1000.0), "1e3");
+        assert_eq!(decade(2.0), "2e0");
+    }
 }

@@ -69,7 +69,7 @@ pub(crate) fn prepare(
     std::fs::create_dir_all(&fields_dir).map_err(|e| out_err(&fields_dir, e))?;
     let _ = std::fs::remove_file(out.join("FAILED"));
     let seed = opts.seed(p);
-    let resolved = toml::to_string_pretty(&resolved_spec(p, seed)).map_err(|e| out_err(out, e))?;
+    let resolved = resolved_toml(p, seed).map_err(|e| out_err(out, e))?;
     write_atomic(
         &out.join("problem.toml"),
         format!(
@@ -83,9 +83,15 @@ pub(crate) fn prepare(
     Ok((lock, grid, reference, seed))
 }
 
+/// The text of [`resolved_spec`], short arrays on one line as a person writes them (not
+/// `to_string_pretty`, which puts every element on its own line).
+pub fn resolved_toml(p: &Problem, seed: u64) -> Result<String, toml::ser::Error> {
+    toml::to_string(&resolved_spec(p, seed))
+}
+
 /// The spec as run: the seed actually used, and file paths made absolute so that the run
 /// directory's problem.toml works from anywhere (`ansatz eval`, `ansatz export`).
-pub fn resolved_spec(p: &Problem, seed: u64) -> problems::spec::ProblemSpec {
+fn resolved_spec(p: &Problem, seed: u64) -> problems::spec::ProblemSpec {
     let mut spec = p.spec.clone();
     spec.training.seed = seed;
     let base = p.path.parent().unwrap_or(Path::new("."));

@@ -43,7 +43,7 @@ pub(crate) enum Command {
         /// Run directory (default: runs/<problem name>).
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Override a setting, e.g. --set training.adam_steps=2000 (repeatable).
+        /// Override a setting, e.g. --set training.adam_steps=2000 or --set training.phases[1].steps=500 (repeatable).
         #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
         sets: Vec<String>,
         /// Worker threads (default: all cores).
